@@ -4,8 +4,9 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/TypeUtilities.h"
 #include "llvm/ADT/STLExtras.h"
-#include "llvm/ADT/StringSet.h"
+#include "llvm/ADT/StringMap.h"
 
 using namespace mlir;
 using namespace lds;
@@ -14,18 +15,15 @@ static RankedTensorType tensorType(Value v) {
   return cast<RankedTensorType>(v.getType());
 }
 
-/// "tensor<3x4xf32>" as printed by MLIR, for messages.
-static std::string typeStr(Type t) {
-  std::string s;
-  llvm::raw_string_ostream os(s);
-  os << t;
-  return s;
-}
-
-static LogicalResult checkSameElementType(Operation *op, Value a, Value b) {
+/// Checks that `a` and `b` (described as `aWhat` and `bWhat` in the message)
+/// have one element type.
+static LogicalResult checkSameElementType(Operation *op, Value a,
+                                          StringRef aWhat, Value b,
+                                          StringRef bWhat) {
   if (tensorType(a).getElementType() != tensorType(b).getElementType())
-    return op->emitOpError("element types differ: ")
-           << tensorType(a) << " vs " << tensorType(b);
+    return op->emitOpError()
+           << aWhat << " and " << bWhat
+           << " element types differ: " << a.getType() << " vs " << b.getType();
   return success();
 }
 
@@ -33,8 +31,13 @@ static LogicalResult checkResultType(Operation *op, Type expected) {
   Type actual = op->getResult(0).getType();
   if (actual != expected)
     return op->emitOpError("result type ")
-           << actual << " should be " << typeStr(expected);
+           << actual << " should be " << expected;
   return success();
+}
+
+/// "1 state", "2 states".
+static std::string plural(size_t n, StringRef noun) {
+  return (Twine(n) + " " + noun + (n == 1 ? "" : "s")).str();
 }
 
 //===----------------------------------------------------------------------===//
@@ -79,42 +82,57 @@ int64_t ModelOp::getStateDim() {
 }
 
 LogicalResult ModelOp::verify() {
-  if (getBody().empty() || getBody().front().empty() ||
-      !isa<YieldOp>(getBody().front().back()))
-    return emitOpError("body must end with 'lds.yield'");
-  return success();
+  // SizedRegion<1> has already checked that the body is one block.
+  Block &body = getBody().front();
+  if (!body.empty() && isa<YieldOp>(body.back()))
+    return success();
+  // A yield that is not the last op is a misplaced terminator, reported here
+  // because the model is verified before its body.
+  for (Operation &op : body)
+    if (isa<YieldOp>(op))
+      return op.emitOpError("must be the last operation of the model body");
+  return emitOpError("body must end with 'lds.yield'");
 }
 
 LogicalResult ModelOp::verifyRegions() {
   SmallVector<StateOp> states = lds::getStates(*this);
   if (states.empty())
-    return emitOpError("declares no state");
+    return emitOpError("declares no state: a model needs at least one "
+                       "'lds.state'");
   YieldOp yield = getYield();
   if (yield.getValues().size() != states.size())
     return yield.emitOpError("yields ")
-           << yield.getValues().size() << " values but the model declares "
-           << states.size() << " states";
-  for (auto [i, state, value] :
-       llvm::enumerate(states, yield.getValues())) {
+           << plural(yield.getValues().size(), "value")
+           << " but the model declares " << plural(states.size(), "state");
+  for (auto [i, state, value] : llvm::enumerate(states, yield.getValues())) {
     if (value.getType() != state.getType())
       return yield.emitOpError("value #")
              << i << " has type " << value.getType() << " but state '"
              << state.getName() << "' has type " << state.getType();
   }
 
-  // One float type per model; declaration names unique.
+  // One float type per model, set by the first state; declaration names are
+  // unique across states, inputs and params.
+  StateOp first = states.front();
   Type floatType = getFloatType();
-  llvm::StringSet<> names;
+  llvm::StringMap<Operation *> decls;
   for (Operation &op : getBody().front()) {
-    auto name = op.getAttrOfType<StringAttr>("name");
-    if (name && isa<StateOp, InputOp, ParamOp>(op) &&
-        !names.insert(name.getValue()).second)
-      return op.emitOpError("redeclares '") << name.getValue() << "'";
+    if (isa<StateOp, InputOp, ParamOp>(op)) {
+      StringRef name = op.getAttrOfType<StringAttr>("name").getValue();
+      auto [it, inserted] = decls.try_emplace(name, &op);
+      if (!inserted) {
+        InFlightDiagnostic diag = op.emitOpError("redeclares '") << name << "'";
+        diag.attachNote(it->second->getLoc()) << "previously declared here";
+        return diag;
+      }
+    }
     for (Type t : op.getResultTypes()) {
-      Type elem = cast<ShapedType>(t).getElementType();
+      Type elem = getElementTypeOrSelf(t);
       if (isa<FloatType>(elem) && elem != floatType)
         return op.emitOpError("uses ")
-               << elem << " in a model whose float type is " << floatType;
+               << elem << " in a model whose float type is " << floatType
+               << " (the element type of its first state '" << first.getName()
+               << "')";
     }
   }
   return success();
@@ -124,27 +142,29 @@ LogicalResult ModelOp::verifyRegions() {
 // Declarations
 //===----------------------------------------------------------------------===//
 
+/// `allowed` describes the ranks up to `maxRank` in messages ("a scalar or a
+/// vector").
 static LogicalResult verifyDecl(Operation *op, StringRef name, int64_t maxRank,
-                                StringRef what) {
+                                StringRef allowed) {
   if (name.empty())
     return op->emitOpError("needs a non-empty name");
   auto type = cast<RankedTensorType>(op->getResult(0).getType());
   if (type.getRank() > maxRank)
-    return op->emitOpError("a ") << what << " has rank at most " << maxRank
-                                 << ", got " << type;
+    return op->emitOpError("'")
+           << name << "' must be " << allowed << ", got " << type;
   if (type.getNumElements() == 0)
-    return op->emitOpError("has no elements: ") << type;
+    return op->emitOpError("'") << name << "' has no elements: " << type;
   return success();
 }
 
 LogicalResult StateOp::verify() {
-  return verifyDecl(*this, getName(), 1, "state");
+  return verifyDecl(*this, getName(), 1, "a scalar or a vector");
 }
 LogicalResult InputOp::verify() {
-  return verifyDecl(*this, getName(), 1, "input");
+  return verifyDecl(*this, getName(), 1, "a scalar or a vector");
 }
 LogicalResult ParamOp::verify() {
-  return verifyDecl(*this, getName(), 3, "param");
+  return verifyDecl(*this, getName(), 3, "of rank at most 3");
 }
 
 void StateOp::getAsmResultNames(OpAsmSetValueNameFn setNameFn) {
@@ -170,7 +190,8 @@ LogicalResult ConstantOp::verify() {
 }
 
 LogicalResult BroadcastOp::verify() {
-  return checkSameElementType(*this, getOperand(), getResult());
+  return checkSameElementType(*this, getOperand(), "operand", getResult(),
+                              "result");
 }
 
 LogicalResult SliceOp::verify() {
@@ -237,14 +258,15 @@ LogicalResult TransposeOp::verify() {
 
 LogicalResult MatmulOp::verify() {
   RankedTensorType lhs = getLhs().getType(), rhs = getRhs().getType();
-  if (failed(checkSameElementType(*this, getLhs(), getRhs())))
+  if (failed(checkSameElementType(*this, getLhs(), "lhs", getRhs(), "rhs")))
     return failure();
   if (rhs.getRank() != 1 && rhs.getRank() != 2)
     return emitOpError("right operand must be a vector or a matrix, got ")
            << rhs;
   if (lhs.getDimSize(1) != rhs.getDimSize(0))
-    return emitOpError("inner dimensions differ: ")
-           << lhs << " and " << rhs;
+    return emitOpError("inner dimensions differ: lhs ")
+           << lhs << " has " << lhs.getDimSize(1) << " columns but rhs " << rhs
+           << " has " << rhs.getDimSize(0) << " rows";
   SmallVector<int64_t> shape{lhs.getDimSize(0)};
   if (rhs.getRank() == 2)
     shape.push_back(rhs.getDimSize(1));
@@ -253,11 +275,13 @@ LogicalResult MatmulOp::verify() {
 }
 
 LogicalResult DotOp::verify() {
-  return checkSameElementType(*this, getLhs(), getResult());
+  return checkSameElementType(*this, getLhs(), "operand", getResult(),
+                              "result");
 }
 
 static LogicalResult verifyReduction(Operation *op) {
-  return checkSameElementType(op, op->getOperand(0), op->getResult(0));
+  return checkSameElementType(op, op->getOperand(0), "operand",
+                              op->getResult(0), "result");
 }
 LogicalResult SumOp::verify() { return verifyReduction(*this); }
 LogicalResult ReduceMaxOp::verify() { return verifyReduction(*this); }
@@ -265,28 +289,26 @@ LogicalResult ReduceMinOp::verify() { return verifyReduction(*this); }
 LogicalResult LogSumExpOp::verify() { return verifyReduction(*this); }
 
 //===----------------------------------------------------------------------===//
-// Comparison, select, grad
+// Comparison and select
 //===----------------------------------------------------------------------===//
 
-LogicalResult CmpOp::verify() {
-  return checkResultType(
-      *this, RankedTensorType::get(getLhs().getType().getShape(),
-                                   IntegerType::get(getContext(), 1)));
-}
+// lds.cmp and lds.select need no verifier of their own: the Elementwise trait
+// checks that all their operands and results have one shape, and the ODS
+// constraints check the element types.
 
-LogicalResult SelectOp::verify() {
-  if (getCond().getType().getShape() != getResult().getType().getShape())
-    return emitOpError("condition shape ")
-           << getCond().getType() << " does not match the value type "
-           << getResult().getType();
-  return success();
-}
+//===----------------------------------------------------------------------===//
+// Differentiation
+//===----------------------------------------------------------------------===//
 
 LogicalResult GradOp::verify() {
-  if (!getWrt().getDefiningOp<StateOp>())
-    return emitOpError("can only differentiate with respect to a state "
-                       "('lds.state' result)");
-  return checkSameElementType(*this, getValue(), getWrt());
+  if (!getWrt().getDefiningOp<StateOp>()) {
+    InFlightDiagnostic diag = emitOpError(
+        "can only differentiate with respect to a state ('lds.state' result)");
+    if (Operation *def = getWrt().getDefiningOp())
+      diag << ", but wrt is defined by '" << def->getName() << "'";
+    return diag;
+  }
+  return checkSameElementType(*this, getValue(), "value", getWrt(), "wrt");
 }
 
 #define GET_OP_CLASSES

@@ -1,1 +1,164 @@
-int main() { return 1; }
+//===- lds-compile.cpp - the lds compiler driver --------------------------===//
+//
+// lds-compile model.lds -o model.o: parses and checks a model, lowers it to
+// the lds dialect and (as later stages land) derives its Jacobian, selects a
+// solver and emits kernels. A thin main over the LDSDriver library.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lds/Compiler/Driver.h"
+#include "lds/Compiler/Explain.h"
+#include "lds/Dialect/LDSDialect.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+using namespace lds;
+namespace cl = llvm::cl;
+
+static cl::OptionCategory category("lds-compile options");
+
+static cl::opt<std::string> inputFile(cl::Positional, cl::Required,
+                                      cl::desc("<model.lds>"),
+                                      cl::cat(category));
+static cl::opt<std::string> outputFile("o", cl::desc("Output file ('-' for "
+                                                     "stdout)"),
+                                       cl::value_desc("file"),
+                                       cl::cat(category));
+static cl::opt<EmitKind> emitKind(
+    "emit", cl::desc("What to produce"), cl::init(EmitKind::Obj),
+    cl::values(clEnumValN(EmitKind::AST, "ast", "the checked syntax tree"),
+               clEnumValN(EmitKind::MLIR, "mlir", "the lds dialect"),
+               clEnumValN(EmitKind::LLVM, "llvm", "LLVM IR of the CPU code"),
+               clEnumValN(EmitKind::PTX, "ptx", "PTX of the CUDA kernels"),
+               clEnumValN(EmitKind::Obj, "obj", "an object file (default)"),
+               clEnumValN(EmitKind::Header, "header", "the C header")),
+    cl::cat(category));
+static cl::opt<std::string> headerFile("header",
+                                       cl::desc("Also write the C header"),
+                                       cl::value_desc("file"),
+                                       cl::cat(category));
+static cl::opt<std::string>
+    target("target", cl::desc("Kernels to generate: cpu, cuda or all"),
+           cl::init("all"), cl::cat(category));
+static cl::opt<std::string>
+    solver("solver",
+           cl::desc("Solver: auto, newton, quasi-newton, picard, jacobi or "
+                    "sequential"),
+           cl::init("auto"), cl::cat(category));
+static cl::opt<bool> explain("explain",
+                             cl::desc("Print each model's signature, Jacobian "
+                                      "structure and solver choice"),
+                             cl::cat(category));
+static cl::opt<bool> verifyDiagnostics(
+    "verify-diagnostics",
+    cl::desc("Check the diagnostics against `expected-error {{...}}` "
+             "comments in the input (for tests)"),
+    cl::cat(category));
+
+static bool checkChoice(llvm::StringRef flag, llvm::StringRef value,
+                        llvm::ArrayRef<llvm::StringRef> allowed) {
+  if (llvm::is_contained(allowed, value))
+    return true;
+  llvm::errs() << "lds-compile: error: --" << flag << "=" << value
+               << " is not one of: " << llvm::join(allowed.begin(), allowed.end(), ", ") << "\n";
+  return false;
+}
+
+static llvm::StringRef emitName(EmitKind k) {
+  switch (k) {
+  case EmitKind::AST:
+    return "ast";
+  case EmitKind::MLIR:
+    return "mlir";
+  case EmitKind::LLVM:
+    return "llvm";
+  case EmitKind::PTX:
+    return "ptx";
+  case EmitKind::Obj:
+    return "obj";
+  case EmitKind::Header:
+    return "header";
+  }
+  return "";
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM initLLVM(argc, argv);
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "lds-compile: compile a recurrence model (.lds) for parallel-in-time "
+      "solving\n\n"
+      "  lds-compile model.lds --emit=mlir     print the lds dialect\n"
+      "  lds-compile model.lds --explain       describe the model\n"
+      "  lds-compile model.lds -o model.o --header model.h\n");
+
+  if (!checkChoice("target", target, {"cpu", "cuda", "all"}) ||
+      !checkChoice("solver", solver,
+                   {"auto", "newton", "quasi-newton", "picard", "jacobi",
+                    "sequential"}))
+    return 1;
+  bool emitsIR = emitKind == EmitKind::AST || emitKind == EmitKind::MLIR;
+  if (!emitsIR || !headerFile.empty()) {
+    llvm::errs() << "lds-compile: error: "
+                 << (emitsIR ? "--header"
+                             : ("--emit=" + emitName(emitKind)).str())
+                 << " is not supported yet: this build lowers models to the "
+                    "lds dialect only (use --emit=mlir or --emit=ast)\n";
+    return 1;
+  }
+
+  mlir::MLIRContext context;
+  context.loadDialect<LDSDialect>();
+  llvm::SourceMgr sourceMgr;
+  if (!loadSourceFile(inputFile, sourceMgr, llvm::errs()))
+    return 1;
+
+  std::string error;
+  std::string outPath = outputFile.empty() ? "-" : outputFile.getValue();
+  std::unique_ptr<llvm::ToolOutputFile> output;
+  auto openOutput = [&]() -> bool {
+    output = mlir::openOutputFile(outPath, &error);
+    if (!output)
+      llvm::errs() << "lds-compile: error: " << error << "\n";
+    return output != nullptr;
+  };
+
+  if (verifyDiagnostics) {
+    mlir::SourceMgrDiagnosticVerifierHandler handler(sourceMgr, &context);
+    mlir::OwningOpRef<mlir::ModuleOp> module;
+    (void)compileToDialect(sourceMgr, context, module);
+    return mlir::failed(handler.verify()) ? 1 : 0;
+  }
+
+  mlir::SourceMgrDiagnosticHandler handler(sourceMgr, &context);
+  if (emitKind == EmitKind::AST) {
+    std::string ast;
+    llvm::raw_string_ostream astStream(ast);
+    mlir::OwningOpRef<mlir::ModuleOp> none;
+    if (mlir::failed(compileToDialect(sourceMgr, context, none, &astStream)))
+      return 1;
+    if (!openOutput())
+      return 1;
+    output->os() << ast;
+    output->keep();
+    return 0;
+  }
+
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  if (mlir::failed(compileToDialect(sourceMgr, context, module)))
+    return 1;
+  if (explain)
+    explainModels(*module, llvm::outs());
+  if (!openOutput())
+    return 1;
+  module->print(output->os());
+  output->keep();
+  return 0;
+}

@@ -157,7 +157,7 @@ def LDS_ConstantOp : LDS_Op<"constant", [ConstantLike, Pure,
 
     ```mlir
     %one = lds.constant dense<1.000000e+00> : tensor<f32>
-    %v = lds.constant dense<[1.0, 2.0]> : tensor<2xf64>
+    %v = lds.constant dense<[1.0, 2.0]> : tensor<2xf32>
     ```
   }];
   let arguments = (ins ElementsAttr:$value);
@@ -170,15 +170,16 @@ def LDS_ConstantOp : LDS_Op<"constant", [ConstantLike, Pure,
 def LDS_BroadcastOp : LDS_Op<"broadcast", [Pure]> {
   let summary = "broadcasts a scalar to a shape";
   let description = [{
-    Every element of the result is the scalar operand. The front end inserts
-    it where a scalar meets a tensor in an elementwise operation.
+    Every element of the result is the scalar operand (a float, or an `i1`
+    condition of `lds.select`). The front end inserts it where a scalar meets
+    a tensor in an elementwise operation.
 
     ```mlir
     %b = lds.broadcast %s : tensor<f32> -> tensor<8xf32>
     ```
   }];
-  let arguments = (ins LDS_FloatScalar:$operand);
-  let results = (outs LDS_FloatTensor:$result);
+  let arguments = (ins 0DTensorOf<[F32, F64, I1]>:$operand);
+  let results = (outs StaticShapeTensorOf<[F32, F64, I1]>:$result);
   let assemblyFormat = "$operand attr-dict `:` type($operand) `->` type($result)";
   let hasVerifier = 1;
 }
@@ -262,6 +263,8 @@ def LDS_ConcatOp : LDS_Op<"concat", [Pure]> {
 def LDS_TransposeOp : LDS_Op<"transpose", [Pure]> {
   let summary = "matrix transpose";
   let description = [{
+    `result[j, i] = operand[i, j]`: an `[m, n]` matrix gives an `[n, m]` one.
+
     ```mlir
     %t = lds.transpose %m : tensor<3x4xf32> -> tensor<4x3xf32>
     ```
@@ -297,6 +300,9 @@ def LDS_MatmulOp : LDS_Op<"matmul", [Pure]> {
 def LDS_DotOp : LDS_Op<"dot", [Pure, AllTypesMatch<["lhs", "rhs"]>]> {
   let summary = "inner product of two vectors";
   let description = [{
+    `result = sum_i lhs[i] * rhs[i]`: both operands have one type, the result
+    is a scalar of their element type.
+
     ```mlir
     %s = lds.dot %a, %b : tensor<8xf32> -> tensor<f32>
     ```
@@ -318,6 +324,8 @@ class LDS_ReductionOp<string mnemonic, string what> :
 
 def LDS_SumOp : LDS_ReductionOp<"sum", "the sum"> {
   let description = [{
+    Adds up every element of a tensor of any rank, giving a scalar.
+
     ```mlir
     %s = lds.sum %v : tensor<8xf32> -> tensor<f32>
     ```
@@ -325,6 +333,8 @@ def LDS_SumOp : LDS_ReductionOp<"sum", "the sum"> {
 }
 def LDS_ReduceMaxOp : LDS_ReductionOp<"reduce_max", "the maximum"> {
   let description = [{
+    The largest element of a tensor of any rank, as a scalar.
+
     ```mlir
     %m = lds.reduce_max %v : tensor<8xf32> -> tensor<f32>
     ```
@@ -332,6 +342,8 @@ def LDS_ReduceMaxOp : LDS_ReductionOp<"reduce_max", "the maximum"> {
 }
 def LDS_ReduceMinOp : LDS_ReductionOp<"reduce_min", "the minimum"> {
   let description = [{
+    The smallest element of a tensor of any rank, as a scalar.
+
     ```mlir
     %m = lds.reduce_min %v : tensor<8xf32> -> tensor<f32>
     ```
@@ -413,7 +425,8 @@ def LDS_CmpOp : LDS_Op<"cmp", [Pure, Elementwise,
   let assemblyFormat = [{
     $predicate `,` $lhs `,` $rhs attr-dict `:` type($lhs) `->` type($result)
   }];
-  let hasVerifier = 1;
+  // No C++ verifier: Elementwise checks that the result has the operands'
+  // shape, the result constraint that its elements are i1.
 }
 
 def LDS_SelectOp : LDS_Op<"select", [Pure, Elementwise,
@@ -434,7 +447,8 @@ def LDS_SelectOp : LDS_Op<"select", [Pure, Elementwise,
     $cond `,` $true_value `,` $false_value attr-dict `:` type($cond) `,`
     type($result)
   }];
-  let hasVerifier = 1;
+  // No C++ verifier: Elementwise checks that the condition has the values'
+  // shape.
 }
 
 //===----------------------------------------------------------------------===//

@@ -1,0 +1,78 @@
+//===- Driver.cpp - the lds-compile pipeline ------------------------------===//
+
+#include "lds/Compiler/Driver.h"
+#include "lds/Compiler/MLIRGen.h"
+#include "lds/Frontend/Parser.h"
+#include "lds/Frontend/Sema.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Verifier.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+using namespace lds;
+
+unsigned lds::loadSourceFile(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
+                             llvm::raw_ostream &errs) {
+  llvm::sys::fs::file_status status;
+  if (std::error_code ec = llvm::sys::fs::status(path, status)) {
+    errs << "lds-compile: error: cannot open '" << path << "': " << ec.message()
+         << "\n";
+    return 0;
+  }
+  if (status.type() == llvm::sys::fs::file_type::directory_file) {
+    errs << "lds-compile: error: '" << path << "' is a directory\n";
+    return 0;
+  }
+  if (status.type() == llvm::sys::fs::file_type::regular_file &&
+      status.getSize() > kMaxSourceBytes) {
+    errs << "lds-compile: error: '" << path << "' is too large ("
+         << status.getSize() << " bytes; the limit is " << (kMaxSourceBytes >> 20)
+         << " MiB)\n";
+    return 0;
+  }
+  auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(path, /*IsText=*/false,
+                                                    /*RequiresNullTerminator=*/
+                                                    true);
+  if (std::error_code ec = buffer.getError()) {
+    errs << "lds-compile: error: cannot read '" << path << "': " << ec.message()
+         << "\n";
+    return 0;
+  }
+  if ((*buffer)->getBufferSize() > kMaxSourceBytes) {
+    errs << "lds-compile: error: '" << path << "' is too large (the limit is "
+         << (kMaxSourceBytes >> 20) << " MiB)\n";
+    return 0;
+  }
+  return sourceMgr.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc());
+}
+
+mlir::LogicalResult
+lds::compileToDialect(llvm::SourceMgr &sourceMgr, mlir::MLIRContext &context,
+                      mlir::OwningOpRef<mlir::ModuleOp> &result,
+                      llvm::raw_ostream *astOut) {
+  const llvm::MemoryBuffer *buffer =
+      sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
+  mlir::StringAttr file =
+      mlir::StringAttr::get(&context, buffer->getBufferIdentifier());
+
+  // Forward front-end diagnostics to MLIR's engine, which prints them with
+  // the source line and a caret (or checks them under --verify-diagnostics).
+  DiagnosticEngine diags([&](const Diagnostic &d) {
+    mlir::Location loc = mlir::FileLineColLoc::get(file, d.loc.line, d.loc.col);
+    auto severity = d.severity == Severity::Error
+                        ? mlir::DiagnosticSeverity::Error
+                        : mlir::DiagnosticSeverity::Note;
+    context.getDiagEngine().emit(loc, severity) << d.message;
+  });
+
+  std::optional<Module> module = parseModule(buffer->getBuffer(), diags);
+  if (!module || !checkModule(*module, diags))
+    return mlir::failure();
+  if (astOut) {
+    dumpAST(*module, *astOut);
+    return mlir::success();
+  }
+  result = mlirGen(context, *module, file);
+  return mlir::verify(*result);
+}
