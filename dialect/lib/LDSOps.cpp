@@ -190,6 +190,12 @@ LogicalResult ConstantOp::verify() {
 }
 
 LogicalResult BroadcastOp::verify() {
+  ArrayRef<int64_t> in = getOperand().getType().getShape();
+  ArrayRef<int64_t> out = getResult().getType().getShape();
+  if (in.size() > out.size() || out.take_front(in.size()) != in)
+    return emitOpError("operand shape must be a prefix of the result shape, "
+                       "got ")
+           << getOperand().getType() << " and " << getResult().getType();
   return checkSameElementType(*this, getOperand(), "operand", getResult(),
                               "result");
 }

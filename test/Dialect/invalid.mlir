@@ -305,9 +305,9 @@ lds.model @constant_type_mismatch {
 
 // Shape ops.
 
-lds.model @broadcast_not_scalar {
+lds.model @broadcast_not_prefix {
   %x = lds.state "x" : tensor<4xf32>
-  // expected-error @+1 {{'lds.broadcast' op operand #0 must be 0D tensor of 32-bit float or 64-bit float or 1-bit signless integer values, but got 'tensor<4xf32>'}}
+  // expected-error @+1 {{'lds.broadcast' op operand shape must be a prefix of the result shape, got 'tensor<4xf32>' and 'tensor<2x4xf32>'}}
   %b = lds.broadcast %x : tensor<4xf32> -> tensor<2x4xf32>
   lds.yield %x : tensor<4xf32>
 }

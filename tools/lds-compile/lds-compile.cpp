@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "lds/Compiler/DiagnosticPrinter.h"
 #include "lds/Compiler/Driver.h"
 #include "lds/Compiler/Explain.h"
 #include "lds/Dialect/LDSDialect.h"
@@ -137,7 +138,7 @@ int main(int argc, char **argv) {
     return mlir::failed(handler.verify()) ? 1 : 0;
   }
 
-  mlir::SourceMgrDiagnosticHandler handler(sourceMgr, &context);
+  CaretDiagnosticHandler handler(sourceMgr, &context, llvm::errs());
   if (emitKind == EmitKind::AST) {
     std::string ast;
     llvm::raw_string_ostream astStream(ast);

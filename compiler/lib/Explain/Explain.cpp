@@ -34,11 +34,12 @@ static int64_t printDecls(llvm::ArrayRef<DeclOp> decls, llvm::StringRef kind,
   int64_t offset = 0;
   for (DeclOp d : decls) {
     auto type = mlir::cast<mlir::RankedTensorType>(d.getType());
-    os << llvm::formatv("    {0,-6} {1,-10} {2,-14}", kind, d.getName(),
-                        spell(type));
+    os << llvm::formatv("    {0,-6} {1,-10} ", kind, d.getName());
     if (showOffsets)
-      os << llvm::formatv("  x[{0}:{1}]", offset,
+      os << llvm::formatv("{0,-14}  x[{1}:{2}]", spell(type), offset,
                           offset + type.getNumElements());
+    else
+      os << spell(type);
     os << "\n";
     offset += type.getNumElements();
   }

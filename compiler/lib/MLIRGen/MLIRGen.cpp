@@ -87,8 +87,11 @@ Value ModelGen::broadcastTo(Value v, llvm::ArrayRef<int64_t> shape) {
     auto dense = cast<mlir::DenseElementsAttr>(c.getValue());
     auto splatType =
         mlir::RankedTensorType::get(shape, type.getElementType());
-    return builder.create<ConstantOp>(v.getLoc(), splatType,
-                                      dense.resizeSplat(splatType));
+    Value splat = builder.create<ConstantOp>(v.getLoc(), splatType,
+                                             dense.resizeSplat(splatType));
+    if (c->use_empty())
+      c->erase();
+    return splat;
   }
   return builder.create<BroadcastOp>(
       v.getLoc(), mlir::RankedTensorType::get(shape, type.getElementType()),

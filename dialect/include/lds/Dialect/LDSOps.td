@@ -168,17 +168,20 @@ def LDS_ConstantOp : LDS_Op<"constant", [ConstantLike, Pure,
 }
 
 def LDS_BroadcastOp : LDS_Op<"broadcast", [Pure]> {
-  let summary = "broadcasts a scalar to a shape";
+  let summary = "replicates a tensor along new trailing dimensions";
   let description = [{
-    Every element of the result is the scalar operand (a float, or an `i1`
-    condition of `lds.select`). The front end inserts it where a scalar meets
-    a tensor in an elementwise operation.
+    The operand's shape is a prefix of the result's shape, and
+    `result[i..., j...] = operand[i...]`. The front end uses it where a scalar
+    meets a tensor in an elementwise operation (the operand is then a float
+    scalar, or an `i1` condition of `lds.select`); derivative code uses it to
+    scale the rows of a Jacobian (`tensor<8xf32> -> tensor<8x8xf32>`).
 
     ```mlir
     %b = lds.broadcast %s : tensor<f32> -> tensor<8xf32>
+    %r = lds.broadcast %v : tensor<8xf32> -> tensor<8x4xf32>
     ```
   }];
-  let arguments = (ins 0DTensorOf<[F32, F64, I1]>:$operand);
+  let arguments = (ins StaticShapeTensorOf<[F32, F64, I1]>:$operand);
   let results = (outs StaticShapeTensorOf<[F32, F64, I1]>:$result);
   let assemblyFormat = "$operand attr-dict `:` type($operand) `->` type($result)";
   let hasVerifier = 1;
