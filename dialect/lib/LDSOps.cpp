@@ -239,16 +239,41 @@ LogicalResult GatherOp::verify() {
 LogicalResult ConcatOp::verify() {
   if (getOperands().empty())
     return emitOpError("needs at least one operand");
+  RankedTensorType first = tensorType(getOperands().front());
+  if (first.getRank() < 1)
+    return emitOpError("cannot concatenate scalars; broadcast them to "
+                       "tensor<1x...> first");
   Type elem = getResult().getType().getElementType();
   int64_t total = 0;
   for (Value v : getOperands()) {
-    if (tensorType(v).getElementType() != elem)
+    RankedTensorType t = tensorType(v);
+    if (t.getElementType() != elem)
       return emitOpError("operand type ")
              << v.getType() << " does not match the result's element type "
              << elem;
-    total += tensorType(v).getDimSize(0);
+    if (t.getRank() != first.getRank() ||
+        t.getShape().drop_front() != first.getShape().drop_front())
+      return emitOpError("operands ")
+             << first << " and " << t
+             << " differ in rank or trailing dimensions";
+    total += t.getDimSize(0);
   }
-  return checkResultType(*this, RankedTensorType::get({total}, elem));
+  SmallVector<int64_t> shape(first.getShape());
+  shape[0] = total;
+  return checkResultType(*this, RankedTensorType::get(shape, elem));
+}
+
+LogicalResult DiagOp::verify() {
+  RankedTensorType in = getOperand().getType();
+  int64_t n = in.getDimSize(0);
+  return checkResultType(*this,
+                         RankedTensorType::get({n, n}, in.getElementType()));
+}
+
+LogicalResult DiagPartOp::verify() {
+  RankedTensorType in = getOperand().getType();
+  return checkResultType(
+      *this, RankedTensorType::get({in.getDimSize(0)}, in.getElementType()));
 }
 
 LogicalResult TransposeOp::verify() {
@@ -307,7 +332,10 @@ LogicalResult LogSumExpOp::verify() { return verifyReduction(*this); }
 //===----------------------------------------------------------------------===//
 
 LogicalResult GradOp::verify() {
-  if (!getWrt().getDefiningOp<StateOp>()) {
+  // Inside a model, gradients are taken with respect to a declared state;
+  // in an outlined step function, with respect to the state's value there.
+  if ((*this)->getParentOfType<ModelOp>() &&
+      !getWrt().getDefiningOp<StateOp>()) {
     InFlightDiagnostic diag = emitOpError(
         "can only differentiate with respect to a state ('lds.state' result)");
     if (Operation *def = getWrt().getDefiningOp())

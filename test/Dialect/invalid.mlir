@@ -476,11 +476,21 @@ lds.model @concat_element_type {
 
 // -----
 
-lds.model @concat_matrix {
+lds.model @concat_trailing_dims {
   %x = lds.state "x" : tensor<3xf32>
   %m = lds.param "m" : tensor<2x3xf32>
-  // expected-error @+1 {{'lds.concat' op operand #0 must be variadic of 1-d tensor of f32 or f64, but got 'tensor<2x3xf32>'}}
-  %c = lds.concat %m : tensor<2x3xf32> -> tensor<6xf32>
+  // expected-error @+1 {{'lds.concat' op operands 'tensor<2x3xf32>' and 'tensor<3xf32>' differ in rank or trailing dimensions}}
+  %c = lds.concat %m, %x : tensor<2x3xf32>, tensor<3xf32> -> tensor<5xf32>
+  lds.yield %x : tensor<3xf32>
+}
+
+// -----
+
+lds.model @concat_scalars {
+  %x = lds.state "x" : tensor<3xf32>
+  %s = lds.param "s" : tensor<f32>
+  // expected-error @+1 {{'lds.concat' op cannot concatenate scalars; broadcast them to tensor<1x...> first}}
+  %c = lds.concat %s, %s : tensor<f32>, tensor<f32> -> tensor<2xf32>
   lds.yield %x : tensor<3xf32>
 }
 

@@ -9,6 +9,7 @@
 #include "lds/Compiler/DiagnosticPrinter.h"
 #include "lds/Compiler/Driver.h"
 #include "lds/Compiler/Explain.h"
+#include "lds/Compiler/Pipeline.h"
 #include "lds/Dialect/LDSDialect.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -34,7 +35,11 @@ static cl::opt<std::string> outputFile("o", cl::desc("Output file ('-' for "
 static cl::opt<EmitKind> emitKind(
     "emit", cl::desc("What to produce"), cl::init(EmitKind::Obj),
     cl::values(clEnumValN(EmitKind::AST, "ast", "the checked syntax tree"),
-               clEnumValN(EmitKind::MLIR, "mlir", "the lds dialect"),
+               clEnumValN(EmitKind::LDS, "lds",
+                          "the models in the lds dialect, as written"),
+               clEnumValN(EmitKind::MLIR, "mlir",
+                          "the models with their derived step, Jacobian and "
+                          "solver choice"),
                clEnumValN(EmitKind::LLVM, "llvm", "LLVM IR of the CPU code"),
                clEnumValN(EmitKind::PTX, "ptx", "PTX of the CUDA kernels"),
                clEnumValN(EmitKind::Obj, "obj", "an object file (default)"),
@@ -75,6 +80,8 @@ static llvm::StringRef emitName(EmitKind k) {
   switch (k) {
   case EmitKind::AST:
     return "ast";
+  case EmitKind::LDS:
+    return "lds";
   case EmitKind::MLIR:
     return "mlir";
   case EmitKind::LLVM:
@@ -105,7 +112,8 @@ int main(int argc, char **argv) {
                    {"auto", "newton", "quasi-newton", "picard", "jacobi",
                     "sequential"}))
     return 1;
-  bool emitsIR = emitKind == EmitKind::AST || emitKind == EmitKind::MLIR;
+  bool emitsIR = emitKind == EmitKind::AST || emitKind == EmitKind::LDS ||
+                 emitKind == EmitKind::MLIR;
   if (!emitsIR || !headerFile.empty()) {
     llvm::errs() << "lds-compile: error: "
                  << (emitsIR ? "--header"
@@ -155,6 +163,13 @@ int main(int argc, char **argv) {
   mlir::OwningOpRef<mlir::ModuleOp> module;
   if (mlir::failed(compileToDialect(sourceMgr, context, module)))
     return 1;
+  if (emitKind != EmitKind::LDS) {
+    PipelineOptions pipeline;
+    pipeline.solver = solver;
+    pipeline.target = target;
+    if (mlir::failed(runModelPipeline(*module, pipeline)))
+      return 1;
+  }
   if (explain)
     explainModels(*module, llvm::outs());
   if (!openOutput())

@@ -2,7 +2,10 @@
 
 #include "lds/Compiler/Explain.h"
 #include "lds/Dialect/LDSOps.h"
+#include "lds/Transforms/Structure.h"
 
+#include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 
 using namespace lds;
@@ -46,6 +49,105 @@ static int64_t printDecls(llvm::ArrayRef<DeclOp> decls, llvm::StringRef kind,
   return offset;
 }
 
+/// `  label:       ` with the label column of the signature lines.
+static llvm::raw_ostream &label(llvm::raw_ostream &os, llvm::StringRef text) {
+  return os << llvm::formatv("  {0,-13}", text);
+}
+
+static int64_t costField(mlir::DictionaryAttr solver, llvm::StringRef field) {
+  if (auto i = solver.getAs<mlir::IntegerAttr>(field))
+    return i.getInt();
+  return -1;
+}
+
+/// The Jacobian structure (lds-analyze-structure) and the solver choice and
+/// cost estimates (lds-select-solver), when the model carries them.
+static void explainSolver(ModelOp model, llvm::ArrayRef<StateOp> states,
+                          llvm::raw_ostream &os) {
+  auto jacobian = model->getAttrOfType<mlir::StringAttr>(kJacobianAttr);
+  if (!jacobian) {
+    label(os, "jacobian:") << "not analysed\n";
+    return;
+  }
+  label(os, "jacobian:") << jacobian.getValue() << "\n";
+
+  // Per-piece dependencies: rows are next states, columns states.
+  auto deps = model->getAttrOfType<mlir::ArrayAttr>(kStateDepsAttr);
+  if (deps && states.size() > 1 && deps.size() == states.size()) {
+    size_t width = 9; // "identity" and a space
+    for (StateOp s : states)
+      width = std::max(width, s.getName().size() + 2);
+    label(os, "state deps:") << "rows: next state, columns: state\n";
+    // Left-aligned columns, no trailing blanks.
+    auto cells = [&](llvm::ArrayRef<std::string> texts) {
+      for (auto [i, text] : llvm::enumerate(texts)) {
+        if (i + 1 == texts.size())
+          os << text;
+        else
+          os << llvm::left_justify(text, i == 0 ? width + 1 : width);
+      }
+      os << "\n";
+    };
+    llvm::SmallVector<std::string> header{""};
+    for (StateOp s : states)
+      header.push_back(s.getName().str());
+    os << "    ";
+    cells(header);
+    for (auto [k, row] : llvm::enumerate(deps)) {
+      StateOp s = states[k];
+      llvm::SmallVector<std::string> line{(s.getName() + "'").str()};
+      for (mlir::Attribute cell : llvm::cast<mlir::ArrayAttr>(row))
+        line.push_back(llvm::cast<mlir::StringAttr>(cell).getValue().str());
+      os << "    ";
+      cells(line);
+    }
+  }
+
+  label(os, "affine:") << (model->hasAttr(kAffineAttr) ? "yes" : "no") << "\n";
+  label(os, "x + c*g(x):");
+  if (auto c = model->getAttrOfType<mlir::FloatAttr>(kIdentityPlusScaledAttr))
+    os << llvm::format("yes, c = %g\n", c.getValueAsDouble());
+  else
+    os << "no\n";
+
+  auto solver = model->getAttrOfType<mlir::StringAttr>(kSolverAttr);
+  auto costs = model->getAttrOfType<mlir::DictionaryAttr>(kCostsAttr);
+  if (costs) {
+    os << "  solver costs (per time step; per iteration except memory):\n";
+    os << llvm::formatv("    {0,-14}{1,12}{2,12}{3,14}\n", "solver", "flops",
+                        "bytes", "memory bytes");
+    for (llvm::StringRef name : kSolverNames) {
+      auto c = costs.getAs<mlir::DictionaryAttr>(name);
+      if (!c)
+        continue;
+      bool chosen = solver && solver.getValue() == name;
+      os << llvm::formatv("    {0,-14}{1,12}{2,12}{3,14}{4}\n", name,
+                          costField(c, "flops"), costField(c, "bytes"),
+                          costField(c, "memory"), chosen ? "   <- chosen" : "");
+    }
+  }
+  if (!solver) {
+    label(os, "solver:") << "not selected\n";
+    return;
+  }
+  label(os, "solver:") << solver.getValue();
+  if (auto byTarget =
+          model->getAttrOfType<mlir::DictionaryAttr>(kSolverByTargetAttr)) {
+    os << "  (";
+    llvm::interleave(
+        byTarget, os,
+        [&](mlir::NamedAttribute a) {
+          os << a.getName().getValue() << ": "
+             << llvm::cast<mlir::StringAttr>(a.getValue()).getValue();
+        },
+        ", ");
+    os << ")";
+  }
+  os << "\n";
+  if (auto reason = model->getAttrOfType<mlir::StringAttr>(kSolverReasonAttr))
+    label(os, "reason:") << reason.getValue() << "\n";
+}
+
 void lds::explainModels(mlir::ModuleOp module, llvm::raw_ostream &os) {
   for (ModelOp model : module.getOps<ModelOp>()) {
     llvm::SmallVector<StateOp> states = getStates(model);
@@ -65,5 +167,6 @@ void lds::explainModels(mlir::ModuleOp module, llvm::raw_ostream &os) {
     os << "  params:      " << params.size() << " (" << paramSize
        << " values)\n";
     printDecls<ParamOp>(params, "param", os, false);
+    explainSolver(model, states, os);
   }
 }

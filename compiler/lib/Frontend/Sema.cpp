@@ -17,7 +17,10 @@
 #include "llvm/Support/Casting.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <limits>
 
 using namespace lds;
 using llvm::cast;
@@ -37,14 +40,41 @@ struct Symbol {
   bool poisoned = false;
 };
 
+/// The value of a folded constant as an integer, or nullopt when it is not a
+/// whole number. Magnitudes beyond 2^53 saturate there: every caller checks
+/// the result against a far smaller range, and reports the value itself with
+/// fmtNumber.
 std::optional<int64_t> asInteger(std::optional<double> v) {
-  if (!v || !std::isfinite(*v) || std::floor(*v) != *v ||
-      std::fabs(*v) > double(kMaxElements))
+  if (!v || !std::isfinite(*v) || std::floor(*v) != *v)
     return std::nullopt;
-  return int64_t(*v);
+  constexpr double kMaxExact = 9007199254740992.0; // 2^53
+  return int64_t(std::clamp(*v, -kMaxExact, kMaxExact));
 }
 
-std::string fmtNumber(double v) { return llvm::formatv("{0}", v).str(); }
+/// Shortest decimal spelling that reads back as the same double: `3`, `2.5`,
+/// `1e+10`, `inf`, `nan`.
+std::string fmtNumber(double v) {
+  if (std::isnan(v))
+    return "nan"; // not "-nan"
+  char buf[64];
+  std::to_chars_result r = std::to_chars(buf, buf + sizeof(buf), v);
+  return std::string(buf, r.ptr);
+}
+
+/// "a state", "an input", ...
+std::string withArticle(Decl::Kind kind) {
+  llvm::StringRef name = getDeclKindName(kind);
+  return ((kind == Decl::Kind::Input ? "an " : "a ") + name).str();
+}
+
+/// Whether `v`, a value of the model's float type `elem`, is representable:
+/// finite, and not a nonzero number that rounds to zero.
+bool fitsFloatType(double v, ElemType elem) {
+  if (elem != ElemType::F32)
+    return std::isfinite(v);
+  float f = static_cast<float>(v);
+  return std::isfinite(f) && (f != 0 || v == 0);
+}
 
 class ModelChecker {
 public:
@@ -87,6 +117,7 @@ private:
   llvm::StringMap<Symbol> symbols;
   llvm::StringMap<Decl *> laterDecls; // every declared name, for messages
   llvm::StringMap<Decl *> nextStates;
+  llvm::StringSet<> misplacedNextStates; // equations before their state
   const Decl *floatTypeDecl = nullptr;
 };
 
@@ -132,7 +163,14 @@ std::optional<ValueType> ModelChecker::resolveTypeSpec(Decl &decl) {
     if (!dim.name.empty()) {
       auto it = symbols.find(dim.name);
       if (it == symbols.end()) {
-        error(dim.loc, "unknown name '" + dim.name + "'");
+        auto later = laterDecls.find(dim.name);
+        if (later != laterDecls.end()) {
+          error(dim.loc,
+                "'" + dim.name + "' is used before its declaration");
+          diags.note(later->second->loc, "declared here");
+        } else {
+          error(dim.loc, "unknown name '" + dim.name + "'");
+        }
         return std::nullopt;
       }
       if (it->second.poisoned)
@@ -145,8 +183,11 @@ std::optional<ValueType> ModelChecker::resolveTypeSpec(Decl &decl) {
       dim.value = *v;
     }
     if (*dim.value < 1) {
-      error(dim.loc, "dimension must be a positive integer, got " +
-                         llvm::Twine(*dim.value));
+      // A const's own value: asInteger saturates huge ones.
+      std::string shown = dim.name.empty()
+                              ? std::to_string(*dim.value)
+                              : fmtNumber(*symbols[dim.name].constValue);
+      error(dim.loc, "dimension must be a positive integer, got " + shown);
       return std::nullopt;
     }
     if (*dim.value > kMaxElements || count * *dim.value > kMaxElements) {
@@ -213,6 +254,12 @@ void ModelChecker::checkDecl(Decl &decl) {
       sym.type = *t;
   } else {
     TypeOrError t = check(*decl.value);
+    // A let may hold a bool (for select) but not an i32 input: that may
+    // only appear as an index.
+    if (t && t->elem == ElemType::I32) {
+      requireFloat(*decl.value, *t);
+      t.reset();
+    }
     sym.poisoned = !t;
     if (t) {
       sym.type = *t;
@@ -230,6 +277,12 @@ void ModelChecker::checkDecl(Decl &decl) {
                                         "' is not finite (" +
                                         fmtNumber(*sym.constValue) + ")");
         sym.poisoned = true;
+      } else if (!fitsFloatType(*sym.constValue, model.floatType)) {
+        error(decl.value->getLoc(),
+              "const '" + decl.name + "' is out of range for " +
+                  getElemTypeName(model.floatType) + " (" +
+                  fmtNumber(*sym.constValue) + ")");
+        sym.poisoned = true;
       }
     }
   }
@@ -243,17 +296,23 @@ void ModelChecker::checkNextState(Decl &decl) {
   Decl *target = it == symbols.end() ? nullptr : it->second.decl;
   if (!target) {
     auto later = laterDecls.find(decl.name);
-    if (later != laterDecls.end() && later->second->kind == Decl::Kind::State)
+    if (later != laterDecls.end() &&
+        later->second->kind == Decl::Kind::State) {
       error(decl.loc, "next-state equation for '" + decl.name +
                           "' comes before its state declaration");
-    else
+      diags.note(later->second->loc, "the state is declared here");
+      // The state has an equation, if misplaced: do not also report it as
+      // missing.
+      misplacedNextStates.insert(decl.name);
+    } else {
       error(decl.loc, "next-state equation for '" + decl.name +
                           "', which is not a state");
+    }
     return;
   }
   if (target->kind != Decl::Kind::State) {
-    error(decl.loc, "next-state equation for '" + decl.name + "', which is a " +
-                        getDeclKindName(target->kind) + ", not a state");
+    error(decl.loc, "next-state equation for '" + decl.name + "', which is " +
+                        withArticle(target->kind) + ", not a state");
     return;
   }
   auto [prev, inserted] = nextStates.try_emplace(decl.name, &decl);
@@ -293,7 +352,8 @@ bool ModelChecker::run() {
     if (d.kind != Decl::Kind::State)
       continue;
     anyState = true;
-    if (!nextStates.count(d.name) && symbols[d.name].decl == &d)
+    if (!nextStates.count(d.name) && !misplacedNextStates.count(d.name) &&
+        symbols[d.name].decl == &d)
       error(d.loc, "state '" + d.name + "' has no next-state equation (" +
                        d.name + "' = ...)");
   }
@@ -313,11 +373,12 @@ bool ModelChecker::requireFloat(Expr &e, const ValueType &t) {
   if (t.elem == ElemType::I32) {
     if (auto *name = dyn_cast<NameExpr>(&e))
       error(e.getLoc(), "'" + name->name +
-                            "' is an integer (i32) input; it can only index "
-                            "a parameter, as in P[" +
+                            "' is an integer (i32) input; it can only be used "
+                            "as an index, as in P[" +
                             name->name + "]");
     else
-      error(e.getLoc(), "an integer (i32) value can only index a parameter");
+      error(e.getLoc(),
+            "an integer (i32) value can only be used as an index, as in P[w]");
   } else {
     error(e.getLoc(), "a comparison result can only be the condition of "
                       "select(cond, a, b)");
@@ -350,10 +411,19 @@ ModelChecker::broadcast(SourceLoc loc, llvm::StringRef what,
 ModelChecker::TypeOrError ModelChecker::check(Expr &e) {
   TypeOrError t;
   switch (e.getKind()) {
-  case Expr::Kind::Number:
-    e.constValue = cast<NumberExpr>(e).value;
+  case Expr::Kind::Number: {
+    double v = cast<NumberExpr>(e).value;
+    if (!fitsFloatType(v, model.floatType)) {
+      // The lexer has rejected what a double cannot hold; an f32 model's
+      // literals must also fit in f32.
+      error(e.getLoc(), "number " + fmtNumber(v) + " is out of range for " +
+                            getElemTypeName(model.floatType));
+      break;
+    }
+    e.constValue = v;
     t = floatScalar();
     break;
+  }
   case Expr::Kind::Name:
     t = checkName(cast<NameExpr>(e));
     break;
@@ -441,7 +511,8 @@ ModelChecker::TypeOrError ModelChecker::checkBinary(BinaryExpr &e) {
       return out;
     }
     error(e.getLoc(),
-          "'@' multiplies a matrix by a vector or a matrix, got " + l->str() +
+          "'@' needs matrix @ vector, matrix @ matrix or vector @ matrix, "
+          "got " + l->str() +
               " and " + r->str() +
               (lr <= 1 && rr <= 1 ? " (use dot(a, b) or '*')" : ""));
     return std::nullopt;
@@ -476,7 +547,7 @@ ModelChecker::TypeOrError ModelChecker::checkBinary(BinaryExpr &e) {
 
 std::optional<int64_t> ModelChecker::constIndex(Expr &e, llvm::StringRef what) {
   TypeOrError t = check(e);
-  if (!t)
+  if (!t || !requireFloat(e, *t))
     return std::nullopt;
   std::optional<int64_t> v = asInteger(e.constValue);
   if (!v) {
@@ -513,8 +584,8 @@ ModelChecker::TypeOrError ModelChecker::checkIndex(IndexExpr &e) {
   if (!i)
     return std::nullopt;
   if (*i < 0 || *i >= base->shape[0]) {
-    error(e.index->getLoc(),
-          "index " + llvm::Twine(*i) + " is out of range for " + base->str());
+    error(e.index->getLoc(), "index " + fmtNumber(*e.index->constValue) +
+                                 " is out of range for " + base->str());
     return std::nullopt;
   }
   return out;
@@ -536,13 +607,16 @@ ModelChecker::TypeOrError ModelChecker::checkSlice(SliceExpr &e) {
     hi = constIndex(*e.hi, "a slice bound");
   if (!lo || !hi)
     return std::nullopt;
+  // Spelled from the folded values, which asInteger may have saturated.
+  std::string loStr = e.lo ? fmtNumber(*e.lo->constValue) : "0";
+  std::string hiStr = e.hi ? fmtNumber(*e.hi->constValue) : std::to_string(dim);
   if (*lo < 0 || *hi > dim || *lo > *hi) {
     error(e.getLoc(), llvm::formatv("slice [{0}:{1}] is out of range for {2}",
-                                    *lo, *hi, base->str()));
+                                    loStr, hiStr, base->str()));
     return std::nullopt;
   }
   if (*lo == *hi) {
-    error(e.getLoc(), llvm::formatv("slice [{0}:{1}] is empty", *lo, *hi));
+    error(e.getLoc(), llvm::formatv("slice [{0}:{1}] is empty", loStr, hiStr));
     return std::nullopt;
   }
   ValueType out = *base;
@@ -606,8 +680,7 @@ ModelChecker::TypeOrError ModelChecker::checkCall(CallExpr &e) {
     if (d->kind != Decl::Kind::State) {
       error(wrt->getLoc(), "'grad' differentiates with respect to a state, "
                            "but '" +
-                               wrt->name + "' is a " +
-                               getDeclKindName(d->kind));
+                               wrt->name + "' is " + withArticle(d->kind));
       return std::nullopt;
     }
     return x;

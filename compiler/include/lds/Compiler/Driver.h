@@ -15,7 +15,7 @@ namespace lds {
 /// Model files larger than this are rejected before being read.
 constexpr uint64_t kMaxSourceBytes = uint64_t(64) << 20;
 
-enum class EmitKind { AST, MLIR, LLVM, PTX, Obj, Header };
+enum class EmitKind { AST, LDS, MLIR, LLVM, PTX, Obj, Header };
 
 /// Reads `path` into `sourceMgr` (checking that it exists, is a regular file
 /// and is at most kMaxSourceBytes). Errors are printed as

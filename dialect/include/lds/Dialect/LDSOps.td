@@ -247,18 +247,57 @@ def LDS_GatherOp : LDS_Op<"gather", [Pure]> {
 }
 
 def LDS_ConcatOp : LDS_Op<"concat", [Pure]> {
-  let summary = "concatenates vectors";
+  let summary = "concatenates along the leading dimension";
   let description = [{
-    Joins one or more vectors end to end.
+    Joins one or more tensors end to end along dimension 0; all operands have
+    the same rank (at least 1) and the same trailing dimensions. The language's
+    `concat` joins vectors; derivative code also stacks Jacobian rows.
 
     ```mlir
     %v = lds.concat %a, %b : tensor<3xf32>, tensor<5xf32> -> tensor<8xf32>
+    %m = lds.concat %p, %q : tensor<1x4xf32>, tensor<2x4xf32> -> tensor<3x4xf32>
     ```
   }];
-  let arguments = (ins Variadic<LDS_FloatVector>:$operands);
-  let results = (outs LDS_FloatVector:$result);
+  let arguments = (ins Variadic<LDS_FloatTensor>:$operands);
+  let results = (outs LDS_FloatTensor:$result);
   let assemblyFormat = [{
     $operands attr-dict `:` type($operands) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def LDS_DiagOp : LDS_Op<"diag", [Pure]> {
+  let summary = "diagonal matrix from a vector";
+  let description = [{
+    `result[i, j] = i == j ? operand[i] : 0`. Derivative code uses it for the
+    Jacobian of elementwise operations (and `diag(ones)` for the identity).
+
+    ```mlir
+    %d = lds.diag %v : tensor<8xf32> -> tensor<8x8xf32>
+    ```
+  }];
+  let arguments = (ins LDS_FloatVector:$operand);
+  let results = (outs LDS_FloatMatrix:$result);
+  let assemblyFormat = "$operand attr-dict `:` type($operand) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def LDS_DiagPartOp : LDS_Op<"diag_part", [Pure]> {
+  let summary = "a (shifted) diagonal of a matrix";
+  let description = [{
+    `result[i] = operand[i, i - offset]` for `i` in `[0, rows)`, and 0 where
+    `i - offset` is outside the columns. With `offset = 0` this is the main
+    diagonal; derivative code uses offsets for the diagonal of a Jacobian
+    block whose rows and columns start at different state offsets.
+
+    ```mlir
+    %d = lds.diag_part %m [0] : tensor<8x8xf32> -> tensor<8xf32>
+    ```
+  }];
+  let arguments = (ins LDS_FloatMatrix:$operand, I64Attr:$offset);
+  let results = (outs LDS_FloatVector:$result);
+  let assemblyFormat = [{
+    $operand `[` $offset `]` attr-dict `:` type($operand) `->` type($result)
   }];
   let hasVerifier = 1;
 }

@@ -1,0 +1,60 @@
+//===- LowerToLLVM.h - lds functions to the LLVM dialect and IR -*- C++ -*-===//
+//
+// The CPU lowering pipeline: derived step functions (func.funcs of lds ops)
+// to the LLVM dialect with the bare-pointer calling convention, and from
+// there to LLVM IR.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LDS_CONVERSION_LOWERTOLLVM_H
+#define LDS_CONVERSION_LOWERTOLLVM_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/LogicalResult.h"
+
+#include <cstdint>
+#include <memory>
+
+namespace llvm {
+class LLVMContext;
+class Module;
+} // namespace llvm
+
+namespace lds {
+
+struct LowerToLLVMOptions {
+  /// Buffers larger than this many bytes go to the heap rather than the
+  /// stack (see lds-lower-to-loops); 0: all on the stack.
+  int64_t maxAllocaBytes = 0;
+};
+
+/// Appends the passes that take a module holding lds.models and the derived
+/// func.funcs down to the LLVM dialect: lds-lower-to-loops (dropping the
+/// lds.model ops, which are not executable), canonicalize, cse, scf-to-cf,
+/// math-to-libm (so tanh, log1p, ... are the C library's, exact for f64),
+/// math/arith-to-llvm, expand-strided-metadata, finalize-memref-to-llvm,
+/// cf-to-llvm, func-to-llvm with bare pointers, reconcile-unrealized-casts.
+///
+/// A function `@M_f(tensor<D>, inputs..., params...) -> tensor<D>` becomes
+/// `void M_f(const F *x, const F *inputs..., const F *params..., F *out)`;
+/// i32 inputs are `const int32_t *`. `out` may alias an input.
+void buildLowerToLLVMPipeline(mlir::OpPassManager &pm,
+                              const LowerToLLVMOptions &options = {});
+
+/// Runs buildLowerToLLVMPipeline on `module`.
+mlir::LogicalResult lowerToLLVMDialect(mlir::ModuleOp module,
+                                       const LowerToLLVMOptions &options = {});
+
+/// Translates a module in the LLVM dialect (the output of lowerToLLVMDialect)
+/// to LLVM IR in `llvmContext`; null on failure (with a diagnostic emitted).
+std::unique_ptr<llvm::Module> translateToLLVMIR(mlir::ModuleOp module,
+                                                llvm::LLVMContext &llvmContext);
+
+/// Registers buildLowerToLLVMPipeline as the pass pipeline
+/// `lds-lower-to-llvm{max-alloca-bytes=N}`, for lds-opt.
+void registerLowerToLLVMPipeline();
+
+} // namespace lds
+
+#endif // LDS_CONVERSION_LOWERTOLLVM_H

@@ -1,0 +1,82 @@
+//===- Passes.td - lds conversion passes -------------------*- tablegen -*-===//
+//
+// Passes that turn the lds dialect into executable code. The derived step
+// functions (`@M_f`, `@M_jvp`, `@M_jac`, `@M_jac_diag`, see the contract for
+// derived functions) are `func.func`s whose bodies use lds compute ops on
+// static tensors; these passes lower them.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LDS_CONVERSION_PASSES_TD
+#define LDS_CONVERSION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def LDSLowerToLoops : Pass<"lds-lower-to-loops", "mlir::ModuleOp"> {
+  let summary = "lower the lds ops of func.funcs to scalar loops on memrefs";
+  let description = [{
+    Rewrites every `func.func` that uses lds ops or static tensors into
+    scalar code on memrefs, the core of the CPU backend:
+
+    - every tensor value becomes a `memref.alloca` buffer of its static
+      shape (`tensor<f32>` becomes `memref<f32>`), placed in the function's
+      entry block so that LLVM sees static stack slots (with
+      `max-alloca-bytes`, larger buffers are heap-allocated instead and freed
+      before returning);
+    - every lds op becomes an `scf.for` nest of `arith`/`math` ops that fills
+      its result buffer (non-splat constants become `memref.global`s);
+    - each tensor argument becomes a memref argument of the same shape, and
+      each tensor result becomes an extra trailing out-parameter memref that
+      the function writes before returning (it then returns nothing). The
+      results are copied out at the end, so an out-parameter may alias an
+      input.
+
+    After `convert-func-to-llvm{use-bare-ptr-memref-call-conv=1}` the C
+    signature is therefore
+    `void M_f(const F *x, const F *inputs..., const F *params..., F *out)`.
+
+    Semantics follow the op descriptions: `lds.gather` clamps its index to
+    `[0, dim0)`; `lds.logsumexp` and `lds.softplus` are computed stably;
+    `lds.max`/`lds.min` and the reductions propagate NaN
+    (`arith.maximumf`/`arith.minimumf`); `lds.cmp` uses ordered predicates.
+
+    `lds.model` ops are not executable: they are left alone, or erased with
+    `drop-models`.
+
+    ```mlir
+    func.func @M_f(%x: tensor<2xf32>) -> tensor<2xf32> {
+      %0 = lds.tanh %x : tensor<2xf32>
+      return %0 : tensor<2xf32>
+    }
+    // becomes
+    func.func @M_f(%x: memref<2xf32>, %out: memref<2xf32>) {
+      %buf = memref.alloca() : memref<2xf32>
+      scf.for %i = %c0 to %c2 step %c1 {
+        %v = memref.load %x[%i] : memref<2xf32>
+        %t = math.tanh %v : f32
+        memref.store %t, %buf[%i] : memref<2xf32>
+      }
+      memref.copy %buf, %out : memref<2xf32> to memref<2xf32>
+      return
+    }
+    ```
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect",
+    "mlir::func::FuncDialect",
+    "mlir::math::MathDialect",
+    "mlir::memref::MemRefDialect",
+    "mlir::scf::SCFDialect",
+  ];
+  let options = [
+    Option<"dropModels", "drop-models", "bool", /*default=*/"false",
+           "Erase the lds.model ops (they are not executable) after lowering "
+           "the functions">,
+    Option<"maxAllocaBytes", "max-alloca-bytes", "int64_t", /*default=*/"0",
+           "Put a buffer larger than this many bytes on the heap "
+           "(memref.alloc, freed before returning) instead of the stack; "
+           "0: every buffer on the stack">,
+  ];
+}
+
+#endif // LDS_CONVERSION_PASSES_TD

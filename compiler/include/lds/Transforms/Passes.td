@@ -1,0 +1,76 @@
+//===- Passes.td - lds transformation passes ---------------*- tablegen -*-===//
+
+#ifndef LDS_TRANSFORMS_PASSES_TD
+#define LDS_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def OutlineStep : Pass<"lds-outline-step", "mlir::ModuleOp"> {
+  let summary = "outline each model's step function f into a func.func";
+  let description = [{
+    For every `lds.model @M`, adds `func.func @M_f(%x: tensor<DxF>, inputs...,
+    params...) -> tensor<DxF>` computing the concatenated next state from the
+    concatenated state `x` (the declarations become function arguments with
+    `lds.name`/`lds.kind` attributes). The model itself is left unchanged.
+
+    ```mlir
+    func.func @gru_f(%x: tensor<8xf32> {lds.kind = "state", lds.name = "h"},
+                     %in: tensor<8xf32> {lds.kind = "input", lds.name = "x"},
+                     ...) -> tensor<8xf32>
+        attributes {lds.derived = "f", lds.model = @gru}
+    ```
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect"];
+}
+
+def ExpandGrad : Pass<"lds-expand-grad", "mlir::func::FuncOp"> {
+  let summary = "replace lds.grad by its reverse-mode expansion";
+  let description = [{
+    Rewrites `lds.grad %s wrt %x` in a function into explicit ops computing
+    the gradient by reverse-mode accumulation of adjoints from `%s` back to
+    `%x`, using each op's derivative rule. The expansion is ordinary lds code,
+    so the Jacobian derivation can differentiate it again (Hessians for
+    Langevin dynamics).
+  }];
+}
+
+def DeriveJacobian : Pass<"lds-derive-jacobian", "mlir::ModuleOp"> {
+  let summary = "derive the Jacobian, its diagonal and a JVP of each step";
+  let description = [{
+    For every outlined step function `@M_f` adds `@M_jvp` (J v),
+    `@M_jac` (dense D×D J) and `@M_jac_diag` (diag J). Tangents are tracked
+    symbolically (zero, state selection, diagonal scaling, matrix products),
+    so the dense Jacobian is formed only where needed and the diagonal is
+    computed without forming J where the expression allows (e.g.
+    diag(W diag(s) V) as row-wise dot products).
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect"];
+}
+
+def AnalyzeStructure : Pass<"lds-analyze-structure", "mlir::ModuleOp"> {
+  let summary = "classify each model's Jacobian structure";
+  let description = [{
+    Attaches to every `lds.model` its Jacobian structure (zero, identity,
+    diagonal, block-diagonal, gathered-from-param, dense), whether f is affine
+    in the state, and whether f is the identity plus a scaled term
+    (`x + c * g(x)`) with the scale `c`.
+  }];
+}
+
+def SelectSolver : Pass<"lds-select-solver", "mlir::ModuleOp"> {
+  let summary = "choose a fixed-point solver per model";
+  let description = [{
+    Applies the policy of docs/solvers.md to the structure attributes and
+    per-target cost estimates (flops, bytes and memory per step and
+    iteration of each solver), attaching the choice and the reason to every
+    `lds.model`. The `solver` option overrides the choice.
+  }];
+  let options = [
+    Option<"solver", "solver", "std::string", /*default=*/"\"auto\"",
+           "auto, newton, quasi-newton, picard, jacobi or sequential">,
+    Option<"target", "target", "std::string", /*default=*/"\"all\"",
+           "cpu, cuda or all">,
+  ];
+}
+
+#endif // LDS_TRANSFORMS_PASSES_TD

@@ -1,0 +1,95 @@
+//===- LowerToLLVM.cpp - lds funcs to the LLVM dialect and LLVM IR --------===//
+//
+// The pass pipeline of the CPU backend, shared by lds-compile (through
+// lowerToLLVMDialect), lds-opt (as `lds-lower-to-llvm`) and the JIT tests.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lds/Conversion/LowerToLLVM.h"
+#include "lds/Conversion/Passes.h"
+
+#include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
+#include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
+#include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVMPass.h"
+#include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
+#include "mlir/Conversion/MathToLibm/MathToLibm.h"
+#include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
+#include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
+#include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "mlir/Transforms/Passes.h"
+#include "llvm/IR/Module.h"
+
+using namespace mlir;
+
+void lds::buildLowerToLLVMPipeline(OpPassManager &pm,
+                                   const LowerToLLVMOptions &options) {
+  LDSLowerToLoopsOptions loops;
+  loops.dropModels = true;
+  loops.maxAllocaBytes = options.maxAllocaBytes;
+  pm.addPass(createLDSLowerToLoops(loops));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(createConvertSCFToCFPass());
+  // math-to-libm first: it turns tanh, log1p, expm1, ... into calls to the C
+  // library (declared readnone), which math-to-llvm would otherwise leave
+  // unlowered (tanh) or approximate (log1p). math-to-llvm then takes what is
+  // left to LLVM intrinsics, which codegen also turns into libm calls.
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  ConvertFuncToLLVMPassOptions func;
+  // Plain pointers rather than memref descriptors: the C ABI of the derived
+  // functions that the runtime and the generated header rely on.
+  func.useBarePtrCallConv = true;
+  pm.addPass(createConvertFuncToLLVMPass(func));
+  pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
+LogicalResult lds::lowerToLLVMDialect(ModuleOp module,
+                                      const LowerToLLVMOptions &options) {
+  PassManager pm = PassManager::on<ModuleOp>(module->getContext());
+  buildLowerToLLVMPipeline(pm, options);
+  return pm.run(module);
+}
+
+std::unique_ptr<llvm::Module>
+lds::translateToLLVMIR(ModuleOp module, llvm::LLVMContext &llvmContext) {
+  // Translation interfaces are looked up on the dialects at translation time;
+  // registering them here spares every caller from having to know which.
+  DialectRegistry registry;
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  module->getContext()->appendDialectRegistry(registry);
+  return translateModuleToLLVMIR(module, llvmContext);
+}
+
+namespace {
+struct PipelineOptions : public PassPipelineOptions<PipelineOptions> {
+  Option<int64_t> maxAllocaBytes{
+      *this, "max-alloca-bytes",
+      llvm::cl::desc("Buffers larger than this many bytes go to the heap "
+                     "(0: all on the stack)"),
+      llvm::cl::init(0)};
+};
+} // namespace
+
+void lds::registerLowerToLLVMPipeline() {
+  PassPipelineRegistration<PipelineOptions>(
+      "lds-lower-to-llvm",
+      "Lower the derived lds func.funcs to the LLVM dialect (CPU backend), "
+      "with bare-pointer signatures; drops the lds.model ops",
+      [](OpPassManager &pm, const PipelineOptions &pipelineOptions) {
+        LowerToLLVMOptions options;
+        options.maxAllocaBytes = pipelineOptions.maxAllocaBytes;
+        buildLowerToLLVMPipeline(pm, options);
+      });
+}

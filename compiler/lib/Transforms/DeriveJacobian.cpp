@@ -1,0 +1,597 @@
+//===- DeriveJacobian.cpp - Jacobian, its diagonal and a JVP of a step ----===//
+//
+// Forward-mode differentiation of @M_f with symbolic tangents. The tangent of
+// a value y (a scalar or vector) with respect to the state x is a sum of
+// terms; each term is a chain of linear factors applied to a selection of x:
+//
+//   dy = sum_t  F_k ∘ ... ∘ F_1 ∘ x[off : off + n]
+//
+// with factors Diag(d) (elementwise scaling), Mat(M) (matrix product),
+// Slice, Extract, Broadcast, Sum, Dot(a) and Place (embedding in a longer
+// vector). Keeping the chain symbolic lets one walk of the step produce
+//  - the JVP, applying the chain to v (no matrix is formed);
+//  - the dense Jacobian, materialising each chain (M ∘ x-selection is just
+//    M's columns, not a product with an identity);
+//  - the exact diagonal, peeling factors from the output side: the diagonal
+//    of Diag(d) ∘ C is d ⊙ diag(C), and of M ∘ C the row-wise dot products of
+//    M and Cᵀ, O(m k n) for the C factor instead of forming M C.
+// Tangents with too many terms are collapsed into one dense term.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lds/Transforms/DerivativeRules.h"
+#include "lds/Transforms/Emitter.h"
+#include "lds/Transforms/ForwardMode.h"
+#include "lds/Transforms/Passes.h"
+#include "lds/Transforms/StepFunctions.h"
+
+#include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+namespace lds {
+#define GEN_PASS_DEF_DERIVEJACOBIAN
+#include "lds/Transforms/Passes.h.inc"
+} // namespace lds
+
+using namespace mlir;
+using namespace lds;
+
+namespace {
+
+/// Tangents with more terms than this are collapsed into one dense term.
+constexpr size_t kMaxTerms = 12;
+
+/// The largest state for which a Jacobian is formed column by column.
+constexpr int64_t kMaxColumnwiseDim = 128;
+
+struct Factor {
+  enum Kind { Diag, Mat, Slice, Extract, Broadcast, Sum, Dot, Place } kind;
+  Value value;          // Diag: scale; Mat: matrix; Dot: the other vector
+  int64_t a = 0, b = 0; // Slice [a, b); Extract a; Broadcast a; Place a, b
+};
+
+/// F_k ∘ ... ∘ F_1 ∘ x[off : off + n].
+struct Term {
+  int64_t off = 0, n = 0;
+  SmallVector<Factor, 4> factors;
+};
+
+using Tangent = SmallVector<Term, 2>; // empty: zero
+
+/// Output shape of `factors` applied to a vector of `n` elements: the
+/// element count, or -1 for a scalar.
+int64_t outputSize(int64_t n, ArrayRef<Factor> factors) {
+  int64_t size = n;
+  for (const Factor &f : factors) {
+    switch (f.kind) {
+    case Factor::Diag:
+      break;
+    case Factor::Mat:
+      size = Emitter::shape(f.value)[0];
+      break;
+    case Factor::Slice:
+      size = f.b - f.a;
+      break;
+    case Factor::Extract:
+    case Factor::Sum:
+    case Factor::Dot:
+      size = -1;
+      break;
+    case Factor::Broadcast:
+      size = f.a;
+      break;
+    case Factor::Place:
+      size = f.b;
+      break;
+    }
+  }
+  return size;
+}
+
+class Differentiator {
+public:
+  Differentiator(Emitter &e, int64_t stateDim) : e(e), stateDim(stateDim) {}
+
+  /// Computes the tangents of every op in `body` (before its terminator),
+  /// with `x` the state. Fails on an op without a rule.
+  LogicalResult run(Block &body, Value x);
+  const Tangent &tangentOf(Value v) { return tangents[v]; }
+
+  Value applyJvp(const Tangent &t, Value v);
+  Value materializeJacobian(const Tangent &t);
+  Value diagonal(const Tangent &t);
+
+private:
+  LogicalResult visit(Operation *op);
+  // Term algebra.
+  Tangent compose(const Tangent &t, Factor f);
+  Tangent scaled(const Tangent &t, Value d) {
+    return compose(t, {Factor::Diag, d});
+  }
+  Tangent plus(Tangent a, const Tangent &b) {
+    a.append(b.begin(), b.end());
+    return a;
+  }
+  Tangent collapse(const Tangent &t);
+  bool depends(Value v) { return tangents.count(v) && !tangents[v].empty(); }
+
+  // Interpreters of a chain.
+  Value apply(const Term &term, Value v);
+  Value materialize(int64_t n, ArrayRef<Factor> factors);
+  Value materializeFull(const Term &term);
+  Value offDiagonal(int64_t n, ArrayRef<Factor> factors, int64_t shift);
+  Value identity(int64_t n);
+  Value shiftRows(Value m, int64_t shift, int64_t rows);
+
+  Emitter &e;
+  int64_t stateDim;
+  llvm::DenseMap<Value, Tangent> tangents;
+};
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Term algebra
+//===----------------------------------------------------------------------===//
+
+Tangent Differentiator::compose(const Tangent &t, Factor f) {
+  Tangent out;
+  for (Term term : t) {
+    SmallVector<Factor, 4> &fs = term.factors;
+    bool keep = true;
+    if (f.kind == Factor::Slice && fs.empty()) {
+      // A slice of the state selection is a narrower selection.
+      term.off += f.a;
+      term.n = f.b - f.a;
+    } else if (f.kind == Factor::Slice && !fs.empty() &&
+               fs.back().kind == Factor::Place) {
+      // Slicing a placed block: keep only the overlap.
+      Factor place = fs.back();
+      int64_t inner = outputSize(term.n, ArrayRef(fs).drop_back());
+      if (f.b <= place.a || f.a >= place.a + inner) {
+        keep = false;
+      } else if (f.a >= place.a && f.b <= place.a + inner) {
+        fs.pop_back();
+        if (f.a - place.a != 0 || f.b - place.a != inner)
+          fs.push_back({Factor::Slice, {}, f.a - place.a, f.b - place.a});
+      } else {
+        fs.push_back(f);
+      }
+    } else if (f.kind == Factor::Diag && !fs.empty() &&
+               fs.back().kind == Factor::Diag) {
+      fs.back().value = e.mul(fs.back().value, f.value);
+    } else if (f.kind == Factor::Diag && Emitter::isSplat(f.value, 0)) {
+      keep = false;
+    } else if (!(f.kind == Factor::Diag && Emitter::isSplat(f.value, 1))) {
+      fs.push_back(f);
+    }
+    if (keep)
+      out.push_back(std::move(term));
+  }
+  return out.size() > kMaxTerms ? collapse(out) : out;
+}
+
+Tangent Differentiator::collapse(const Tangent &t) {
+  // Sum the terms' full Jacobians into one dense block: a matrix for a
+  // vector value, a gradient vector for a scalar.
+  Value dense;
+  for (const Term &term : t) {
+    Value full = materializeFull(term);
+    dense = dense ? e.add(dense, full) : full;
+  }
+  Term term{0, stateDim, {}};
+  if (Emitter::rank(dense) == 2)
+    term.factors.push_back({Factor::Mat, dense});
+  else
+    term.factors.push_back({Factor::Dot, dense});
+  return {term};
+}
+
+//===----------------------------------------------------------------------===//
+// Forward-mode rules
+//===----------------------------------------------------------------------===//
+
+LogicalResult Differentiator::run(Block &body, Value x) {
+  tangents[x] = {Term{0, stateDim, {}}};
+  // Derivative code is emitted into the same block: visit only the ops of
+  // the step itself.
+  SmallVector<Operation *> primal;
+  for (Operation &op : body.without_terminator())
+    primal.push_back(&op);
+  for (Operation *op : primal)
+    if (failed(visit(op)))
+      return failure();
+  return success();
+}
+
+LogicalResult Differentiator::visit(Operation *op) {
+  if (op->getNumResults() != 1 ||
+      llvm::none_of(op->getOperands(), [&](Value v) { return depends(v); }))
+    return success();
+  Value y = op->getResult(0);
+  // State-dependent matrices are left to the plain forward mode.
+  if (Emitter::rank(y) > 1 && !isa<CmpOp>(op))
+    return failure();
+  auto arg = [&](unsigned i) { return op->getOperand(i); };
+  auto t = [&](unsigned i) -> Tangent { return tangents.lookup(arg(i)); };
+  Tangent &out = tangents[y];
+
+  if (isElementwise(op)) {
+    out = {};
+    for (auto [i, partial] : llvm::enumerate(elementwisePartials(e, op)))
+      if (partial)
+        out = plus(out, scaled(tangents.lookup(arg(i)), partial));
+    if (out.size() > kMaxTerms)
+      out = collapse(out);
+    return success();
+  }
+
+  LogicalResult result =
+      llvm::TypeSwitch<Operation *, LogicalResult>(op)
+          .Case([&](BroadcastOp b) -> LogicalResult {
+            if (Emitter::rank(b.getOperand()) != 0)
+              return failure();
+            out = compose(
+                t(0), {Factor::Broadcast,
+                       {},
+                       Emitter::shape(y).empty() ? 1 : Emitter::shape(y)[0]});
+            return success();
+          })
+          .Case([&](SliceOp s) {
+            out = compose(t(0), {Factor::Slice, {}, int64_t(s.getStart()),
+                                 int64_t(s.getEnd())});
+            return success();
+          })
+          .Case([&](ExtractOp x) {
+            out = compose(t(0), {Factor::Extract, {}, int64_t(x.getIndex())});
+            return success();
+          })
+          .Case([&](ConcatOp c) {
+            int64_t total = Emitter::shape(y)[0], offset = 0;
+            out = {};
+            for (Value v : c.getOperands()) {
+              out = plus(out, compose(tangents.lookup(v),
+                                      {Factor::Place, {}, offset, total}));
+              offset += Emitter::shape(v)[0];
+            }
+            return success();
+          })
+          .Case([&](MatmulOp m) -> LogicalResult {
+            if (depends(m.getLhs()))
+              return failure();
+            out = compose(t(1), {Factor::Mat, m.getLhs()});
+            return success();
+          })
+          .Case([&](DotOp) {
+            out = plus(compose(t(0), {Factor::Dot, arg(1)}),
+                       compose(t(1), {Factor::Dot, arg(0)}));
+            return success();
+          })
+          .Case([&](SumOp) {
+            out = compose(t(0), {Factor::Sum});
+            return success();
+          })
+          .Case<ReduceMaxOp, ReduceMinOp>([&](Operation *) {
+            Value a = arg(0);
+            Value mask =
+                e.select(e.cmp(CmpPredicate::eq, a, y),
+                         e.ones(Emitter::shape(a)), e.zeros(Emitter::shape(a)));
+            out = compose(t(0), {Factor::Dot, mask});
+            return success();
+          })
+          .Case([&](LogSumExpOp) {
+            Value softmax = e.unary<ExpOp>(e.sub(arg(0), y));
+            out = compose(t(0), {Factor::Dot, softmax});
+            return success();
+          })
+          .Case([&](CmpOp) {
+            out = {}; // piecewise constant
+            return success();
+          })
+          .Case([&](GatherOp g) -> LogicalResult {
+            if (depends(g.getTable()))
+              return failure();
+            out = {};
+            return success();
+          })
+          .Default([&](Operation *) {
+            return failure(); // the plain forward mode reports it
+          });
+  if (failed(result))
+    return failure();
+  if (out.size() > kMaxTerms)
+    out = collapse(out);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// JVP
+//===----------------------------------------------------------------------===//
+
+Value Differentiator::apply(const Term &term, Value v) {
+  Value x = e.slice(v, term.off, term.off + term.n);
+  for (const Factor &f : term.factors) {
+    switch (f.kind) {
+    case Factor::Diag:
+      x = e.mul(f.value, x);
+      break;
+    case Factor::Mat:
+      x = e.matmul(f.value, x);
+      break;
+    case Factor::Slice:
+      x = e.slice(x, f.a, f.b);
+      break;
+    case Factor::Extract:
+      x = e.extract(x, f.a);
+      break;
+    case Factor::Broadcast:
+      x = e.broadcast(x, {f.a});
+      break;
+    case Factor::Sum:
+      x = e.sum(x);
+      break;
+    case Factor::Dot:
+      x = e.dot(f.value, x);
+      break;
+    case Factor::Place:
+      x = e.place(x, f.a, f.b);
+      break;
+    }
+  }
+  return x;
+}
+
+Value Differentiator::applyJvp(const Tangent &t, Value v) {
+  Value sum;
+  for (const Term &term : t) {
+    Value x = apply(term, v);
+    sum = sum ? e.add(sum, x) : x;
+  }
+  return sum ? sum : e.zeros({stateDim});
+}
+
+//===----------------------------------------------------------------------===//
+// Dense Jacobian
+//===----------------------------------------------------------------------===//
+
+/// The n x n identity.
+Value Differentiator::identity(int64_t n) { return e.diag(e.ones({n})); }
+
+/// The chain applied to the identity: [m, n] for a vector output, [n] (the
+/// gradient of the functional) for a scalar output.
+Value Differentiator::materialize(int64_t n, ArrayRef<Factor> factors) {
+  Value x; // null: the n x n identity, not yet formed
+  auto eye = [&]() { return identity(n); };
+  for (const Factor &f : factors) {
+    switch (f.kind) {
+    case Factor::Diag: {
+      Value d = f.value;
+      if (!x) {
+        x = Emitter::rank(d) == 0 ? e.mul(d, eye()) : e.diag(d);
+      } else if (Emitter::rank(d) == 0 || Emitter::rank(x) == 1) {
+        x = e.mul(d, x);
+      } else {
+        x = e.mul(e.broadcast(d, Emitter::shape(x)), x);
+      }
+      break;
+    }
+    case Factor::Mat:
+      x = x ? e.matmul(f.value, x) : f.value;
+      break;
+    case Factor::Slice:
+      x = e.slice(x ? x : eye(), f.a, f.b);
+      break;
+    case Factor::Extract:
+      x = e.extract(x ? x : eye(), f.a);
+      break;
+    case Factor::Broadcast: // a functional replicated into rows
+      x = e.transpose(e.broadcast(x, {Emitter::shape(x)[0], f.a}));
+      break;
+    case Factor::Sum:
+      x = x ? e.colSum(x) : e.ones({n});
+      break;
+    case Factor::Dot:
+      x = x ? e.matmul(e.transpose(x), f.value) : f.value;
+      break;
+    case Factor::Place:
+      x = e.place(x ? x : eye(), f.a, f.b);
+      break;
+    }
+  }
+  return x ? x : eye();
+}
+
+/// The term's Jacobian over all D state columns.
+Value Differentiator::materializeFull(const Term &term) {
+  Value c = materialize(term.n, term.factors);
+  if (term.n == stateDim)
+    return c;
+  if (Emitter::rank(c) == 1)
+    return e.place(c, term.off, stateDim);
+  return e.transpose(e.place(e.transpose(c), term.off, stateDim));
+}
+
+Value Differentiator::materializeJacobian(const Tangent &t) {
+  Value sum;
+  for (const Term &term : t) {
+    Value full = materializeFull(term);
+    sum = sum ? e.add(sum, full) : full;
+  }
+  return sum ? sum : e.zeros({stateDim, stateDim});
+}
+
+//===----------------------------------------------------------------------===//
+// Diagonal
+//===----------------------------------------------------------------------===//
+
+/// Rows i - shift of `m` for i in [0, rows), zero where out of range.
+Value Differentiator::shiftRows(Value m, int64_t shift, int64_t rows) {
+  SmallVector<int64_t> s(Emitter::shape(m));
+  int64_t have = s[0];
+  if (shift < 0) {
+    if (-shift >= have) {
+      s[0] = rows;
+      return e.zeros(s);
+    }
+    m = e.slice(m, -shift, have);
+    have -= -shift;
+    shift = 0;
+  }
+  if (shift > 0) {
+    m = e.place(m, shift, shift + have);
+    have += shift;
+  }
+  if (have > rows)
+    return e.slice(m, 0, rows);
+  if (have < rows)
+    return e.place(m, 0, rows);
+  return m;
+}
+
+/// e[i] = C[i, i - shift] for C the chain applied to an n-vector.
+Value Differentiator::offDiagonal(int64_t n, ArrayRef<Factor> factors,
+                                  int64_t shift) {
+  if (factors.empty()) {
+    SmallVector<double> values(n, 0.0);
+    for (int64_t i = 0; i < n; ++i)
+      values[i] = (i - shift >= 0 && i - shift < n) ? 1.0 : 0.0;
+    return e.constant(values, {n});
+  }
+  const Factor &f = factors.back();
+  ArrayRef<Factor> rest = factors.drop_back();
+  switch (f.kind) {
+  case Factor::Diag:
+    return e.mul(f.value, offDiagonal(n, rest, shift));
+  case Factor::Slice:
+    return e.slice(offDiagonal(n, rest, shift + f.a), f.a, f.b);
+  case Factor::Place: {
+    Value inner = offDiagonal(n, rest, shift - f.a);
+    return e.place(inner, f.a, f.b);
+  }
+  case Factor::Mat: {
+    Value m = f.value;
+    int64_t rows = Emitter::shape(m)[0], inner = Emitter::shape(m)[1];
+    if (rest.empty()) // the shifted diagonal of M itself
+      return e.diagPart(m, shift);
+    (void)inner;
+    // diag(M C) as row-wise dot products of M and the shifted rows of Cᵀ.
+    Value c = materialize(n, rest); // [inner, n]
+    return e.rowSum(e.mul(m, shiftRows(e.transpose(c), shift, rows)));
+  }
+  case Factor::Broadcast:
+    return shiftRows(materialize(n, rest), shift, f.a);
+  case Factor::Extract:
+  case Factor::Sum:
+  case Factor::Dot:
+    break;
+  }
+  // A scalar-valued chain has no diagonal; such terms never reach the top.
+  return e.zeros({outputSize(n, factors)});
+}
+
+Value Differentiator::diagonal(const Tangent &t) {
+  Value sum;
+  for (const Term &term : t) {
+    Value d = offDiagonal(term.n, term.factors, term.off);
+    sum = sum ? e.add(sum, d) : d;
+  }
+  return sum ? sum : e.zeros({stateDim});
+}
+
+//===----------------------------------------------------------------------===//
+// The pass
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+struct DeriveJacobianPass
+    : public lds::impl::DeriveJacobianBase<DeriveJacobianPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    for (ModelOp model : llvm::to_vector(module.getOps<ModelOp>())) {
+      func::FuncOp f = lookupDerived(module, model.getSymName(), kDerivedF);
+      if (!f) {
+        model.emitOpError("has no step function to differentiate (run "
+                          "lds-outline-step first)");
+        return signalPassFailure();
+      }
+      for (StringRef kind : {kDerivedJvp, kDerivedJac, kDerivedJacDiag})
+        if (!lookupDerived(module, model.getSymName(), kind) &&
+            failed(derive(model, f, kind)))
+          return signalPassFailure();
+    }
+  }
+
+  LogicalResult derive(ModelOp model, func::FuncOp f, StringRef kind) {
+    int64_t d = model.getStateDim();
+    Type floatType = model.getFloatType();
+    bool isJvp = kind == kDerivedJvp;
+    SmallVector<int64_t> resultShape{d};
+    if (kind == kDerivedJac)
+      resultShape.push_back(d);
+    func::FuncOp func =
+        createDerivedFunction(model, kind, isJvp ? 1 : 0,
+                              {RankedTensorType::get(resultShape, floatType)});
+
+    // Clone f's body: x, then (skipping the tangent) inputs and params.
+    Block &entry = func.front();
+    IRMapping map;
+    unsigned skip = isJvp ? 1 : 0;
+    for (unsigned i = 0; i < f.getNumArguments(); ++i)
+      map.map(f.getArgument(i), entry.getArgument(i == 0 ? 0 : i + skip));
+    OpBuilder b = OpBuilder::atBlockEnd(&entry);
+    for (Operation &op : f.front())
+      b.clone(op, map);
+
+    auto ret = cast<func::ReturnOp>(entry.getTerminator());
+    b.setInsertionPoint(ret);
+    Emitter e(b, f.getLoc(), floatType);
+    Differentiator diff(e, d);
+    Value x = entry.getArgument(0), out = ret.getOperand(0);
+    FailureOr<Value> result;
+    if (succeeded(diff.run(entry, x))) {
+      const Tangent &t = diff.tangentOf(out);
+      if (isJvp)
+        result = diff.applyJvp(t, entry.getArgument(1));
+      else if (kind == kDerivedJac)
+        result = diff.materializeJacobian(t);
+      else
+        result = diff.diagonal(t);
+    } else if (isJvp) {
+      result = forwardTangent(e, entry, x, entry.getArgument(1), out);
+    } else {
+      result = jacobianByColumns(e, entry, x, out, d);
+      if (succeeded(result) && kind == kDerivedJacDiag)
+        result = e.diagPart(*result, 0);
+    }
+    if (failed(result)) {
+      func.erase();
+      return failure();
+    }
+    ret->setOperand(0, *result);
+    return success();
+  }
+
+  /// J = [J e_1, ..., J e_D], one plain forward-mode pass per column.
+  FailureOr<Value> jacobianByColumns(Emitter &e, Block &body, Value x,
+                                     Value out, int64_t d) {
+    if (d > kMaxColumnwiseDim)
+      return mlir::emitError(out.getLoc())
+             << "the Jacobian of this step involves state-dependent matrices "
+                "and is formed column by column, which is limited to D <= "
+             << kMaxColumnwiseDim << " (D = " << d << ")";
+    SmallVector<Value> rows; // rows of J transposed
+    for (int64_t j = 0; j < d; ++j) {
+      SmallVector<double> seed(d, 0.0);
+      seed[j] = 1.0;
+      FailureOr<Value> column =
+          forwardTangent(e, body, x, e.constant(seed, {d}), out);
+      if (failed(column))
+        return failure();
+      rows.push_back(e.transpose(e.broadcast(*column, {d, 1})));
+    }
+    return e.transpose(e.concat(rows));
+  }
+};
+
+} // namespace
