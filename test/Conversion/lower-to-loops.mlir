@@ -163,6 +163,45 @@ func.func @movement(%m: tensor<3x4xf32>, %v: tensor<6xf32>)
 
 // -----
 
+// diag writes 0 off the diagonal; diag_part clamps the column it loads and
+// masks it when the shifted diagonal leaves the matrix; concat of matrices
+// shifts the leading index only.
+// CHECK-LABEL: func.func @diagonals(
+// CHECK-SAME:      %[[V:.*]]: memref<3xf32>, %[[M:.*]]: memref<3x2xf32>
+// CHECK:         scf.for %[[I:.*]] =
+// CHECK-NEXT:      scf.for %[[J:.*]] =
+// CHECK-NEXT:        %[[E:.*]] = memref.load %[[V]][%[[I]]] : memref<3xf32>
+// CHECK-NEXT:        %[[Z:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK-NEXT:        %[[ON:.*]] = arith.cmpi eq, %[[I]], %[[J]] : index
+// CHECK-NEXT:        %[[D:.*]] = arith.select %[[ON]], %[[E]], %[[Z]] : f32
+// CHECK-NEXT:        memref.store %[[D]], %{{.*}}[%[[I]], %[[J]]] : memref<3x3xf32>
+// CHECK:         scf.for %[[R:.*]] =
+// CHECK:           %[[COL:.*]] = arith.subi %[[R]], %{{.*}} : index
+// CHECK:           %[[LO:.*]] = arith.maxsi %[[COL]]
+// CHECK:           %[[CL:.*]] = arith.minsi %[[LO]]
+// CHECK-NEXT:      %[[X:.*]] = memref.load %[[M]][%[[R]], %[[CL]]] : memref<3x2xf32>
+// CHECK:           arith.cmpi sge
+// CHECK:           arith.cmpi slt
+// CHECK:           %[[IN:.*]] = arith.andi
+// CHECK-NEXT:      arith.select %[[IN]], %[[X]], %{{.*}} : f32
+// The second operand of concat lands at row 3.
+// CHECK:         memref.store %{{.*}} : memref<6x2xf32>
+// CHECK:         scf.for %[[CI:.*]] =
+// CHECK-NEXT:      scf.for %[[CJ:.*]] =
+// CHECK-NEXT:        %[[CE:.*]] = memref.load %[[M]][%[[CI]], %[[CJ]]] : memref<3x2xf32>
+// CHECK-NEXT:        %[[C3:.*]] = arith.constant 3 : index
+// CHECK-NEXT:        %[[ROW:.*]] = arith.addi %[[CI]], %[[C3]] : index
+// CHECK-NEXT:        memref.store %[[CE]], %{{.*}}[%[[ROW]], %[[CJ]]] : memref<6x2xf32>
+func.func @diagonals(%v: tensor<3xf32>, %m: tensor<3x2xf32>)
+    -> (tensor<3x3xf32>, tensor<3xf32>, tensor<6x2xf32>) {
+  %0 = lds.diag %v : tensor<3xf32> -> tensor<3x3xf32>
+  %1 = lds.diag_part %m [1] : tensor<3x2xf32> -> tensor<3xf32>
+  %2 = lds.concat %m, %m : tensor<3x2xf32>, tensor<3x2xf32> -> tensor<6x2xf32>
+  return %0, %1, %2 : tensor<3x3xf32>, tensor<3xf32>, tensor<6x2xf32>
+}
+
+// -----
+
 // Matmul (matrix-matrix) and dot: an inner scf.for with an accumulator.
 // CHECK-LABEL: func.func @contractions(
 // CHECK-SAME:      %[[A:.*]]: memref<2x3xf64>, %[[B:.*]]: memref<3x4xf64>, %[[U:.*]]: memref<3xf64>

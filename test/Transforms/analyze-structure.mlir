@@ -130,8 +130,7 @@ lds.model @gauss {
   %9 = add %7, %8 : tensor<4xf32>
   yield %9 : tensor<4xf32>
 }
-// non-affine: product of two state-dependent values; a constant matrix's
-// zeros cut paths (tridiagonal -> still dense class, but x'[0] ignores x[2])
+// non-affine: a product of two state-dependent values.
 // CHECK-LABEL: lds.model @product attributes
 // CHECK-SAME: {lds.jacobian = "dense", lds.state_deps = {{\[\[}}"dense"{{\]\]}}}
 lds.model @product {
@@ -188,4 +187,84 @@ lds.model @piecewise {
   %0 = cmp lt, %x, %u : tensor<2xf32> -> tensor<2xi1>
   %1 = select %0, %x, %u : tensor<2xi1>, tensor<2xf32>
   yield %1 : tensor<2xf32>
+}
+
+// exact zeros of a constant matrix cut dependency paths: K is diagonal.
+// CHECK-LABEL: lds.model @constzeros attributes
+// CHECK-SAME: {lds.jacobian = "diagonal", lds.state_deps = {{\[\[}}"diagonal"{{\]\]}}}
+lds.model @constzeros {
+  %x = state "x" : tensor<3xf32>
+  %K = constant dense<[[2.0, 0.0, 0.0], [0.0, 3.0, 0.0], [0.0, 0.0, 4.0]]> : tensor<3x3xf32>
+  %0 = matmul %K, %x : tensor<3x3xf32>, tensor<3xf32> -> tensor<3xf32>
+  %1 = tanh %0 : tensor<3xf32>
+  yield %1 : tensor<3xf32>
+}
+
+// The gradient follows the Hessian's sparsity: a separable log-density has a
+// diagonal Hessian, so this Langevin-like step has a diagonal Jacobian.
+// CHECK-LABEL: lds.model @separable attributes
+// CHECK-SAME: {lds.identity_plus_scaled = -1.000000e-03 : f64, lds.jacobian = "diagonal", lds.state_deps = {{\[\[}}"diagonal"{{\]\]}}}
+lds.model @separable {
+  %x = state "x" : tensor<4xf32>
+  %0 = softplus %x : tensor<4xf32>
+  %1 = sum %0 : tensor<4xf32> -> tensor<f32>
+  %2 = grad %1 wrt %x : tensor<f32>, tensor<4xf32>
+  %c = constant dense<-1.000000e-03> : tensor<4xf32>
+  %3 = mul %c, %2 : tensor<4xf32>
+  %4 = add %x, %3 : tensor<4xf32>
+  yield %4 : tensor<4xf32>
+}
+
+// grad(sum(x * x)) = 2x: affine and diagonal.
+// CHECK-LABEL: lds.model @sqnorm attributes
+// CHECK-SAME: {lds.affine, lds.jacobian = "diagonal", lds.state_deps = {{\[\[}}"diagonal"{{\]\]}}}
+lds.model @sqnorm {
+  %x = state "x" : tensor<4xf32>
+  %0 = mul %x, %x : tensor<4xf32>
+  %1 = sum %0 : tensor<4xf32> -> tensor<f32>
+  %2 = grad %1 wrt %x : tensor<f32>, tensor<4xf32>
+  yield %2 : tensor<4xf32>
+}
+
+// grad wrt a of a . b is b (and the reverse): the pieces swap elementwise.
+// CHECK-LABEL: lds.model @coupled attributes
+// CHECK-SAME: {lds.affine, lds.jacobian = "dense", lds.state_deps = {{\[\[}}"none", "diagonal"], ["diagonal", "none"{{\]\]}}}
+lds.model @coupled {
+  %a = state "a" : tensor<2xf32>
+  %b = state "b" : tensor<2xf32>
+  %0 = dot %a, %b : tensor<2xf32> -> tensor<f32>
+  %1 = grad %0 wrt %a : tensor<f32>, tensor<2xf32>
+  %2 = grad %0 wrt %b : tensor<f32>, tensor<2xf32>
+  yield %1, %2 : tensor<2xf32>, tensor<2xf32>
+}
+
+// lds.diag and lds.diag_part move elements: the main diagonal of diag(x) is
+// x again (identity); its shifted diagonals are zeros; a shifted diagonal of
+// t[i, j] = x[j] is x shifted by one (a subdiagonal J: dense).
+// CHECK-LABEL: lds.model @diagops attributes
+// CHECK-SAME: {lds.affine, lds.jacobian = "identity", lds.state_deps = {{\[\[}}"identity"{{\]\]}}}
+lds.model @diagops {
+  %x = state "x" : tensor<3xf32>
+  %u = input "u" : tensor<3xf32>
+  %0 = diag %x : tensor<3xf32> -> tensor<3x3xf32>
+  %1 = diag_part %0 [0] : tensor<3x3xf32> -> tensor<3xf32>
+  %2 = add %1, %u : tensor<3xf32>
+  yield %2 : tensor<3xf32>
+}
+// CHECK-LABEL: lds.model @offdiag attributes
+// CHECK-SAME: {lds.affine, lds.jacobian = "zero", lds.state_deps = {{\[\[}}"none"{{\]\]}}}
+lds.model @offdiag {
+  %x = state "x" : tensor<3xf32>
+  %0 = diag %x : tensor<3xf32> -> tensor<3x3xf32>
+  %1 = diag_part %0 [1] : tensor<3x3xf32> -> tensor<3xf32>
+  yield %1 : tensor<3xf32>
+}
+// CHECK-LABEL: lds.model @shifted attributes
+// CHECK-SAME: {lds.affine, lds.jacobian = "dense", lds.state_deps = {{\[\[}}"dense"{{\]\]}}}
+lds.model @shifted {
+  %x = state "x" : tensor<3xf32>
+  %0 = broadcast %x : tensor<3xf32> -> tensor<3x3xf32>
+  %1 = transpose %0 : tensor<3x3xf32> -> tensor<3x3xf32>
+  %2 = diag_part %1 [1] : tensor<3x3xf32> -> tensor<3xf32>
+  yield %2 : tensor<3xf32>
 }

@@ -402,6 +402,49 @@ TYPED_TEST(LoweringTest, SliceExtractTransposeConcat) {
   this->expectClose(joined, wJoined, "concat");
 }
 
+TYPED_TEST(LoweringTest, DiagDiagPartAndMatrixConcat) {
+  using T = TypeParam;
+  auto jit = this->compile(R"(
+    func.func @diags(%v: tensor<3x$T>, %m: tensor<3x4x$T>, %r: tensor<1x4x$T>)
+        -> (tensor<3x3x$T>, tensor<3x$T>, tensor<3x$T>, tensor<3x$T>,
+            tensor<4x4x$T>) {
+      %0 = lds.diag %v : tensor<3x$T> -> tensor<3x3x$T>
+      %1 = lds.diag_part %m [0] : tensor<3x4x$T> -> tensor<3x$T>
+      %2 = lds.diag_part %m [2] : tensor<3x4x$T> -> tensor<3x$T>
+      %3 = lds.diag_part %m [-2] : tensor<3x4x$T> -> tensor<3x$T>
+      %4 = lds.concat %r, %m : tensor<1x4x$T>, tensor<3x4x$T> -> tensor<4x4x$T>
+      return %0, %1, %2, %3, %4 : tensor<3x3x$T>, tensor<3x$T>, tensor<3x$T>,
+          tensor<3x$T>, tensor<4x4x$T>
+    })");
+  ASSERT_TRUE(jit);
+  std::vector<T> v = this->values({2, -3, 0.5}), m(12),
+                 r = this->values({9, 8, 7, 6});
+  for (int i = 0; i < 12; ++i)
+    m[i] = T(i + 1);
+  std::vector<T> d(9), p0(3), p2(3), pm2(3), joined(16);
+  this->call(*jit, "diags", v, m, r, d, p0, p2, pm2, joined);
+  std::vector<double> wD, wP0, wP2, wPm2, wJoined(r.begin(), r.end());
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 3; ++j)
+      wD.push_back(i == j ? double(v[i]) : 0.0);
+  // result[i] = m[i, i - offset], 0 outside the 4 columns.
+  auto part = [&](int i, int offset) {
+    int j = i - offset;
+    return j >= 0 && j < 4 ? double(m[i * 4 + j]) : 0.0;
+  };
+  for (int i = 0; i < 3; ++i) {
+    wP0.push_back(part(i, 0));
+    wP2.push_back(part(i, 2));
+    wPm2.push_back(part(i, -2));
+  }
+  wJoined.insert(wJoined.end(), m.begin(), m.end());
+  this->expectClose(d, wD, "diag");
+  this->expectClose(p0, wP0, "diag_part [0]");
+  this->expectClose(p2, wP2, "diag_part [2]");
+  this->expectClose(pm2, wPm2, "diag_part [-2]");
+  this->expectClose(joined, wJoined, "concat of matrices");
+}
+
 TYPED_TEST(LoweringTest, GatherRank3ClampsIndex) {
   using T = TypeParam;
   auto jit = this->compile(R"(
@@ -672,7 +715,8 @@ TEST(LoweringToLLVMIR, BarePointerSignature) {
     }
     func.func @m_f(%x: tensor<3xf64>, %w: tensor<i32>, %P: tensor<2x3x3xf64>)
         -> tensor<3xf64> attributes {lds.model = @m, lds.derived = "f"} {
-      %Pw = lds.gather %P [%w] : tensor<2x3x3xf64>, tensor<i32> -> tensor<3x3xf64>
+      %Pw = lds.gather %P [%w]
+          : tensor<2x3x3xf64>, tensor<i32> -> tensor<3x3xf64>
       %0 = lds.matmul %Pw, %x : tensor<3x3xf64>, tensor<3xf64> -> tensor<3xf64>
       return %0 : tensor<3xf64>
     })",

@@ -13,7 +13,9 @@
 #include "lds/Dialect/LDSDialect.h"
 
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OperationSupport.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
@@ -98,6 +100,10 @@ static llvm::StringRef emitName(EmitKind k) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
+  // MLIR's printing options (--mlir-print-debuginfo shows each op's
+  // file:line:col location) are offered alongside lds-compile's own.
+  mlir::registerAsmPrinterCLOptions();
+  mlir::registerMLIRContextCLOptions();
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(
       argc, argv,
@@ -105,7 +111,9 @@ int main(int argc, char **argv) {
       "solving\n\n"
       "  lds-compile model.lds --emit=mlir     print the lds dialect\n"
       "  lds-compile model.lds --explain       describe the model\n"
-      "  lds-compile model.lds -o model.o --header model.h\n");
+      "  lds-compile model.lds -o model.o --header model.h\n\n"
+      "MLIR's printer options apply to --emit=lds|mlir, e.g.\n"
+      "--mlir-print-debuginfo (each op's file:line:col location).\n");
 
   if (!checkChoice("target", target, {"cpu", "cuda", "all"}) ||
       !checkChoice("solver", solver,
@@ -114,7 +122,7 @@ int main(int argc, char **argv) {
     return 1;
   bool emitsIR = emitKind == EmitKind::AST || emitKind == EmitKind::LDS ||
                  emitKind == EmitKind::MLIR;
-  if (!emitsIR || !headerFile.empty()) {
+  if (!verifyDiagnostics && (!emitsIR || !headerFile.empty())) {
     llvm::errs() << "lds-compile: error: "
                  << (emitsIR ? "--header"
                              : ("--emit=" + emitName(emitKind)).str())
@@ -174,7 +182,7 @@ int main(int argc, char **argv) {
     explainModels(*module, llvm::outs());
   if (!openOutput())
     return 1;
-  module->print(output->os());
+  module->print(output->os(), mlir::OpPrintingFlags());
   output->keep();
   return 0;
 }

@@ -13,8 +13,9 @@
 //
 // Op families share one pattern each and are described by tables: elementwise
 // ops (unary, binary, cmp, select) by the scalar op they compute, data
-// movement (broadcast, slice, extract, gather, transpose) by the source index
-// each result element reads, reductions by the scalar fold they perform.
+// movement (broadcast, slice, extract, gather, transpose, diag, diag_part) by
+// the source index each result element reads, reductions by the scalar fold
+// they perform.
 //
 //===----------------------------------------------------------------------===//
 
@@ -42,12 +43,11 @@ namespace lds {
 using namespace mlir;
 using namespace lds;
 
-namespace {
-
 //===----------------------------------------------------------------------===//
 // Types and small builders
 //===----------------------------------------------------------------------===//
 
+namespace {
 /// Static tensors become memrefs of the same shape with the identity layout:
 /// the only layout the bare-pointer calling convention accepts, and the one
 /// that keeps every buffer contiguous so copies become memcpy.
@@ -75,51 +75,59 @@ public:
     addArgumentMaterialization(bridge);
   }
 };
+} // namespace
 
-Value indexConstant(OpBuilder &b, Location loc, int64_t value) {
+static Value indexConstant(OpBuilder &b, Location loc, int64_t value) {
   return b.create<arith::ConstantIndexOp>(loc, value);
 }
 
-Value floatConstant(OpBuilder &b, Location loc, Type type, double value) {
+static Value floatConstant(OpBuilder &b, Location loc, Type type,
+                           double value) {
   return b.create<arith::ConstantOp>(loc, type, b.getFloatAttr(type, value));
 }
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-/// Calls `body` once per element of a static `shape`, with the element's
-/// indices, inside a perfect scf.for nest (row-major order). A rank-0 shape
-/// gets no loop: `body` runs once with no indices.
-void forEachIndex(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
-                  function_ref<void(OpBuilder &, Location, ValueRange)> body) {
+namespace {
+/// Bounds of a loop nest that visits every index of a static `shape`; empty
+/// for rank 0, where buildLoopNest then emits the body once without a loop.
+struct LoopBounds {
   SmallVector<Value> lbs, ubs, steps;
-  if (!shape.empty()) {
-    Value zero = indexConstant(b, loc, 0), one = indexConstant(b, loc, 1);
-    for (int64_t dim : shape) {
-      lbs.push_back(zero);
-      ubs.push_back(indexConstant(b, loc, dim));
-      steps.push_back(one);
-    }
+};
+} // namespace
+
+static LoopBounds boundsOf(OpBuilder &b, Location loc,
+                           ArrayRef<int64_t> shape) {
+  LoopBounds bounds;
+  if (shape.empty())
+    return bounds;
+  Value zero = indexConstant(b, loc, 0), one = indexConstant(b, loc, 1);
+  for (int64_t dim : shape) {
+    bounds.lbs.push_back(zero);
+    bounds.ubs.push_back(indexConstant(b, loc, dim));
+    bounds.steps.push_back(one);
   }
-  scf::buildLoopNest(b, loc, lbs, ubs, steps, body);
+  return bounds;
+}
+
+/// Calls `body` once per element of a static `shape`, with the element's
+/// indices, inside a perfect scf.for nest (row-major order).
+static void
+forEachIndex(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+             function_ref<void(OpBuilder &, Location, ValueRange)> body) {
+  LoopBounds bounds = boundsOf(b, loc, shape);
+  scf::buildLoopNest(b, loc, bounds.lbs, bounds.ubs, bounds.steps, body);
 }
 
 /// Folds `combine(acc, element)` over every element of `buffer` starting from
 /// `init`, in row-major order, and returns the final accumulator.
-Value foldElements(
-    OpBuilder &b, Location loc, Value buffer, Value init,
-    function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
-  ArrayRef<int64_t> shape = cast<MemRefType>(buffer.getType()).getShape();
-  SmallVector<Value> lbs, ubs, steps;
-  if (!shape.empty()) {
-    Value zero = indexConstant(b, loc, 0), one = indexConstant(b, loc, 1);
-    for (int64_t dim : shape) {
-      lbs.push_back(zero);
-      ubs.push_back(indexConstant(b, loc, dim));
-      steps.push_back(one);
-    }
-  }
+static Value
+foldElements(OpBuilder &b, Location loc, Value buffer, Value init,
+             function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
+  LoopBounds bounds =
+      boundsOf(b, loc, cast<MemRefType>(buffer.getType()).getShape());
   scf::LoopNest nest =
-      scf::buildLoopNest(b, loc, lbs, ubs, steps, init,
+      scf::buildLoopNest(b, loc, bounds.lbs, bounds.ubs, bounds.steps, init,
                          [&](OpBuilder &nb, Location nloc, ValueRange ivs,
                              ValueRange acc) -> scf::ValueVector {
                            Value element =
@@ -130,8 +138,9 @@ Value foldElements(
 }
 
 /// The buffer that holds the value of `op`'s single tensor result.
-FailureOr<Value> allocateResult(ConversionPatternRewriter &rewriter,
-                                const TypeConverter &converter, Operation *op) {
+static FailureOr<Value> allocateResult(ConversionPatternRewriter &rewriter,
+                                       const TypeConverter &converter,
+                                       Operation *op) {
   auto type = converter.convertType<MemRefType>(op->getResult(0).getType());
   if (!type)
     return rewriter.notifyMatchFailure(op, "result is not a static tensor");
@@ -150,16 +159,16 @@ using ScalarFn = Value (*)(OpBuilder &, Location, Operation *op,
                            ValueRange args);
 
 template <typename ScalarOp>
-Value unary(OpBuilder &b, Location loc, Operation *, ValueRange args) {
+static Value unary(OpBuilder &b, Location loc, Operation *, ValueRange args) {
   return b.create<ScalarOp>(loc, args[0]);
 }
 
 template <typename ScalarOp>
-Value binary(OpBuilder &b, Location loc, Operation *, ValueRange args) {
+static Value binary(OpBuilder &b, Location loc, Operation *, ValueRange args) {
   return b.create<ScalarOp>(loc, args[0], args[1]);
 }
 
-Value sigmoid(OpBuilder &b, Location loc, Operation *, ValueRange args) {
+static Value sigmoid(OpBuilder &b, Location loc, Operation *, ValueRange args) {
   // 1 / (1 + exp(-x)): exp overflows to +inf for very negative x and the
   // quotient then correctly underflows to 0, so no branch is needed.
   Value x = args[0];
@@ -169,7 +178,8 @@ Value sigmoid(OpBuilder &b, Location loc, Operation *, ValueRange args) {
                                  b.create<arith::AddFOp>(loc, one, e));
 }
 
-Value softplus(OpBuilder &b, Location loc, Operation *, ValueRange args) {
+static Value softplus(OpBuilder &b, Location loc, Operation *,
+                      ValueRange args) {
   // log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)): exp never overflows, and
   // log1p keeps the small tail accurate for very negative x.
   Value x = args[0];
@@ -180,7 +190,7 @@ Value softplus(OpBuilder &b, Location loc, Operation *, ValueRange args) {
   return b.create<arith::AddFOp>(loc, pos, tail);
 }
 
-Value relu(OpBuilder &b, Location loc, Operation *, ValueRange args) {
+static Value relu(OpBuilder &b, Location loc, Operation *, ValueRange args) {
   // x < 0 ? 0 : x with an ordered compare, so that NaN passes through to the
   // runtime's non-finite check instead of being hidden as 0.
   Value x = args[0];
@@ -190,7 +200,7 @@ Value relu(OpBuilder &b, Location loc, Operation *, ValueRange args) {
   return b.create<arith::SelectOp>(loc, negative, zero, x);
 }
 
-arith::CmpFPredicate toArith(CmpPredicate predicate) {
+static arith::CmpFPredicate toArith(CmpPredicate predicate) {
   switch (predicate) {
   case CmpPredicate::lt:
     return arith::CmpFPredicate::OLT;
@@ -208,19 +218,22 @@ arith::CmpFPredicate toArith(CmpPredicate predicate) {
   llvm_unreachable("unknown lds.cmp predicate");
 }
 
-Value compare(OpBuilder &b, Location loc, Operation *op, ValueRange args) {
+static Value compare(OpBuilder &b, Location loc, Operation *op,
+                     ValueRange args) {
   return b.create<arith::CmpFOp>(loc, toArith(cast<CmpOp>(op).getPredicate()),
                                  args[0], args[1]);
 }
 
-Value choose(OpBuilder &b, Location loc, Operation *, ValueRange args) {
+static Value choose(OpBuilder &b, Location loc, Operation *, ValueRange args) {
   return b.create<arith::SelectOp>(loc, args[0], args[1], args[2]);
 }
 
+namespace {
 struct ElementwiseRule {
   StringRef opName;
   ScalarFn fn;
 };
+} // namespace
 
 const ElementwiseRule kElementwiseRules[] = {
     {NegOp::getOperationName(), unary<arith::NegFOp>},
@@ -228,7 +241,7 @@ const ElementwiseRule kElementwiseRules[] = {
     {SigmoidOp::getOperationName(), sigmoid},
     {ExpOp::getOperationName(), unary<math::ExpOp>},
     {LogOp::getOperationName(), unary<math::LogOp>},
-    {Log1pOp::getOperationName(), [](OpBuilder &b, Location loc, Operation *, ValueRange args) -> Value { return b.create<math::LogOp>(loc, b.create<arith::AddFOp>(loc, args[0], floatConstant(b, loc, args[0].getType(), 1.0))); }},
+    {Log1pOp::getOperationName(), unary<math::Log1pOp>},
     {SoftplusOp::getOperationName(), softplus},
     {ReluOp::getOperationName(), relu},
     {SqrtOp::getOperationName(), unary<math::SqrtOp>},
@@ -248,6 +261,7 @@ const ElementwiseRule kElementwiseRules[] = {
     {SelectOp::getOperationName(), choose},
 };
 
+namespace {
 /// One loop nest over the result's shape that loads every operand at the
 /// same indices, applies the rule's scalar function and stores the result.
 class ElementwiseLowering : public ConversionPattern {
@@ -279,42 +293,55 @@ public:
 private:
   ScalarFn fn;
 };
+} // namespace
 
 //===----------------------------------------------------------------------===//
-// Data movement: broadcast, slice, extract, gather, transpose
+// Data movement: broadcast, slice, extract, gather, transpose, diag, diag_part
 //===----------------------------------------------------------------------===//
 
 /// The indices into operand 0 that the result element at `ivs` is read from.
+/// They must be in bounds even where the rule's mask is false.
 using SourceIndexFn = SmallVector<Value> (*)(OpBuilder &, Location,
                                              Operation *op, ValueRange operands,
                                              ValueRange ivs);
+/// Whether the result element at `ivs` is the source element (i1) rather
+/// than zero; rules without a mask always read.
+using MaskFn = Value (*)(OpBuilder &, Location, Operation *op,
+                         ValueRange operands, ValueRange ivs);
 
-SmallVector<Value> broadcastSource(OpBuilder &, Location, Operation *,
-                                   ValueRange operands, ValueRange ivs) {
+static SmallVector<Value> broadcastSource(OpBuilder &, Location, Operation *,
+                                          ValueRange operands, ValueRange ivs) {
   // The operand's shape is a prefix of the result's: drop the trailing,
   // replicated dimensions.
   int64_t rank = cast<MemRefType>(operands[0].getType()).getRank();
   return SmallVector<Value>(ivs.take_front(rank));
 }
 
-SmallVector<Value> sliceSource(OpBuilder &b, Location loc, Operation *op,
-                               ValueRange, ValueRange ivs) {
+static SmallVector<Value> sliceSource(OpBuilder &b, Location loc, Operation *op,
+                                      ValueRange, ValueRange ivs) {
   SmallVector<Value> indices(ivs);
   Value start = indexConstant(b, loc, cast<SliceOp>(op).getStart());
   indices[0] = b.create<arith::AddIOp>(loc, indices[0], start);
   return indices;
 }
 
-SmallVector<Value> extractSource(OpBuilder &b, Location loc, Operation *op,
-                                 ValueRange, ValueRange ivs) {
+static SmallVector<Value> extractSource(OpBuilder &b, Location loc,
+                                        Operation *op, ValueRange,
+                                        ValueRange ivs) {
   SmallVector<Value> indices{
       indexConstant(b, loc, cast<ExtractOp>(op).getIndex())};
   llvm::append_range(indices, ivs);
   return indices;
 }
 
-SmallVector<Value> gatherSource(OpBuilder &b, Location loc, Operation *,
-                                ValueRange operands, ValueRange ivs) {
+/// Clamps an index to [0, size).
+static Value clampIndex(OpBuilder &b, Location loc, Value index, int64_t size) {
+  index = b.create<arith::MaxSIOp>(loc, index, indexConstant(b, loc, 0));
+  return b.create<arith::MinSIOp>(loc, index, indexConstant(b, loc, size - 1));
+}
+
+static SmallVector<Value> gatherSource(OpBuilder &b, Location loc, Operation *,
+                                       ValueRange operands, ValueRange ivs) {
   // The index is read inside the loop for simplicity; it is loop-invariant
   // and LLVM hoists it. Clamping keeps a bad integer input from reading
   // outside the table (the runtime validates inputs, this is the backstop).
@@ -322,22 +349,61 @@ SmallVector<Value> gatherSource(OpBuilder &b, Location loc, Operation *,
   int64_t rows = cast<MemRefType>(table.getType()).getDimSize(0);
   Value raw = b.create<memref::LoadOp>(loc, operands[1], ValueRange{});
   Value index = b.create<arith::IndexCastOp>(loc, b.getIndexType(), raw);
-  index = b.create<arith::MaxSIOp>(loc, index, indexConstant(b, loc, 0));
-  index = b.create<arith::MinSIOp>(loc, index, indexConstant(b, loc, rows - 1));
-  SmallVector<Value> indices{index};
+  SmallVector<Value> indices{clampIndex(b, loc, index, rows)};
   llvm::append_range(indices, ivs);
   return indices;
 }
 
-SmallVector<Value> transposeSource(OpBuilder &, Location, Operation *,
-                                   ValueRange, ValueRange ivs) {
+static SmallVector<Value> transposeSource(OpBuilder &, Location, Operation *,
+                                          ValueRange, ValueRange ivs) {
   return {ivs[1], ivs[0]};
 }
 
+// lds.diag: result[i, j] = i == j ? operand[i] : 0.
+static SmallVector<Value> diagSource(OpBuilder &, Location, Operation *,
+                                     ValueRange, ValueRange ivs) {
+  return {ivs[0]};
+}
+
+static Value diagMask(OpBuilder &b, Location loc, Operation *, ValueRange,
+                      ValueRange ivs) {
+  return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, ivs[0], ivs[1]);
+}
+
+// lds.diag_part: result[i] = operand[i, i - offset], 0 where that column does
+// not exist. The column is clamped for the load and masked afterwards.
+static Value diagPartColumn(OpBuilder &b, Location loc, Operation *op,
+                            Value row) {
+  auto offset = static_cast<int64_t>(cast<DiagPartOp>(op).getOffset());
+  return b.create<arith::SubIOp>(loc, row, indexConstant(b, loc, offset));
+}
+
+static SmallVector<Value> diagPartSource(OpBuilder &b, Location loc,
+                                         Operation *op, ValueRange operands,
+                                         ValueRange ivs) {
+  int64_t columns = cast<MemRefType>(operands[0].getType()).getDimSize(1);
+  Value column = diagPartColumn(b, loc, op, ivs[0]);
+  return {ivs[0], clampIndex(b, loc, column, columns)};
+}
+
+static Value diagPartMask(OpBuilder &b, Location loc, Operation *op,
+                          ValueRange operands, ValueRange ivs) {
+  int64_t columns = cast<MemRefType>(operands[0].getType()).getDimSize(1);
+  Value column = diagPartColumn(b, loc, op, ivs[0]);
+  Value notBefore = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge,
+                                            column, indexConstant(b, loc, 0));
+  Value notAfter = b.create<arith::CmpIOp>(
+      loc, arith::CmpIPredicate::slt, column, indexConstant(b, loc, columns));
+  return b.create<arith::AndIOp>(loc, notBefore, notAfter);
+}
+
+namespace {
 struct DataMovementRule {
   StringRef opName;
   SourceIndexFn source;
+  MaskFn mask = nullptr;
 };
+} // namespace
 
 const DataMovementRule kDataMovementRules[] = {
     {BroadcastOp::getOperationName(), broadcastSource},
@@ -345,16 +411,20 @@ const DataMovementRule kDataMovementRules[] = {
     {ExtractOp::getOperationName(), extractSource},
     {GatherOp::getOperationName(), gatherSource},
     {TransposeOp::getOperationName(), transposeSource},
+    {DiagOp::getOperationName(), diagSource, diagMask},
+    {DiagPartOp::getOperationName(), diagPartSource, diagPartMask},
 };
 
+namespace {
 /// One loop nest over the result's shape that copies each element from the
-/// position of operand 0 given by the rule.
+/// position of operand 0 given by the rule (or writes 0 where its mask is
+/// false).
 class DataMovementLowering : public ConversionPattern {
 public:
   DataMovementLowering(const TypeConverter &converter, MLIRContext *context,
                        const DataMovementRule &rule)
       : ConversionPattern(converter, rule.opName, /*benefit=*/1, context),
-        source(rule.source) {}
+        source(rule.source), mask(rule.mask) {}
 
   LogicalResult
   matchAndRewrite(Operation *op, ArrayRef<Value> operands,
@@ -368,6 +438,12 @@ public:
                    SmallVector<Value> from = source(b, loc, op, operands, ivs);
                    Value element =
                        b.create<memref::LoadOp>(loc, operands[0], from);
+                   if (mask) {
+                     Value zero =
+                         floatConstant(b, loc, type.getElementType(), 0.0);
+                     element = b.create<arith::SelectOp>(
+                         loc, mask(b, loc, op, operands, ivs), element, zero);
+                   }
                    b.create<memref::StoreOp>(loc, element, *result, ivs);
                  });
     rewriter.replaceOp(op, *result);
@@ -376,9 +452,12 @@ public:
 
 private:
   SourceIndexFn source;
+  MaskFn mask;
 };
 
-/// Copies each operand into its range of the result, one loop per operand.
+/// Copies each operand into its range of the result's leading dimension, one
+/// loop nest per operand (operands of any rank >= 1 with equal trailing
+/// dimensions: vectors, or rows of a Jacobian).
 class ConcatLowering : public OpConversionPattern<ConcatOp> {
 public:
   using OpConversionPattern::OpConversionPattern;
@@ -396,7 +475,8 @@ public:
                    [&](OpBuilder &b, Location loc, ValueRange ivs) {
                      Value element =
                          b.create<memref::LoadOp>(loc, operand, ivs);
-                     Value to = b.create<arith::AddIOp>(
+                     SmallVector<Value> to(ivs);
+                     to[0] = b.create<arith::AddIOp>(
                          loc, ivs[0], indexConstant(b, loc, offset));
                      b.create<memref::StoreOp>(loc, element, *result, to);
                    });
@@ -406,11 +486,13 @@ public:
     return success();
   }
 };
+} // namespace
 
 //===----------------------------------------------------------------------===//
 // Contractions: matmul (matrix-vector, matrix-matrix) and dot
 //===----------------------------------------------------------------------===//
 
+namespace {
 /// Both ops contract the last dimension of lhs with the first of rhs:
 /// `result[i..., j...] = sum_k lhs[i..., k] * rhs[k, j...]`, where lhs
 /// contributes its leading dimensions (none for dot) and rhs its trailing ones
@@ -461,6 +543,7 @@ public:
     return success();
   }
 };
+} // namespace
 
 //===----------------------------------------------------------------------===//
 // Reductions over all elements: sum, reduce_max, reduce_min, logsumexp
@@ -469,7 +552,7 @@ public:
 /// Reduces every element of `buffer` (element type `type`) to one scalar.
 using ReduceFn = Value (*)(OpBuilder &, Location, Value buffer, Type type);
 
-Value reduceSum(OpBuilder &b, Location loc, Value buffer, Type type) {
+static Value reduceSum(OpBuilder &b, Location loc, Value buffer, Type type) {
   return foldElements(
       b, loc, buffer, floatConstant(b, loc, type, 0.0),
       [](OpBuilder &fb, Location floc, Value acc, Value x) {
@@ -479,7 +562,7 @@ Value reduceSum(OpBuilder &b, Location loc, Value buffer, Type type) {
 
 // -inf / +inf are the identities of maximumf / minimumf, and those propagate
 // NaN, which the runtime's non-finite detection relies on.
-Value reduceMax(OpBuilder &b, Location loc, Value buffer, Type type) {
+static Value reduceMax(OpBuilder &b, Location loc, Value buffer, Type type) {
   return foldElements(
       b, loc, buffer, floatConstant(b, loc, type, -kInf),
       [](OpBuilder &fb, Location floc, Value acc, Value x) {
@@ -487,7 +570,7 @@ Value reduceMax(OpBuilder &b, Location loc, Value buffer, Type type) {
       });
 }
 
-Value reduceMin(OpBuilder &b, Location loc, Value buffer, Type type) {
+static Value reduceMin(OpBuilder &b, Location loc, Value buffer, Type type) {
   return foldElements(
       b, loc, buffer, floatConstant(b, loc, type, kInf),
       [](OpBuilder &fb, Location floc, Value acc, Value x) {
@@ -495,7 +578,8 @@ Value reduceMin(OpBuilder &b, Location loc, Value buffer, Type type) {
       });
 }
 
-Value reduceLogSumExp(OpBuilder &b, Location loc, Value buffer, Type type) {
+static Value reduceLogSumExp(OpBuilder &b, Location loc, Value buffer,
+                             Type type) {
   // m + log(sum(exp(x - m))) with m = max(x): no exp overflows and the
   // largest term is exactly 1. When m is infinite the shifted terms are NaN
   // (inf - inf), but the answer is m itself: -inf when every element is -inf
@@ -516,10 +600,12 @@ Value reduceLogSumExp(OpBuilder &b, Location loc, Value buffer, Type type) {
   return b.create<arith::SelectOp>(loc, infinite, max, stable);
 }
 
+namespace {
 struct ReductionRule {
   StringRef opName;
   ReduceFn fn;
 };
+} // namespace
 
 const ReductionRule kReductionRules[] = {
     {SumOp::getOperationName(), reduceSum},
@@ -528,6 +614,7 @@ const ReductionRule kReductionRules[] = {
     {LogSumExpOp::getOperationName(), reduceLogSumExp},
 };
 
+namespace {
 /// Stores the rule's reduction of the operand into a rank-0 result buffer.
 class ReductionLowering : public ConversionPattern {
 public:
@@ -553,11 +640,13 @@ public:
 private:
   ReduceFn fn;
 };
+} // namespace
 
 //===----------------------------------------------------------------------===//
 // Constants
 //===----------------------------------------------------------------------===//
 
+namespace {
 /// Module-level globals created for non-splat constants, shared by all
 /// functions so that one constant used in @M_f and @M_jac is emitted once.
 struct ConstantPool {
@@ -616,13 +705,15 @@ public:
 private:
   ConstantPool &pool;
 };
+} // namespace
 
 //===----------------------------------------------------------------------===//
 // Function boundary: signature and return
 //===----------------------------------------------------------------------===//
 
-bool isTensor(Type type) { return isa<RankedTensorType>(type); }
+static bool isTensor(Type type) { return isa<RankedTensorType>(type); }
 
+namespace {
 /// Tensor arguments become memrefs of the same shape; tensor results become
 /// trailing out-parameter memrefs (tagged `lds.kind = "out"`), so the function
 /// returns nothing and lowers to `void f(const F *in..., F *out...)`.
@@ -715,14 +806,15 @@ public:
     return success();
   }
 };
+} // namespace
 
 //===----------------------------------------------------------------------===//
 // The pass
 //===----------------------------------------------------------------------===//
 
-void populateLowerToLoopsPatterns(const TypeConverter &converter,
-                                  ConstantPool &pool,
-                                  RewritePatternSet &patterns) {
+static void populateLowerToLoopsPatterns(const TypeConverter &converter,
+                                         ConstantPool &pool,
+                                         RewritePatternSet &patterns) {
   MLIRContext *context = patterns.getContext();
   for (const ElementwiseRule &rule : kElementwiseRules)
     patterns.add<ElementwiseLowering>(converter, context, rule);
@@ -739,7 +831,7 @@ void populateLowerToLoopsPatterns(const TypeConverter &converter,
 /// Whether `func` is something this pass lowers: it holds lds ops or has
 /// tensors in its signature (a derived function that only returns an
 /// argument still needs the out-parameter convention).
-bool needsLowering(func::FuncOp func) {
+static bool needsLowering(func::FuncOp func) {
   auto hasTensor = [](TypeRange types) {
     return llvm::any_of(types, isTensor);
   };
@@ -753,7 +845,7 @@ bool needsLowering(func::FuncOp func) {
   return found.wasInterrupted();
 }
 
-int64_t byteSize(MemRefType type) {
+static int64_t byteSize(MemRefType type) {
   // i1 buffers (lds.cmp results) take a byte per element.
   return type.getNumElements() * ((type.getElementTypeBitWidth() + 7) / 8);
 }
@@ -766,7 +858,7 @@ int64_t byteSize(MemRefType type) {
 /// the heap instead (memref.alloc, freed before each return): large Jacobians
 /// (D = 256 in f64 is 512 KiB each) would otherwise overflow the small stacks
 /// of worker threads.
-void placeBuffers(func::FuncOp func, int64_t maxAllocaBytes) {
+static void placeBuffers(func::FuncOp func, int64_t maxAllocaBytes) {
   if (func.isExternal())
     return;
   Block &entry = func.getBody().front();
@@ -796,6 +888,7 @@ void placeBuffers(func::FuncOp func, int64_t maxAllocaBytes) {
   });
 }
 
+namespace {
 struct LDSLowerToLoopsPass
     : public lds::impl::LDSLowerToLoopsBase<LDSLowerToLoopsPass> {
   using LDSLowerToLoopsBase::LDSLowerToLoopsBase;
@@ -839,5 +932,4 @@ struct LDSLowerToLoopsPass
         model.erase();
   }
 };
-
 } // namespace

@@ -165,8 +165,7 @@ std::optional<ValueType> ModelChecker::resolveTypeSpec(Decl &decl) {
       if (it == symbols.end()) {
         auto later = laterDecls.find(dim.name);
         if (later != laterDecls.end()) {
-          error(dim.loc,
-                "'" + dim.name + "' is used before its declaration");
+          error(dim.loc, "'" + dim.name + "' is used before its declaration");
           diags.note(later->second->loc, "declared here");
         } else {
           error(dim.loc, "unknown name '" + dim.name + "'");
@@ -296,8 +295,7 @@ void ModelChecker::checkNextState(Decl &decl) {
   Decl *target = it == symbols.end() ? nullptr : it->second.decl;
   if (!target) {
     auto later = laterDecls.find(decl.name);
-    if (later != laterDecls.end() &&
-        later->second->kind == Decl::Kind::State) {
+    if (later != laterDecls.end() && later->second->kind == Decl::Kind::State) {
       error(decl.loc, "next-state equation for '" + decl.name +
                           "' comes before its state declaration");
       diags.note(later->second->loc, "the state is declared here");
@@ -512,8 +510,8 @@ ModelChecker::TypeOrError ModelChecker::checkBinary(BinaryExpr &e) {
     }
     error(e.getLoc(),
           "'@' needs matrix @ vector, matrix @ matrix or vector @ matrix, "
-          "got " + l->str() +
-              " and " + r->str() +
+          "got " +
+              l->str() + " and " + r->str() +
               (lr <= 1 && rr <= 1 ? " (use dot(a, b) or '*')" : ""));
     return std::nullopt;
   }

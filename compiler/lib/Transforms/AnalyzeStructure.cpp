@@ -24,6 +24,7 @@
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/BitVector.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <algorithm>
@@ -41,18 +42,17 @@ using namespace mlir;
 using namespace lds;
 using llvm::BitVector;
 
-namespace {
-
 /// Polynomial degree in x, capped: anything beyond quadratic (and anything
 /// not polynomial: tanh, max, select on x, ...) is kNonlinear.
 enum : int { kConstant = 0, kAffine = 1, kQuadratic = 2, kNonlinear = 3 };
 
-int addDegrees(int a, int b) { return std::min(a + b, int(kNonlinear)); }
+static int addDegrees(int a, int b) { return std::min(a + b, int(kNonlinear)); }
 
 /// Above this many bits (elements x D), a value keeps one dependency set for
 /// all of its elements: conservative, but bounded in memory.
 constexpr int64_t kMaxDependencyBits = int64_t(1) << 24;
 
+namespace {
 /// What the analysis knows about one tensor value.
 struct ValueInfo {
   int64_t numElements = 1;
@@ -139,17 +139,19 @@ private:
   int64_t stateDim;
 };
 
-int64_t numElements(Value v) {
+} // namespace
+
+static int64_t numElements(Value v) {
   return cast<RankedTensorType>(v.getType()).getNumElements();
 }
 
-ArrayRef<int64_t> shapeOf(Value v) {
+static ArrayRef<int64_t> shapeOf(Value v) {
   return cast<RankedTensorType>(v.getType()).getShape();
 }
 
 /// Elements of an lds.constant that are exactly zero (empty when none is or
 /// `v` is no constant): they cut dependency paths through products.
-std::vector<bool> constantZeros(Value v) {
+static std::vector<bool> constantZeros(Value v) {
   std::vector<bool> zeros;
   auto c = v.getDefiningOp<ConstantOp>();
   if (!c)
@@ -170,7 +172,7 @@ std::vector<bool> constantZeros(Value v) {
 
 /// `f` as a double, rounded to the shortest decimal that identifies it in
 /// its own format (an f32 1e-5 gives 1e-5, not 9.99999974e-6).
-double shortestDouble(const APFloat &f) {
+static double shortestDouble(const APFloat &f) {
   double d = f.convertToDouble();
   if (&f.getSemantics() != &APFloat::IEEEsingle() || !std::isfinite(d))
     return d;
@@ -187,7 +189,7 @@ double shortestDouble(const APFloat &f) {
 /// The value of a compile-time constant scale: a float lds.constant (the
 /// element of largest magnitude when not a splat), possibly broadcast or
 /// negated.
-std::optional<double> constantScale(Value v) {
+static std::optional<double> constantScale(Value v) {
   if (auto b = v.getDefiningOp<BroadcastOp>())
     return constantScale(b.getOperand());
   if (auto n = v.getDefiningOp<NegOp>()) {
@@ -211,8 +213,8 @@ std::optional<double> constantScale(Value v) {
 }
 
 /// Splits a sum `a + b - c ...` (through add, sub and neg) into signed terms.
-void collectTerms(Value v, double sign,
-                  SmallVectorImpl<std::pair<Value, double>> &terms) {
+static void collectTerms(Value v, double sign,
+                         SmallVectorImpl<std::pair<Value, double>> &terms) {
   if (auto add = v.getDefiningOp<AddOp>()) {
     collectTerms(add.getLhs(), sign, terms);
     collectTerms(add.getRhs(), sign, terms);
@@ -228,7 +230,7 @@ void collectTerms(Value v, double sign,
 
 /// Peels constant factors off `v` (`c * g`, `g * c`, `g / c`, `-g`); returns
 /// the product of the peeled constants, or nullopt when there was none.
-std::optional<double> peelScale(Value v) {
+static std::optional<double> peelScale(Value v) {
   std::optional<double> scale;
   auto times = [&](double c) { scale = scale.value_or(1.0) * c; };
   while (true) {
@@ -258,6 +260,8 @@ std::optional<double> peelScale(Value v) {
     return scale;
   }
 }
+
+namespace {
 
 /// The dataflow analysis of one model.
 class StructureAnalysis {
@@ -300,6 +304,7 @@ private:
   void visit(Operation *op);
   ValueInfo visitElementwise(Operation *op);
   ValueInfo visitGrad(GradOp op);
+  std::vector<BitVector> hessianPattern(Value value);
   ValueInfo visitMatmul(MatmulOp op);
   ValueInfo reduceAll(Operation *op, int degree);
   int degreeOf(Operation *op);
@@ -348,7 +353,7 @@ int StructureAnalysis::degreeOf(Operation *op) {
       .Case<AddOp, SubOp>(
           [&](auto o) { return std::max(deg(o.getLhs()), deg(o.getRhs())); })
       .Case<NegOp, SumOp>([&](auto o) { return deg(o.getOperand()); })
-      .Case<SliceOp, ExtractOp, BroadcastOp, TransposeOp>(
+      .Case<SliceOp, ExtractOp, BroadcastOp, TransposeOp, DiagOp, DiagPartOp>(
           [&](auto o) { return deg(o.getOperand()); })
       .Case<GatherOp>([&](GatherOp o) { return deg(o.getTable()); })
       .Case<ConcatOp>([&](ConcatOp o) {
@@ -469,19 +474,140 @@ ValueInfo StructureAnalysis::visitMatmul(MatmulOp op) {
   return b.finish();
 }
 
+/// Records that every element of `a` interacts nonlinearly with every
+/// element of `b` (and the reverse): H_ij may be nonzero.
+static void interact(std::vector<BitVector> &pairs, const BitVector &a,
+                     const BitVector &b) {
+  for (unsigned i : a.set_bits())
+    pairs[i] |= b;
+  for (unsigned j : b.set_bits())
+    pairs[j] |= a;
+}
+
+/// Above this many (element, element) products a bilinear op's interactions
+/// are taken from the operands' unions (conservative).
+constexpr int64_t kMaxInteractionProducts = int64_t(1) << 20;
+
+std::vector<BitVector> StructureAnalysis::hessianPattern(Value value) {
+  // Nonlinear-interaction propagation (as for Hessian sparsity in AD tools):
+  // every op of the slice computing `value` that is nonlinear in its
+  // operands pairs up the state elements its operands depend on; linear ops
+  // add nothing. H_ij can be nonzero only for recorded pairs (i, j).
+  std::vector<BitVector> pairs(stateDim, BitVector(stateDim));
+  llvm::SmallPtrSet<Operation *, 32> slice;
+  SmallVector<Value> work{value};
+  while (!work.empty()) {
+    Operation *def = work.pop_back_val().getDefiningOp();
+    if (def && def->getBlock() == &model.getBody().front() &&
+        slice.insert(def).second)
+      llvm::append_range(work, def->getOperands());
+  }
+  static const BitVector none;
+  auto at = [&](Value v, int64_t i) -> const BitVector & {
+    const ValueInfo &info = get(v);
+    const BitVector *b = info.depsOf(info.numElements == 1 ? 0 : i);
+    return b ? *b : none;
+  };
+  auto empty = BitVector(stateDim);
+  auto self = [&](const BitVector &a) {
+    if (a.any())
+      interact(pairs, a, a);
+  };
+  auto cross = [&](const BitVector &a, const BitVector &b) {
+    if (a.any() && b.any())
+      interact(pairs, a, b);
+  };
+  for (Operation &op : model.getBody().front()) {
+    if (!slice.contains(&op) || op.getNumResults() != 1)
+      continue;
+    if (llvm::none_of(op.getOperands(),
+                      [&](Value v) { return get(v).dependsOnX(); }))
+      continue;
+    int64_t n = numElements(op.getResult(0));
+    llvm::TypeSwitch<Operation *>(&op)
+        // Linear in their operands: no interactions.
+        .Case<StateOp, AddOp, SubOp, NegOp, SliceOp, ExtractOp, BroadcastOp,
+              ConcatOp, TransposeOp, DiagOp, DiagPartOp, SumOp, GatherOp,
+              CmpOp>([](auto) {})
+        .Case<MulOp>([&](MulOp o) {
+          for (int64_t i = 0; i < n; ++i)
+            cross(at(o.getLhs(), i), at(o.getRhs(), i));
+        })
+        .Case<DivOp>([&](DivOp o) {
+          for (int64_t i = 0; i < n; ++i) {
+            cross(at(o.getLhs(), i), at(o.getRhs(), i));
+            self(at(o.getRhs(), i));
+          }
+        })
+        .Case<DotOp>([&](DotOp o) {
+          for (int64_t i = 0, e = numElements(o.getLhs()); i < e; ++i)
+            cross(at(o.getLhs(), i), at(o.getRhs(), i));
+        })
+        .Case<MatmulOp>([&](MatmulOp o) {
+          const ValueInfo &lhs = get(o.getLhs()), &rhs = get(o.getRhs());
+          if (!lhs.dependsOnX() || !rhs.dependsOnX())
+            return;
+          ArrayRef<int64_t> ls = shapeOf(o.getLhs());
+          int64_t m = ls[0], k = ls[1], cols = n / m;
+          if (m * k * cols > kMaxInteractionProducts) {
+            cross(unionOf(lhs), unionOf(rhs));
+            return;
+          }
+          for (int64_t i = 0; i < m; ++i)
+            for (int64_t kk = 0; kk < k; ++kk)
+              for (int64_t j = 0; j < cols; ++j)
+                cross(at(o.getLhs(), i * k + kk),
+                      at(o.getRhs(), kk * cols + j));
+        })
+        .Case<SelectOp>([&](SelectOp o) {
+          // Piecewise: where the condition depends on x, pair it with
+          // everything (conservative; H is zero almost everywhere there, but
+          // the gradient is not constant in x).
+          for (int64_t i = 0; i < n; ++i) {
+            const BitVector &c = at(o.getCond(), i);
+            if (c.none())
+              continue;
+            BitVector all = c;
+            all |= at(o.getTrueValue(), i);
+            all |= at(o.getFalseValue(), i);
+            cross(c, all);
+          }
+        })
+        .Case<ReduceMaxOp, ReduceMinOp, LogSumExpOp, GradOp>(
+            [&](Operation *o) { self(unionOf(get(o->getOperand(0)))); })
+        .Default([&](Operation *o) {
+          // Elementwise nonlinear (tanh, exp, pow, max, ...): each element's
+          // dependencies pair among themselves.
+          if (o->hasTrait<OpTrait::Elementwise>()) {
+            for (int64_t i = 0; i < n; ++i) {
+              BitVector all = empty;
+              for (Value v : o->getOperands())
+                all |= at(v, i);
+              self(all);
+            }
+            return;
+          }
+          BitVector all = empty;
+          for (Value v : o->getOperands())
+            all |= unionOf(get(v));
+          self(all);
+        });
+  }
+  return pairs;
+}
+
 ValueInfo StructureAnalysis::visitGrad(GradOp op) {
-  const ValueInfo &value = get(op.getValue());
   int64_t n = numElements(op.getResult());
   int degree = degreeOf(op);
   auto it = stateOffset.find(op.getWrt());
   // The gradient of an affine function does not depend on x.
   if (degree == kConstant || it == stateOffset.end())
     return InfoBuilder(n, stateDim, false, kConstant).finish();
-  BitVector all = unionOf(value);
+  // d value / d w_i depends on x_j where the Hessian's H_ij can be nonzero.
+  std::vector<BitVector> pairs = hessianPattern(op.getValue());
   InfoBuilder b(n, stateDim, true, degree);
   for (int64_t i = 0; i < n; ++i)
-    if (all.test(it->second + i)) // d value / d w_i is not identically 0
-      b.use(i, all);
+    b.use(i, pairs[it->second + i]);
   return b.finish();
 }
 
@@ -560,6 +686,25 @@ void StructureAnalysis::visit(Operation *op) {
             for (int64_t j = 0; j < cols; ++j)
               for (int64_t i = 0; i < rows; ++i)
                 b.copy(j * rows + i, in, i * cols + j);
+            return b.finish();
+          })
+          .Case<DiagOp>([&](DiagOp o) {
+            // result[i, i] = operand[i], zeros elsewhere.
+            const ValueInfo &in = get(o.getOperand());
+            InfoBuilder b(n, stateDim, in.dependsOnX(), degreeOf(op));
+            for (int64_t i = 0; i < in.numElements; ++i)
+              b.copy(i * in.numElements + i, in, i);
+            return b.finish();
+          })
+          .Case<DiagPartOp>([&](DiagPartOp o) {
+            // result[i] = operand[i, i - offset] where that column exists.
+            const ValueInfo &in = get(o.getOperand());
+            ArrayRef<int64_t> s = shapeOf(o.getOperand());
+            int64_t offset = o.getOffset();
+            InfoBuilder b(n, stateDim, in.dependsOnX(), degreeOf(op));
+            for (int64_t i = 0; i < n; ++i)
+              if (i - offset >= 0 && i - offset < s[1])
+                b.copy(i, in, i * s[1] + i - offset);
             return b.finish();
           })
           .Case<MatmulOp>([&](MatmulOp o) { return visitMatmul(o); })

@@ -20,6 +20,7 @@
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 
@@ -30,8 +31,6 @@ namespace lds {
 
 using namespace mlir;
 using namespace lds;
-
-namespace {
 
 //===----------------------------------------------------------------------===//
 // Tunables (docs/solvers.md explains each)
@@ -53,18 +52,25 @@ constexpr int64_t kTranscendentalFlops = 10;
 /// Cost of diag(J) relative to f when no @M_jac_diag is there to count.
 constexpr int64_t kDiagonalOverF = 2;
 
+namespace {
 enum class Target { Cpu, Cuda };
+} // namespace
 
-StringRef targetName(Target t) { return t == Target::Cpu ? "cpu" : "cuda"; }
-int64_t maxNewtonDim(Target t) {
+static StringRef targetName(Target t) {
+  return t == Target::Cpu ? "cpu" : "cuda";
+}
+static int64_t maxNewtonDim(Target t) {
   return t == Target::Cpu ? kMaxNewtonDimCpu : kMaxNewtonDimCuda;
 }
-int64_t lanes(Target t) { return t == Target::Cpu ? kLanesCpu : kLanesCuda; }
+static int64_t lanes(Target t) {
+  return t == Target::Cpu ? kLanesCpu : kLanesCuda;
+}
 
 //===----------------------------------------------------------------------===//
 // Cost model
 //===----------------------------------------------------------------------===//
 
+namespace {
 enum SolverIndex { kNewton, kQuasiNewton, kPicard, kJacobi, kSequential };
 constexpr int kNumSolvers = 5;
 
@@ -74,13 +80,14 @@ struct Cost {
   int64_t memory = 0; // resident per step
 };
 using SolverCosts = std::array<Cost, kNumSolvers>;
+} // namespace
 
-int64_t numElements(Value v) {
+static int64_t numElements(Value v) {
   return cast<ShapedType>(v.getType()).getNumElements();
 }
 
-/// Flops of one op, not counting lds.grad (see blockFlops).
-int64_t opFlops(Operation *op) {
+/// Flops of one op, lds.grad not included (see opFlopsWithGrad).
+static int64_t opFlops(Operation *op) {
   auto n = [](Value v) { return numElements(v); };
   return llvm::TypeSwitch<Operation *, int64_t>(op)
       .Case<MatmulOp>([&](MatmulOp o) {
@@ -107,17 +114,17 @@ int64_t opFlops(Operation *op) {
 }
 
 /// Flops of the ops `value` is computed from (within its block).
-int64_t sliceFlops(Value value);
+static int64_t sliceFlops(Value value);
 
 /// Flops of one op, a reverse-mode gradient counted as twice the cost of
 /// the computation it differentiates.
-int64_t opFlopsWithGrad(Operation *op) {
+static int64_t opFlopsWithGrad(Operation *op) {
   if (auto grad = dyn_cast<GradOp>(op))
     return 2 * sliceFlops(grad.getValue());
   return opFlops(op);
 }
 
-int64_t sliceFlops(Value value) {
+static int64_t sliceFlops(Value value) {
   llvm::SmallPtrSet<Operation *, 32> seen;
   SmallVector<Value> work{value};
   int64_t flops = 0;
@@ -131,7 +138,7 @@ int64_t sliceFlops(Value value) {
   return flops;
 }
 
-int64_t blockFlops(Block &block) {
+static int64_t blockFlops(Block &block) {
   int64_t flops = 0;
   for (Operation &op : block)
     flops += opFlopsWithGrad(&op);
@@ -139,7 +146,7 @@ int64_t blockFlops(Block &block) {
 }
 
 /// The derived function of `kind` for `model` (lds.model/lds.derived).
-func::FuncOp findDerived(ModelOp model, StringRef kind) {
+static func::FuncOp findDerived(ModelOp model, StringRef kind) {
   auto module = model->getParentOfType<ModuleOp>();
   if (!module)
     return nullptr;
@@ -153,6 +160,7 @@ func::FuncOp findDerived(ModelOp model, StringRef kind) {
   return nullptr;
 }
 
+namespace {
 /// What the policy and the cost model need to know about a model.
 struct ModelFacts {
   int64_t stateDim = 0;
@@ -167,8 +175,9 @@ struct ModelFacts {
   int64_t fFlops = 0, jacFlops = 0, diagFlops = 0;
   bool fCounted = false, jacCounted = false, diagCounted = false;
 };
+} // namespace
 
-ModelFacts gatherFacts(ModelOp model) {
+static ModelFacts gatherFacts(ModelOp model) {
   ModelFacts m;
   m.stateDim = model.getStateDim();
   m.floatBytes = model.getFloatType().getIntOrFloatBitWidth() / 8;
@@ -247,7 +256,7 @@ ModelFacts gatherFacts(ModelOp model) {
 /// structure of J); the scan's combine (A2, b2) o (A1, b1) = (A2 A1,
 /// A2 b1 + b2) costs 2 D^3 + 2 D^2 for dense blocks, 3 D for diagonal ones,
 /// D for an identity (a prefix sum).
-SolverCosts estimateCosts(const ModelFacts &m) {
+static SolverCosts estimateCosts(const ModelFacts &m) {
   int64_t d = m.stateDim, fb = m.floatBytes, u = m.inputBytes;
   int64_t a = 0, combine = 0, linearise = 0; // Newton's A_t, combine, b_t
   if (m.jacobian == kJacIdentity) {
@@ -284,6 +293,7 @@ SolverCosts estimateCosts(const ModelFacts &m) {
 // The policy: the first rule that applies picks the solver
 //===----------------------------------------------------------------------===//
 
+namespace {
 struct PolicyInput {
   const ModelFacts &model;
   Target target;
@@ -293,15 +303,16 @@ struct PolicyRule {
   bool (*applies)(const PolicyInput &);
   SolverIndex solver;
   /// formatv: {0} D, {1} scale c, {2} Newton's block limit on the target,
-  /// {3} target, {4} widest dense block.
+  /// {3} target, {4} widest dense block, {5} the Jacobian's structure.
   const char *reason;
 };
+} // namespace
 
-bool isJac(const PolicyInput &in, StringRef kind) {
+static bool isJac(const PolicyInput &in, StringRef kind) {
   return in.model.jacobian == kind;
 }
 
-const PolicyRule kPolicy[] = {
+static const PolicyRule kPolicy[] = {
     {[](const PolicyInput &in) { return isJac(in, kJacZero); }, kJacobi,
      "no next state depends on the state, so Jacobi (A_t = 0) is exact in "
      "one iteration"},
@@ -336,17 +347,19 @@ const PolicyRule kPolicy[] = {
      "the Jacobian is dense and D = {0} <= {2} on {3}, so Newton's O(D^3) "
      "scan is affordable and converges in few iterations"},
     {[](const PolicyInput &) { return true; }, kQuasiNewton,
-     "the Jacobian is {5} with dense blocks of {4} > {2} on {3}, so "
-     "quasi-Newton (A_t = diag J, O(D) per step) replaces Newton's O(D^3) "
-     "scan"},
+     "the Jacobian is {5} with D = {0} (largest dense block {4} > {2} on "
+     "{3}), so quasi-Newton (A_t = diag J, O(D) per step) replaces Newton's "
+     "O(D^3) scan"},
 };
 
+namespace {
 struct Choice {
   SolverIndex solver;
   std::string reason;
 };
+} // namespace
 
-std::string formatScale(double c) {
+static std::string formatScale(double c) {
   std::string s;
   llvm::raw_string_ostream(s) << llvm::format("%g", c);
   return s;
@@ -356,9 +369,12 @@ std::string formatScale(double c) {
 /// cheapest parallel iteration on offer (the chosen solver's, or
 /// quasi-Newton's, the runtime's fallback) costs more per step than
 /// `lanes` sequential steps: then no number of iterations can win.
-Choice choose(const ModelFacts &m, Target target, const SolverCosts &costs) {
+static Choice choose(const ModelFacts &m, Target target,
+                     const SolverCosts &costs) {
   PolicyInput in{m, target};
   Choice choice{kQuasiNewton, ""};
+  std::string humanJacobian = m.jacobian;
+  std::replace(humanJacobian.begin(), humanJacobian.end(), '_', '-');
   for (const PolicyRule &rule : kPolicy) {
     if (!rule.applies(in))
       continue;
@@ -366,7 +382,7 @@ Choice choose(const ModelFacts &m, Target target, const SolverCosts &costs) {
     choice.reason =
         llvm::formatv(rule.reason, m.stateDim, formatScale(m.scale.value_or(0)),
                       maxNewtonDim(target), targetName(target), m.maxBlock,
-                      m.jacobian)
+                      humanJacobian)
             .str();
     break;
   }
@@ -386,7 +402,7 @@ Choice choose(const ModelFacts &m, Target target, const SolverCosts &costs) {
   return choice;
 }
 
-std::optional<SolverIndex> parseSolver(StringRef name) {
+static std::optional<SolverIndex> parseSolver(StringRef name) {
   for (auto [i, s] : llvm::enumerate(kSolverNames))
     if (name == s)
       return SolverIndex(i);
@@ -397,6 +413,7 @@ std::optional<SolverIndex> parseSolver(StringRef name) {
 // The pass
 //===----------------------------------------------------------------------===//
 
+namespace {
 struct SelectSolverPass : public lds::impl::SelectSolverBase<SelectSolverPass> {
   using SelectSolverBase::SelectSolverBase;
 
@@ -470,5 +487,4 @@ struct SelectSolverPass : public lds::impl::SelectSolverBase<SelectSolverPass> {
     model->setAttr(kCostsAttr, b.getDictionaryAttr(costAttrs));
   }
 };
-
 } // namespace

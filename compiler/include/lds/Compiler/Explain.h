@@ -1,8 +1,11 @@
 //===- Explain.h - human-readable model report ------------------*- C++ -*-===//
 //
 // What `lds-compile --explain` prints per model: its signature (states and
-// the state dimension D, inputs, params). The Jacobian-structure analysis and
-// the solver choice are added to this report by their passes.
+// the state dimension D, inputs, params), then what lds-analyze-structure and
+// lds-select-solver attached to it (docs/solvers.md): the Jacobian structure
+// (with the per-state dependency matrix when there are several states),
+// affine or not, x + c*g(x) or not, each solver's cost estimates, the choice
+// and its reason. Attributes that are missing are reported as such.
 //
 //===----------------------------------------------------------------------===//
 

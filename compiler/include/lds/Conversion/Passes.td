@@ -36,7 +36,8 @@ def LDSLowerToLoops : Pass<"lds-lower-to-loops", "mlir::ModuleOp"> {
     `void M_f(const F *x, const F *inputs..., const F *params..., F *out)`.
 
     Semantics follow the op descriptions: `lds.gather` clamps its index to
-    `[0, dim0)`; `lds.logsumexp` and `lds.softplus` are computed stably;
+    `[0, dim0)`; `lds.diag_part` reads 0 where its shifted diagonal leaves
+    the matrix; `lds.logsumexp` and `lds.softplus` are computed stably;
     `lds.max`/`lds.min` and the reductions propagate NaN
     (`arith.maximumf`/`arith.minimumf`); `lds.cmp` uses ordered predicates.
 

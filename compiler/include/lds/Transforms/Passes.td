@@ -53,7 +53,17 @@ def AnalyzeStructure : Pass<"lds-analyze-structure", "mlir::ModuleOp"> {
     Attaches to every `lds.model` its Jacobian structure (zero, identity,
     diagonal, block-diagonal, gathered-from-param, dense), whether f is affine
     in the state, and whether f is the identity plus a scaled term
-    (`x + c * g(x)`) with the scale `c`.
+    (`x + c * g(x)`) with the scale `c`. Reads only the model (lds.grad
+    included: it depends on x through the Hessian of its operand), so it can
+    run before or after the derived functions are built. See
+    docs/solvers.md.
+
+    ```mlir
+    lds.model @langevin attributes {lds.identity_plus_scaled = 1.0e-05 : f64,
+        lds.jacobian = "dense", lds.state_deps = [["dense"]]} { ... }
+    lds.model @s5 attributes {lds.affine, lds.jacobian = "gathered",
+        lds.state_deps = [["dense"]]} { ... }
+    ```
   }];
 }
 
@@ -63,13 +73,18 @@ def SelectSolver : Pass<"lds-select-solver", "mlir::ModuleOp"> {
     Applies the policy of docs/solvers.md to the structure attributes and
     per-target cost estimates (flops, bytes and memory per step and
     iteration of each solver), attaching the choice and the reason to every
-    `lds.model`. The `solver` option overrides the choice.
+    `lds.model` (`lds.solver`, `lds.solver_reason`, `lds.solver_by_target`,
+    `lds.costs`). The `solver` option overrides the choice. Costs of f, J and
+    diag J are counted from the derived functions `@M_f`, `@M_jac` and
+    `@M_jac_diag` when present (run it after lds-derive-jacobian), estimated
+    from the model otherwise; the structure attributes are computed when
+    lds-analyze-structure has not run.
   }];
   let options = [
     Option<"solver", "solver", "std::string", /*default=*/"\"auto\"",
            "auto, newton, quasi-newton, picard, jacobi or sequential">,
     Option<"target", "target", "std::string", /*default=*/"\"all\"",
-           "cpu, cuda or all">,
+           "cpu, cuda or all (all: the CUDA choice, both recorded)">,
   ];
 }
 
