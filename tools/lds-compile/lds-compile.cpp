@@ -122,7 +122,11 @@ int main(int argc, char **argv) {
     return 1;
   bool emitsIR = emitKind == EmitKind::AST || emitKind == EmitKind::LDS ||
                  emitKind == EmitKind::MLIR;
-  if (!verifyDiagnostics && (!emitsIR || !headerFile.empty())) {
+  // `--explain` alone only explains.
+  bool explainOnly = explain && emitKind.getNumOccurrences() == 0 &&
+                     outputFile.empty() && headerFile.empty();
+  if (!verifyDiagnostics && !explainOnly &&
+      (!emitsIR || !headerFile.empty())) {
     llvm::errs() << "lds-compile: error: "
                  << (emitsIR ? "--header"
                              : ("--emit=" + emitName(emitKind)).str())
@@ -180,6 +184,8 @@ int main(int argc, char **argv) {
   }
   if (explain)
     explainModels(*module, llvm::outs());
+  if (explainOnly)
+    return 0;
   if (!openOutput())
     return 1;
   module->print(output->os(), mlir::OpPrintingFlags());

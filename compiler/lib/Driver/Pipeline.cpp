@@ -23,6 +23,10 @@ mlir::LogicalResult lds::runModelPipeline(mlir::ModuleOp module,
   simplifyFunctions();
   pm.addPass(createDeriveJacobian());
   simplifyFunctions();
-  (void)options;
+  pm.addPass(createAnalyzeStructure());
+  SelectSolverOptions select;
+  select.solver = options.solver;
+  select.target = options.target;
+  pm.addPass(createSelectSolver(select));
   return pm.run(module);
 }
