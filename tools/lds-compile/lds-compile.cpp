@@ -11,6 +11,7 @@
 #include "lds/Compiler/Explain.h"
 #include "lds/Compiler/Pipeline.h"
 #include "lds/Dialect/LDSDialect.h"
+#include "lds/Target/CPUTarget.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/AsmState.h"
@@ -19,7 +20,11 @@
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Target/TargetMachine.h"
 #include "llvm/Support/ToolOutputFile.h"
 
 using namespace lds;
@@ -59,6 +64,11 @@ static cl::opt<std::string>
            cl::desc("Solver: auto, newton, quasi-newton, picard, jacobi or "
                     "sequential"),
            cl::init("auto"), cl::cat(category));
+static cl::opt<std::string>
+    cpu("cpu",
+        cl::desc("CPU to generate code for: an LLVM CPU name, or native for "
+                 "this machine's (default x86-64-v2)"),
+        cl::init("x86-64-v2"), cl::cat(category));
 static cl::opt<bool> explain("explain",
                              cl::desc("Print each model's signature, Jacobian "
                                       "structure and solver choice"),
@@ -76,26 +86,6 @@ static bool checkChoice(llvm::StringRef flag, llvm::StringRef value,
   llvm::errs() << "lds-compile: error: --" << flag << "=" << value
                << " is not one of: " << llvm::join(allowed.begin(), allowed.end(), ", ") << "\n";
   return false;
-}
-
-static llvm::StringRef emitName(EmitKind k) {
-  switch (k) {
-  case EmitKind::AST:
-    return "ast";
-  case EmitKind::LDS:
-    return "lds";
-  case EmitKind::MLIR:
-    return "mlir";
-  case EmitKind::LLVM:
-    return "llvm";
-  case EmitKind::PTX:
-    return "ptx";
-  case EmitKind::Obj:
-    return "obj";
-  case EmitKind::Header:
-    return "header";
-  }
-  return "";
 }
 
 int main(int argc, char **argv) {
@@ -120,18 +110,18 @@ int main(int argc, char **argv) {
                    {"auto", "newton", "quasi-newton", "picard", "jacobi",
                     "sequential"}))
     return 1;
-  bool emitsIR = emitKind == EmitKind::AST || emitKind == EmitKind::LDS ||
-                 emitKind == EmitKind::MLIR;
   // `--explain` alone only explains.
   bool explainOnly = explain && emitKind.getNumOccurrences() == 0 &&
                      outputFile.empty() && headerFile.empty();
-  if (!verifyDiagnostics && !explainOnly &&
-      (!emitsIR || !headerFile.empty())) {
-    llvm::errs() << "lds-compile: error: "
-                 << (emitsIR ? "--header"
-                             : ("--emit=" + emitName(emitKind)).str())
-                 << " is not supported yet: this build lowers models to the "
-                    "lds dialect only (use --emit=mlir or --emit=ast)\n";
+  if (!verifyDiagnostics && emitKind == EmitKind::PTX) {
+    llvm::errs() << "lds-compile: error: --emit=ptx is not supported yet: "
+                    "this build generates CPU kernels only\n";
+    return 1;
+  }
+  if (!verifyDiagnostics && target == "cuda") {
+    llvm::errs() << "lds-compile: error: --target=cuda is not supported yet: "
+                    "this build generates CPU kernels only (use "
+                    "--target=cpu)\n";
     return 1;
   }
 
@@ -142,7 +132,11 @@ int main(int argc, char **argv) {
     return 1;
 
   std::string error;
-  std::string outPath = outputFile.empty() ? "-" : outputFile.getValue();
+  std::string outPath = outputFile;
+  if (outPath.empty())
+    outPath = emitKind == EmitKind::Obj
+                  ? llvm::sys::path::stem(inputFile).str() + ".o"
+                  : "-";
   std::unique_ptr<llvm::ToolOutputFile> output;
   auto openOutput = [&]() -> bool {
     output = mlir::openOutputFile(outPath, &error);
@@ -186,9 +180,59 @@ int main(int argc, char **argv) {
     explainModels(*module, llvm::outs());
   if (explainOnly)
     return 0;
+
+  if (emitKind == EmitKind::LDS || emitKind == EmitKind::MLIR) {
+    if (!openOutput())
+      return 1;
+    module->print(output->os(), mlir::OpPrintingFlags());
+    output->keep();
+    return 0;
+  }
+
+  std::vector<ModelInfo> infos = collectModelInfo(*module);
+  auto writeHeader = [&](llvm::StringRef path) -> bool {
+    std::string err;
+    auto file = mlir::openOutputFile(path, &err);
+    if (!file) {
+      llvm::errs() << "lds-compile: error: " << err << "\n";
+      return false;
+    }
+    emitHeader(infos, llvm::sys::path::filename(inputFile), file->os());
+    file->keep();
+    return true;
+  };
+  if (emitKind == EmitKind::Header)
+    return writeHeader(outPath) ? 0 : 1;
+  if (!headerFile.empty() && !writeHeader(headerFile))
+    return 1;
+
+  // CPU code: lower, add the runtime ABI, optimise, emit.
+  CPUTargetOptions cpuOptions;
+  cpuOptions.cpu = cpu;
+  std::unique_ptr<llvm::TargetMachine> tm =
+      createCPUTargetMachine(cpuOptions, error);
+  if (!tm) {
+    llvm::errs() << "lds-compile: error: " << error << "\n";
+    return 1;
+  }
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      buildModelLLVMModule(*module, llvmContext);
+  if (!llvmModule)
+    return 1;
   if (!openOutput())
     return 1;
-  module->print(output->os(), mlir::OpPrintingFlags());
+  if (emitKind == EmitKind::LLVM) {
+    if (!optimizeModule(*llvmModule, *tm, cpuOptions.optLevel, error)) {
+      llvm::errs() << "lds-compile: error: " << error << "\n";
+      return 1;
+    }
+    llvmModule->print(output->os(), nullptr);
+  } else if (!emitObject(*llvmModule, *tm, cpuOptions.optLevel, output->os(),
+                         error)) {
+    llvm::errs() << "lds-compile: error: " << error << "\n";
+    return 1;
+  }
   output->keep();
   return 0;
 }

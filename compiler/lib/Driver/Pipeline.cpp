@@ -28,5 +28,7 @@ mlir::LogicalResult lds::runModelPipeline(mlir::ModuleOp module,
   select.solver = options.solver;
   select.target = options.target;
   pm.addPass(createSelectSolver(select));
+  pm.addPass(createGenerateKernels());
+  simplifyFunctions();
   return pm.run(module);
 }

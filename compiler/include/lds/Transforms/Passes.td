@@ -88,4 +88,21 @@ def SelectSolver : Pass<"lds-select-solver", "mlir::ModuleOp"> {
   ];
 }
 
+def GenerateKernels : Pass<"lds-generate-kernels", "mlir::ModuleOp"> {
+  let summary = "per-step solver kernels from the derived functions";
+  let description = [{
+    For every model with derived functions, adds the per-step kernels the
+    runtime schedules (runtime/include/lds/model_abi.h):
+    `@M_check(x_new, x_old, tol)`, the stopping test; and for each iterative
+    solver S in newton, quasi_newton, picard, jacobi:
+    `@M_S_element(x, inputs..., params...)` → (A, b), the linearisation
+    x_t = A x_{t-1} + b around the current guess (A is D×D for Newton, a
+    diagonal for quasi-Newton, absent for Picard (I) and Jacobi (0));
+    `@M_S_combine(A2, b2, A1, b1)` → (A, b), the scan combine; and
+    `@M_S_apply(A, b, x)` → A x + b. The scan math comes from one builder
+    (ScanElement.h) shared with the GPU kernels.
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect"];
+}
+
 #endif // LDS_TRANSFORMS_PASSES_TD

@@ -1,0 +1,62 @@
+//===- CPUTarget.h - model objects for the host CPU -------------*- C++ -*-===//
+//
+// From a module holding lds.models and their generated kernels to LLVM IR
+// with the runtime ABI of runtime/include/lds/model_abi.h (uniform kernel
+// wrappers and a descriptor returned by `lds_model_<name>()`), to an x86-64
+// object file, and the C header that declares it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LDS_TARGET_CPUTARGET_H
+#define LDS_TARGET_CPUTARGET_H
+
+#include "lds/Target/ModelInfo.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <memory>
+#include <string>
+
+namespace llvm {
+class LLVMContext;
+class Module;
+class TargetMachine;
+} // namespace llvm
+
+namespace lds {
+
+struct CPUTargetOptions {
+  std::string cpu = "x86-64-v2"; // "native": the host CPU
+  unsigned optLevel = 3;
+};
+
+/// Adds the ABI wrappers and the descriptor of each model in `infos` to
+/// `module`, which holds the lowered kernels (@M_f, @M_newton_element, ...).
+void addModelABI(llvm::Module &module, const std::vector<ModelInfo> &infos);
+
+/// Lowers `module` (after the lds pipeline) to LLVM IR with the model ABI.
+/// Returns null on failure, with a diagnostic.
+std::unique_ptr<llvm::Module> buildModelLLVMModule(mlir::ModuleOp module,
+                                                   llvm::LLVMContext &context);
+
+/// A target machine for the host's architecture; null with `error` set.
+std::unique_ptr<llvm::TargetMachine>
+createCPUTargetMachine(const CPUTargetOptions &options, std::string &error);
+
+/// Optimises `module` and writes it as an object file to `os`.
+bool emitObject(llvm::Module &module, llvm::TargetMachine &tm,
+                unsigned optLevel, llvm::raw_pwrite_stream &os,
+                std::string &error);
+
+/// Optimises `module` in place (for --emit=llvm and the JIT).
+bool optimizeModule(llvm::Module &module, llvm::TargetMachine &tm,
+                    unsigned optLevel, std::string &error);
+
+/// The C header declaring `lds_model_<name>()` for each model.
+void emitHeader(const std::vector<ModelInfo> &infos, llvm::StringRef source,
+                llvm::raw_ostream &os);
+
+} // namespace lds
+
+#endif // LDS_TARGET_CPUTARGET_H

@@ -1,0 +1,63 @@
+//===- ModelInfo.h - what the runtime needs to know of a model --*- C++ -*-===//
+//
+// A model's signature and the compiler's solver facts, collected from the
+// lds.model (and its analysis attributes) before lowering erases it. It
+// feeds the model descriptor (ModelABI) and the C header (EmitHeader).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LDS_TARGET_MODELINFO_H
+#define LDS_TARGET_MODELINFO_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/SmallVector.h"
+
+#include <string>
+#include <vector>
+
+namespace lds {
+
+/// Values of lds_dtype and lds_solver in the runtime's headers.
+enum class DType { F32 = 0, F64 = 1, I32 = 2 };
+enum class SolverId {
+  Auto = 0,
+  Sequential = 1,
+  Jacobi = 2,
+  Picard = 3,
+  QuasiNewton = 4,
+  Newton = 5
+};
+
+struct TensorInfo {
+  std::string name;
+  DType dtype = DType::F32;
+  llvm::SmallVector<int64_t, 3> shape;
+  int64_t size = 1;
+  int64_t indexRange = 0; // i32 inputs: the leading dim they index
+};
+
+struct ModelInfo {
+  std::string name;
+  DType dtype = DType::F32;
+  int64_t stateDim = 0;
+  std::vector<TensorInfo> states, inputs, params;
+  SolverId defaultSolver = SolverId::Newton;
+  double flopsPerStep = 0;
+  /// Per iterative solver (indexed by SolverId), flops of one step of one
+  /// iteration; 0 where unknown.
+  double solverFlops[6] = {0, 0, 0, 0, 0, 0};
+};
+
+/// One ModelInfo per lds.model in `module`, in order.
+std::vector<ModelInfo> collectModelInfo(mlir::ModuleOp module);
+
+/// "newton" -> SolverId::Newton, ...; Auto for an unknown name.
+SolverId parseSolverName(llvm::StringRef name);
+
+/// The suffix of the kernels of an iterative solver: "newton",
+/// "quasi_newton", "picard", "jacobi".
+llvm::StringRef getSolverSymbol(SolverId solver);
+
+} // namespace lds
+
+#endif // LDS_TARGET_MODELINFO_H

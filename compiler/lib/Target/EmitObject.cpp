@@ -1,0 +1,96 @@
+//===- EmitObject.cpp - LLVM IR with the model ABI, to an object file -----===//
+
+#include "lds/Conversion/LowerToLLVM.h"
+#include "lds/Target/CPUTarget.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+
+using namespace lds;
+
+std::unique_ptr<llvm::Module>
+lds::buildModelLLVMModule(mlir::ModuleOp module, llvm::LLVMContext &context) {
+  std::vector<ModelInfo> infos = collectModelInfo(module);
+  if (mlir::failed(lowerToLLVMDialect(module)))
+    return nullptr;
+  // The lds.* tags on functions and arguments have no meaning in LLVM IR.
+  module.walk([](mlir::LLVM::LLVMFuncOp func) {
+    auto iface = mlir::cast<mlir::FunctionOpInterface>(func.getOperation());
+    for (unsigned i = 0; i < func.getNumArguments(); ++i)
+      for (mlir::NamedAttribute attr : llvm::to_vector(iface.getArgAttrs(i)))
+        if (attr.getName().strref().starts_with("lds."))
+          iface.removeArgAttr(i, attr.getName());
+    for (mlir::NamedAttribute attr : llvm::to_vector(func->getDiscardableAttrs()))
+      if (attr.getName().strref().starts_with("lds."))
+        func->removeDiscardableAttr(attr.getName());
+  });
+  std::unique_ptr<llvm::Module> llvmModule = translateToLLVMIR(module, context);
+  if (!llvmModule)
+    return nullptr;
+  addModelABI(*llvmModule, infos);
+  return llvmModule;
+}
+
+std::unique_ptr<llvm::TargetMachine>
+lds::createCPUTargetMachine(const CPUTargetOptions &options,
+                            std::string &error) {
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  std::string triple = llvm::sys::getDefaultTargetTriple();
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return nullptr;
+  std::string cpu = options.cpu;
+  std::string features;
+  if (cpu == "native") {
+    cpu = llvm::sys::getHostCPUName().str();
+    llvm::StringMap<bool> hostFeatures = llvm::sys::getHostCPUFeatures();
+    for (auto &f : hostFeatures)
+      features += (f.second ? "+" : "-") + f.first().str() + ",";
+  }
+  llvm::TargetOptions targetOptions;
+  auto level = options.optLevel >= 3   ? llvm::CodeGenOptLevel::Aggressive
+               : options.optLevel == 0 ? llvm::CodeGenOptLevel::None
+                                       : llvm::CodeGenOptLevel::Default;
+  std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
+      triple, cpu, features, targetOptions, llvm::Reloc::PIC_, std::nullopt,
+      level));
+  if (!tm)
+    error = "cannot create a target machine for " + triple + " (" + cpu + ")";
+  return tm;
+}
+
+bool lds::optimizeModule(llvm::Module &module, llvm::TargetMachine &tm,
+                         unsigned optLevel, std::string &error) {
+  module.setDataLayout(tm.createDataLayout());
+  module.setTargetTriple(tm.getTargetTriple().str());
+  auto transform = mlir::makeOptimizingTransformer(optLevel, 0, &tm);
+  if (llvm::Error err = transform(&module)) {
+    error = llvm::toString(std::move(err));
+    return false;
+  }
+  return true;
+}
+
+bool lds::emitObject(llvm::Module &module, llvm::TargetMachine &tm,
+                     unsigned optLevel, llvm::raw_pwrite_stream &os,
+                     std::string &error) {
+  if (!optimizeModule(module, tm, optLevel, error))
+    return false;
+  llvm::legacy::PassManager pm;
+  if (tm.addPassesToEmitFile(pm, os, nullptr,
+                             llvm::CodeGenFileType::ObjectFile)) {
+    error = "the target cannot emit object files";
+    return false;
+  }
+  pm.run(module);
+  return true;
+}

@@ -1,0 +1,216 @@
+//===- ModelABI.cpp - kernel wrappers and model descriptors ---------------===//
+//
+// The lowered kernels take one pointer per argument (`M_f(x, u0, u1, p0, ...,
+// out)`); the runtime calls every model the same way (`step(x, inputs,
+// params, out)` with arrays of pointers). This file adds those uniform
+// wrappers and the `lds_model` descriptor of runtime/include/lds/
+// model_abi.h as LLVM IR; the struct types below mirror its C layout.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lds/Target/CPUTarget.h"
+
+#include "llvm/IR/Constants.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/Module.h"
+
+using namespace lds;
+using namespace llvm;
+
+namespace {
+
+/// The ABI version of model_abi.h this file implements.
+constexpr int32_t kABIVersion = 1;
+
+class ABIBuilder {
+public:
+  ABIBuilder(Module &m) : m(m), ctx(m.getContext()) {
+    ptr = PointerType::getUnqual(ctx);
+    i32 = Type::getInt32Ty(ctx);
+    i64 = Type::getInt64Ty(ctx);
+    f64 = Type::getDoubleTy(ctx);
+    // lds_tensor_info {name, dtype, rank, shape[3], size, index_range}
+    tensorInfoTy = StructType::create(
+        ctx, {ptr, i32, i32, ArrayType::get(i64, 3), i64, i64},
+        "lds_tensor_info");
+    // lds_solver_kernels {element, combine, apply, a_kind, a_size, flops}
+    solverTy = StructType::create(ctx, {ptr, ptr, ptr, i32, i64, f64},
+                                  "lds_solver_kernels");
+    // lds_model
+    modelTy = StructType::create(
+        ctx,
+        {i32, ptr, i32, i64, i32, ptr, i32, ptr, i32, ptr, i32, f64, ptr, ptr,
+         ptr, ptr, ArrayType::get(solverTy, 6)},
+        "lds_model");
+  }
+
+  void add(const ModelInfo &info);
+
+private:
+  Function *kernel(StringRef name) { return m.getFunction(name); }
+  Constant *string(StringRef s, const Twine &name);
+  Constant *tensorInfos(ArrayRef<TensorInfo> infos, const Twine &name);
+  /// A wrapper `name(ptr... fixed)` whose body loads the per-input and
+  /// per-param pointers and calls `callee` with them in place.
+  Function *wrap(const Twine &name, Function *callee,
+                 ArrayRef<std::string> layout, const ModelInfo &info);
+
+  Module &m;
+  LLVMContext &ctx;
+  Type *ptr, *i32, *i64, *f64;
+  StructType *tensorInfoTy, *solverTy, *modelTy;
+};
+
+} // namespace
+
+Constant *ABIBuilder::string(StringRef s, const Twine &name) {
+  Constant *data = ConstantDataArray::getString(ctx, s);
+  auto *g = new GlobalVariable(m, data->getType(), /*isConstant=*/true,
+                               GlobalValue::PrivateLinkage, data, name);
+  g->setUnnamedAddr(GlobalValue::UnnamedAddr::Global);
+  return g;
+}
+
+Constant *ABIBuilder::tensorInfos(ArrayRef<TensorInfo> infos,
+                                  const Twine &name) {
+  if (infos.empty())
+    return ConstantPointerNull::get(cast<PointerType>(ptr));
+  SmallVector<Constant *> elems;
+  for (auto [i, t] : llvm::enumerate(infos)) {
+    SmallVector<Constant *, 3> shape;
+    for (int k = 0; k < 3; ++k)
+      shape.push_back(ConstantInt::get(
+          i64, k < int(t.shape.size()) ? t.shape[k] : 0));
+    elems.push_back(ConstantStruct::get(
+        tensorInfoTy,
+        {string(t.name, name + ".name" + Twine(i)),
+         ConstantInt::get(i32, int(t.dtype)),
+         ConstantInt::get(i32, int(t.shape.size())),
+         ConstantArray::get(ArrayType::get(i64, 3), shape),
+         ConstantInt::get(i64, t.size), ConstantInt::get(i64, t.indexRange)}));
+  }
+  auto *arrayTy = ArrayType::get(tensorInfoTy, elems.size());
+  return new GlobalVariable(m, arrayTy, true, GlobalValue::PrivateLinkage,
+                            ConstantArray::get(arrayTy, elems), name);
+}
+
+/// `layout` names the wrapper's parameters and how each maps to the callee:
+/// "in" / "params" are pointer arrays expanded into one callee argument per
+/// input / param; any other name is passed through; "-" is a wrapper
+/// parameter the callee does not take (A of Picard and Jacobi).
+Function *ABIBuilder::wrap(const Twine &name, Function *callee,
+                           ArrayRef<std::string> layout,
+                           const ModelInfo &info) {
+  SmallVector<Type *> params(layout.size(), ptr);
+  auto *fnTy = FunctionType::get(Type::getVoidTy(ctx), params, false);
+  auto *fn = Function::Create(fnTy, GlobalValue::InternalLinkage, name, m);
+  IRBuilder<> b(BasicBlock::Create(ctx, "entry", fn));
+  SmallVector<Value *> args;
+  for (auto [i, role] : llvm::enumerate(layout)) {
+    Value *arg = fn->getArg(i);
+    if (role == "-")
+      continue;
+    size_t count = role == "in"       ? info.inputs.size()
+                   : role == "params" ? info.params.size()
+                                      : 0;
+    if (role != "in" && role != "params") {
+      args.push_back(arg);
+      continue;
+    }
+    for (size_t k = 0; k < count; ++k)
+      args.push_back(b.CreateLoad(
+          ptr, b.CreateConstInBoundsGEP1_64(ptr, arg, k)));
+  }
+  b.CreateCall(callee, args);
+  b.CreateRetVoid();
+  return fn;
+}
+
+void ABIBuilder::add(const ModelInfo &info) {
+  std::string n = info.name;
+  auto nullPtr = ConstantPointerNull::get(cast<PointerType>(ptr));
+  auto wrapStep = [&](StringRef kind) -> Constant * {
+    Function *callee = kernel(n + "_" + kind.str());
+    if (!callee)
+      return nullPtr;
+    return wrap("lds." + n + "." + kind, callee, {"x", "in", "params", "out"},
+                info);
+  };
+
+  Constant *step = wrapStep("f");
+  Constant *jac = wrapStep("jac");
+  Constant *jacDiag = wrapStep("jac_diag");
+  Constant *check = nullPtr;
+  if (Function *c = kernel(n + "_check"))
+    check = wrap("lds." + n + ".check", c, {"a", "b", "tol", "out"}, info);
+
+  SmallVector<Constant *, 6> solvers;
+  int64_t d = info.stateDim;
+  for (int id = 0; id < 6; ++id) {
+    auto solver = SolverId(id);
+    StringRef sym = getSolverSymbol(solver);
+    Function *element = sym.empty() ? nullptr
+                                    : kernel(n + "_" + sym.str() + "_element");
+    if (!element) {
+      solvers.push_back(ConstantStruct::get(
+          solverTy, {nullPtr, nullPtr, nullPtr, ConstantInt::get(i32, 0),
+                     ConstantInt::get(i64, 0), ConstantFP::get(f64, 0.0)}));
+      continue;
+    }
+    int aKind = solver == SolverId::Newton        ? 3
+                : solver == SolverId::QuasiNewton ? 2
+                : solver == SolverId::Picard      ? 1
+                                                  : 0;
+    bool hasA = aKind >= 2;
+    std::string a = hasA ? "a" : "-", a1 = hasA ? "a1" : "-",
+                a2 = hasA ? "a2" : "-";
+    std::string prefix = "lds." + n + "." + sym.str();
+    Function *combine = kernel(n + "_" + sym.str() + "_combine");
+    Function *apply = kernel(n + "_" + sym.str() + "_apply");
+    solvers.push_back(ConstantStruct::get(
+        solverTy,
+        {wrap(prefix + ".element", element, {"x", "in", "params", a, "b"},
+              info),
+         wrap(prefix + ".combine", combine, {a2, "b2", a1, "b1", a, "b"}, info),
+         wrap(prefix + ".apply", apply, {a, "b", "x", "out"}, info),
+         ConstantInt::get(i32, aKind),
+         ConstantInt::get(i64, aKind == 3 ? d * d : aKind == 2 ? d : 0),
+         ConstantFP::get(f64, info.solverFlops[id])}));
+  }
+
+  Constant *descriptor = ConstantStruct::get(
+      modelTy,
+      {ConstantInt::get(i32, kABIVersion), string(n, "lds." + n + ".name"),
+       ConstantInt::get(i32, int(info.dtype)),
+       ConstantInt::get(i64, info.stateDim),
+       ConstantInt::get(i32, info.states.size()),
+       tensorInfos(info.states, "lds." + n + ".states"),
+       ConstantInt::get(i32, info.inputs.size()),
+       tensorInfos(info.inputs, "lds." + n + ".inputs"),
+       ConstantInt::get(i32, info.params.size()),
+       tensorInfos(info.params, "lds." + n + ".params"),
+       ConstantInt::get(i32, int(info.defaultSolver)),
+       ConstantFP::get(f64, info.flopsPerStep), step, jac, jacDiag, check,
+       ConstantArray::get(ArrayType::get(solverTy, 6), solvers)});
+  auto *global = new GlobalVariable(m, modelTy, true,
+                                    GlobalValue::InternalLinkage, descriptor,
+                                    "lds." + n + ".model");
+
+  // const lds_model *lds_model_<name>(void)
+  auto *accessor =
+      Function::Create(FunctionType::get(ptr, false),
+                       GlobalValue::ExternalLinkage, "lds_model_" + n, m);
+  IRBuilder<> b(BasicBlock::Create(ctx, "entry", accessor));
+  b.CreateRet(global);
+}
+
+void lds::addModelABI(Module &module, const std::vector<ModelInfo> &infos) {
+  ABIBuilder builder(module);
+  for (const ModelInfo &info : infos)
+    builder.add(info);
+  // The kernels themselves are reached through the descriptor only.
+  for (Function &f : module.functions())
+    if (!f.isDeclaration() && !f.getName().starts_with("lds_model_") &&
+        f.hasExternalLinkage())
+      f.setLinkage(GlobalValue::InternalLinkage);
+}

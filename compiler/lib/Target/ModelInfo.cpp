@@ -1,0 +1,95 @@
+//===- ModelInfo.cpp - what the runtime needs to know of a model ----------===//
+
+#include "lds/Target/ModelInfo.h"
+#include "lds/Dialect/LDSOps.h"
+#include "lds/Transforms/Structure.h"
+
+#include "llvm/ADT/StringSwitch.h"
+
+using namespace mlir;
+using namespace lds;
+
+SolverId lds::parseSolverName(StringRef name) {
+  return llvm::StringSwitch<SolverId>(name)
+      .Case("sequential", SolverId::Sequential)
+      .Case("jacobi", SolverId::Jacobi)
+      .Case("picard", SolverId::Picard)
+      .Case("quasi-newton", SolverId::QuasiNewton)
+      .Case("newton", SolverId::Newton)
+      .Default(SolverId::Auto);
+}
+
+StringRef lds::getSolverSymbol(SolverId solver) {
+  switch (solver) {
+  case SolverId::Jacobi:
+    return "jacobi";
+  case SolverId::Picard:
+    return "picard";
+  case SolverId::QuasiNewton:
+    return "quasi_newton";
+  case SolverId::Newton:
+    return "newton";
+  default:
+    return "";
+  }
+}
+
+static DType dtypeOf(Type t) {
+  if (t.isF64())
+    return DType::F64;
+  if (t.isInteger(32))
+    return DType::I32;
+  return DType::F32;
+}
+
+static TensorInfo tensorInfo(StringRef name, Type type) {
+  auto t = cast<RankedTensorType>(type);
+  TensorInfo info;
+  info.name = name.str();
+  info.dtype = dtypeOf(t.getElementType());
+  info.shape.assign(t.getShape().begin(), t.getShape().end());
+  info.size = t.getNumElements();
+  return info;
+}
+
+static double flopsOf(DictionaryAttr costs, StringRef solver) {
+  auto entry = costs ? costs.getAs<DictionaryAttr>(solver) : nullptr;
+  auto flops = entry ? entry.getAs<IntegerAttr>("flops") : nullptr;
+  return flops ? double(flops.getInt()) : 0.0;
+}
+
+std::vector<ModelInfo> lds::collectModelInfo(ModuleOp module) {
+  std::vector<ModelInfo> infos;
+  for (ModelOp model : module.getOps<ModelOp>()) {
+    ModelInfo info;
+    info.name = model.getSymName().str();
+    info.dtype = dtypeOf(model.getFloatType());
+    info.stateDim = model.getStateDim();
+    for (StateOp s : getStates(model))
+      info.states.push_back(tensorInfo(s.getName(), s.getType()));
+    for (InputOp in : getInputs(model)) {
+      TensorInfo t = tensorInfo(in.getName(), in.getType());
+      // An integer input is an index: its valid range is the leading
+      // dimension of what it gathers from (the smallest, if several).
+      for (Operation *user : in->getUsers())
+        if (auto g = dyn_cast<GatherOp>(user)) {
+          int64_t dim = g.getTable().getType().getDimSize(0);
+          t.indexRange = t.indexRange ? std::min(t.indexRange, dim) : dim;
+        }
+      info.inputs.push_back(t);
+    }
+    for (ParamOp p : getParams(model))
+      info.params.push_back(tensorInfo(p.getName(), p.getType()));
+    if (auto solver = model->getAttrOfType<StringAttr>(kSolverAttr))
+      info.defaultSolver = parseSolverName(solver.getValue());
+    auto costs = model->getAttrOfType<DictionaryAttr>(kCostsAttr);
+    info.flopsPerStep = flopsOf(costs, "sequential");
+    for (auto [id, name] :
+         {std::pair{SolverId::Jacobi, "jacobi"}, {SolverId::Picard, "picard"},
+          {SolverId::QuasiNewton, "quasi-newton"},
+          {SolverId::Newton, "newton"}})
+      info.solverFlops[int(id)] = flopsOf(costs, name);
+    infos.push_back(std::move(info));
+  }
+  return infos;
+}
