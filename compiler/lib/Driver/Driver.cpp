@@ -13,20 +13,21 @@
 using namespace lds;
 
 unsigned lds::loadSourceFile(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
-                             llvm::raw_ostream &errs) {
+                             llvm::raw_ostream &errs,
+                             llvm::StringRef toolName) {
   llvm::sys::fs::file_status status;
   if (std::error_code ec = llvm::sys::fs::status(path, status)) {
-    errs << "lds-compile: error: cannot open '" << path << "': " << ec.message()
+    errs << toolName << ": error: cannot open '" << path << "': " << ec.message()
          << "\n";
     return 0;
   }
   if (status.type() == llvm::sys::fs::file_type::directory_file) {
-    errs << "lds-compile: error: '" << path << "' is a directory\n";
+    errs << toolName << ": error: '" << path << "' is a directory\n";
     return 0;
   }
   if (status.type() == llvm::sys::fs::file_type::regular_file &&
       status.getSize() > kMaxSourceBytes) {
-    errs << "lds-compile: error: '" << path << "' is too large ("
+    errs << toolName << ": error: '" << path << "' is too large ("
          << status.getSize() << " bytes; the limit is " << (kMaxSourceBytes >> 20)
          << " MiB)\n";
     return 0;
@@ -35,12 +36,12 @@ unsigned lds::loadSourceFile(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
                                                     /*RequiresNullTerminator=*/
                                                     true);
   if (std::error_code ec = buffer.getError()) {
-    errs << "lds-compile: error: cannot read '" << path << "': " << ec.message()
+    errs << toolName << ": error: cannot read '" << path << "': " << ec.message()
          << "\n";
     return 0;
   }
   if ((*buffer)->getBufferSize() > kMaxSourceBytes) {
-    errs << "lds-compile: error: '" << path << "' is too large (the limit is "
+    errs << toolName << ": error: '" << path << "' is too large (the limit is "
          << (kMaxSourceBytes >> 20) << " MiB)\n";
     return 0;
   }
@@ -50,7 +51,7 @@ unsigned lds::loadSourceFile(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
 mlir::LogicalResult
 lds::compileToDialect(llvm::SourceMgr &sourceMgr, mlir::MLIRContext &context,
                       mlir::OwningOpRef<mlir::ModuleOp> &result,
-                      llvm::raw_ostream *astOut) {
+                      llvm::raw_ostream *astOut, bool promoteToF64) {
   const llvm::MemoryBuffer *buffer =
       sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
   mlir::StringAttr file =
@@ -67,7 +68,7 @@ lds::compileToDialect(llvm::SourceMgr &sourceMgr, mlir::MLIRContext &context,
   });
 
   std::optional<Module> module = parseModule(buffer->getBuffer(), diags);
-  if (!module || !checkModule(*module, diags))
+  if (!module || !checkModule(*module, diags, promoteToF64))
     return mlir::failure();
   if (astOut) {
     dumpAST(*module, *astOut);

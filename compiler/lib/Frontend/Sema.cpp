@@ -789,7 +789,13 @@ ModelChecker::TypeOrError ModelChecker::checkCall(CallExpr &e) {
   return std::nullopt;
 }
 
-bool lds::checkModule(Module &module, DiagnosticEngine &diags) {
+bool lds::checkModule(Module &module, DiagnosticEngine &diags,
+                      bool promoteToF64) {
+  if (promoteToF64)
+    for (Model &m : module.models)
+      for (Decl &d : m.decls)
+        if (d.typeSpec && d.typeSpec->elem == ElemType::F32)
+          d.typeSpec->elem = ElemType::F64;
   bool ok = true;
   llvm::StringMap<const Model *> names;
   for (Model &m : module.models) {

@@ -9,7 +9,6 @@
 // with factors Diag(d) (elementwise scaling), Mat(M) (matrix product),
 // Slice, Extract, Broadcast, Sum, Dot(a) and Place (embedding in a longer
 // vector). Keeping the chain symbolic lets one walk of the step produce
-//  - the JVP, applying the chain to v (no matrix is formed);
 //  - the dense Jacobian, materialising each chain (M ∘ x-selection is just
 //    M's columns, not a product with an identity);
 //  - the exact diagonal, peeling factors from the output side: the diagonal
@@ -39,7 +38,7 @@ using namespace lds;
 namespace {
 
 /// Tangents with more terms than this are collapsed into one dense term.
-constexpr size_t kMaxTerms = 12;
+constexpr size_t kMaxTerms = 48;
 
 /// The largest state for which a Jacobian is formed column by column.
 constexpr int64_t kMaxColumnwiseDim = 128;
@@ -97,7 +96,6 @@ public:
   LogicalResult run(Block &body, Value x);
   const Tangent &tangentOf(Value v) { return tangents[v]; }
 
-  Value applyJvp(const Tangent &t, Value v);
   Value materializeJacobian(const Tangent &t);
   Value diagonal(const Tangent &t);
 
@@ -116,7 +114,6 @@ private:
   bool depends(Value v) { return tangents.count(v) && !tangents[v].empty(); }
 
   // Interpreters of a chain.
-  Value apply(const Term &term, Value v);
   Value materialize(int64_t n, ArrayRef<Factor> factors);
   Value materializeFull(const Term &term);
   Value offDiagonal(int64_t n, ArrayRef<Factor> factors, int64_t shift);
@@ -305,52 +302,6 @@ LogicalResult Differentiator::visit(Operation *op) {
 }
 
 //===----------------------------------------------------------------------===//
-// JVP
-//===----------------------------------------------------------------------===//
-
-Value Differentiator::apply(const Term &term, Value v) {
-  Value x = e.slice(v, term.off, term.off + term.n);
-  for (const Factor &f : term.factors) {
-    switch (f.kind) {
-    case Factor::Diag:
-      x = e.mul(f.value, x);
-      break;
-    case Factor::Mat:
-      x = e.matmul(f.value, x);
-      break;
-    case Factor::Slice:
-      x = e.slice(x, f.a, f.b);
-      break;
-    case Factor::Extract:
-      x = e.extract(x, f.a);
-      break;
-    case Factor::Broadcast:
-      x = e.broadcast(x, {f.a});
-      break;
-    case Factor::Sum:
-      x = e.sum(x);
-      break;
-    case Factor::Dot:
-      x = e.dot(f.value, x);
-      break;
-    case Factor::Place:
-      x = e.place(x, f.a, f.b);
-      break;
-    }
-  }
-  return x;
-}
-
-Value Differentiator::applyJvp(const Tangent &t, Value v) {
-  Value sum;
-  for (const Term &term : t) {
-    Value x = apply(term, v);
-    sum = sum ? e.add(sum, x) : x;
-  }
-  return sum ? sum : e.zeros({stateDim});
-}
-
-//===----------------------------------------------------------------------===//
 // Dense Jacobian
 //===----------------------------------------------------------------------===//
 
@@ -360,14 +311,59 @@ Value Differentiator::identity(int64_t n) { return e.diag(e.ones({n})); }
 /// The chain applied to the identity: [m, n] for a vector output, [n] (the
 /// gradient of the functional) for a scalar output.
 Value Differentiator::materialize(int64_t n, ArrayRef<Factor> factors) {
-  Value x; // null: the n x n identity, not yet formed
-  auto eye = [&]() { return identity(n); };
+  // The matrix so far is `x`; or, never formed, diag(`scale`) while it is
+  // diagonal (M diag(s) is M with scaled columns: O(D^2), not O(D^3)), or
+  // the outer product `u` gᵀ while it has rank one (a functional g
+  // broadcast into rows: M u gᵀ is a mat-vec); or the identity.
+  Value x, scale, u, g;
+  auto form = [&]() {
+    if (u) {
+      ArrayRef<int64_t> m = Emitter::shape(u), k = Emitter::shape(g);
+      x = e.mul(e.broadcast(u, {m[0], k[0]}),
+                e.transpose(e.broadcast(g, {k[0], m[0]})));
+    } else if (!x) {
+      x = scale ? e.diag(scale) : identity(n);
+    }
+    scale = u = g = {};
+    return x;
+  };
   for (const Factor &f : factors) {
+    if (u) { // rank one: act on u, or collapse to a functional
+      switch (f.kind) {
+      case Factor::Diag:
+        u = e.mul(f.value, u);
+        continue;
+      case Factor::Mat:
+        u = e.matmul(f.value, u);
+        continue;
+      case Factor::Slice:
+        u = e.slice(u, f.a, f.b);
+        continue;
+      case Factor::Place:
+        u = e.place(u, f.a, f.b);
+        continue;
+      case Factor::Extract:
+        x = e.mul(e.extract(u, f.a), g);
+        u = g = {};
+        continue;
+      case Factor::Sum:
+        x = e.mul(e.sum(u), g);
+        u = g = {};
+        continue;
+      case Factor::Dot:
+        x = e.mul(e.dot(f.value, u), g);
+        u = g = {};
+        continue;
+      case Factor::Broadcast:
+        break;
+      }
+    }
     switch (f.kind) {
     case Factor::Diag: {
       Value d = f.value;
       if (!x) {
-        x = Emitter::rank(d) == 0 ? e.mul(d, eye()) : e.diag(d);
+        Value v = Emitter::rank(d) == 0 ? e.broadcast(d, {n}) : d;
+        scale = scale ? e.mul(v, scale) : v;
       } else if (Emitter::rank(d) == 0 || Emitter::rank(x) == 1) {
         x = e.mul(d, x);
       } else {
@@ -376,29 +372,47 @@ Value Differentiator::materialize(int64_t n, ArrayRef<Factor> factors) {
       break;
     }
     case Factor::Mat:
-      x = x ? e.matmul(f.value, x) : f.value;
+      if (x)
+        x = e.matmul(f.value, x);
+      else if (scale) // M diag(s): scale column j by s[j]
+        x = e.mul(f.value,
+                  e.transpose(e.broadcast(scale, {n, Emitter::shape(
+                                                        f.value)[0]})));
+      else
+        x = f.value;
+      scale = {};
       break;
     case Factor::Slice:
-      x = e.slice(x ? x : eye(), f.a, f.b);
+      x = e.slice(form(), f.a, f.b);
       break;
     case Factor::Extract:
-      x = e.extract(x ? x : eye(), f.a);
+      x = e.extract(form(), f.a);
       break;
-    case Factor::Broadcast: // a functional replicated into rows
-      x = e.transpose(e.broadcast(x, {Emitter::shape(x)[0], f.a}));
+    case Factor::Broadcast: // a functional replicated into rows: rank one
+      g = Emitter::rank(x) == 1 ? x : form();
+      u = e.ones({f.a});
+      x = {};
       break;
     case Factor::Sum:
-      x = x ? e.colSum(x) : e.ones({n});
+      if (x)
+        x = e.colSum(x);
+      else
+        x = scale ? scale : e.ones({n});
+      scale = {};
       break;
     case Factor::Dot:
-      x = x ? e.matmul(e.transpose(x), f.value) : f.value;
+      if (x)
+        x = e.matmul(e.transpose(x), f.value);
+      else
+        x = scale ? e.mul(f.value, scale) : f.value;
+      scale = {};
       break;
     case Factor::Place:
-      x = e.place(x ? x : eye(), f.a, f.b);
+      x = e.place(form(), f.a, f.b);
       break;
     }
   }
-  return x ? x : eye();
+  return form();
 }
 
 /// The term's Jacobian over all D state columns.
@@ -549,16 +563,15 @@ struct DeriveJacobianPass
     Differentiator diff(e, d);
     Value x = entry.getArgument(0), out = ret.getOperand(0);
     FailureOr<Value> result;
-    if (succeeded(diff.run(entry, x))) {
+    if (isJvp) {
+      // A JVP is cheapest as plain forward mode: the cost of f, no matrices.
+      result = forwardTangent(e, entry, x, entry.getArgument(1), out);
+    } else if (succeeded(diff.run(entry, x))) {
       const Tangent &t = diff.tangentOf(out);
-      if (isJvp)
-        result = diff.applyJvp(t, entry.getArgument(1));
-      else if (kind == kDerivedJac)
+      if (kind == kDerivedJac)
         result = diff.materializeJacobian(t);
       else
         result = diff.diagonal(t);
-    } else if (isJvp) {
-      result = forwardTangent(e, entry, x, entry.getArgument(1), out);
     } else {
       result = jacobianByColumns(e, entry, x, out, d);
       if (succeeded(result) && kind == kDerivedJacDiag)

@@ -19,18 +19,21 @@ enum class EmitKind { AST, LDS, MLIR, LLVM, PTX, Obj, Header };
 
 /// Reads `path` into `sourceMgr` (checking that it exists, is a regular file
 /// and is at most kMaxSourceBytes). Errors are printed as
-/// `lds-compile: error: ...`. Returns the buffer id, or 0 on failure.
+/// `<toolName>: error: ...`. Returns the buffer id, or 0 on failure.
 unsigned loadSourceFile(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
-                        llvm::raw_ostream &errs);
+                        llvm::raw_ostream &errs,
+                        llvm::StringRef toolName = "lds-compile");
 
 /// Parses, checks and lowers the main buffer of `sourceMgr` to the lds
 /// dialect, into `result`. Diagnostics go to `context`'s diagnostic engine as
 /// FileLineColLocs. With `astOut`, the checked AST is printed there instead
-/// of lowering it.
+/// of lowering it. With `promoteToF64`, every f32 in the source is treated
+/// as f64 (the float64 reference of `lds-run --check`).
 mlir::LogicalResult compileToDialect(llvm::SourceMgr &sourceMgr,
                                      mlir::MLIRContext &context,
                                      mlir::OwningOpRef<mlir::ModuleOp> &result,
-                                     llvm::raw_ostream *astOut = nullptr);
+                                     llvm::raw_ostream *astOut = nullptr,
+                                     bool promoteToF64 = false);
 
 } // namespace lds
 
