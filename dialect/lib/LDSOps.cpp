@@ -44,8 +44,7 @@ static std::string plural(size_t n, StringRef noun) {
 // ModelOp
 //===----------------------------------------------------------------------===//
 
-template <typename OpT>
-static SmallVector<OpT> collect(ModelOp model) {
+template <typename OpT> static SmallVector<OpT> collect(ModelOp model) {
   SmallVector<OpT> ops;
   for (Operation &op : model.getBody().front())
     if (auto typed = dyn_cast<OpT>(op))
@@ -207,8 +206,8 @@ LogicalResult SliceOp::verify() {
   int64_t start = getStart(), end = getEnd(), dim = in.getDimSize(0);
   if (start < 0 || end > dim || start >= end)
     return emitOpError("range [")
-           << start << ":" << end << "] is not a non-empty range within [0:"
-           << dim << "]";
+           << start << ":" << end
+           << "] is not a non-empty range within [0:" << dim << "]";
   SmallVector<int64_t> shape(in.getShape());
   shape[0] = end - start;
   return checkResultType(*this,
@@ -223,17 +222,17 @@ LogicalResult ExtractOp::verify() {
   if (index < 0 || index >= dim)
     return emitOpError("index ") << index << " is outside [0, " << dim << ")";
   return checkResultType(
-      *this, RankedTensorType::get(in.getShape().drop_front(),
-                                   in.getElementType()));
+      *this,
+      RankedTensorType::get(in.getShape().drop_front(), in.getElementType()));
 }
 
 LogicalResult GatherOp::verify() {
   RankedTensorType table = getTable().getType();
   if (table.getRank() < 1)
     return emitOpError("cannot index a scalar");
-  return checkResultType(
-      *this, RankedTensorType::get(table.getShape().drop_front(),
-                                   table.getElementType()));
+  return checkResultType(*this,
+                         RankedTensorType::get(table.getShape().drop_front(),
+                                               table.getElementType()));
 }
 
 LogicalResult ConcatOp::verify() {

@@ -67,8 +67,7 @@ std::unique_ptr<Compiled> compile(const std::string &source,
   auto c = std::make_unique<Compiled>();
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(
-      llvm::MemoryBuffer::getMemBufferCopy(source, "model.lds"),
-      llvm::SMLoc());
+      llvm::MemoryBuffer::getMemBufferCopy(source, "model.lds"), llvm::SMLoc());
   llvm::raw_string_ostream errStream(errors);
   mlir::SourceMgrDiagnosticHandler handler(sourceMgr, &c->context, errStream);
   mlir::OwningOpRef<mlir::ModuleOp> module;
@@ -205,15 +204,15 @@ void checkModel(Compiled &c, const Signature &s, unsigned points) {
         fd[i * d + j] = (fp[i] - fm[i]) / (2 * h);
     }
     std::vector<double> jac = ev.call("jac", x, nullptr, d * d);
-    EXPECT_LE(relError(jac, fd), kTolerance) << "dense Jacobian, point "
-                                             << point;
+    EXPECT_LE(relError(jac, fd), kTolerance)
+        << "dense Jacobian, point " << point;
 
     std::vector<double> fdDiag(d);
     for (int64_t i = 0; i < d; ++i)
       fdDiag[i] = fd[i * d + i];
     std::vector<double> diag = ev.call("jac_diag", x, nullptr, d);
-    EXPECT_LE(relError(diag, fdDiag), kTolerance) << "diagonal, point "
-                                                  << point;
+    EXPECT_LE(relError(diag, fdDiag), kTolerance)
+        << "diagonal, point " << point;
 
     std::vector<double> v = ev.randomVector(1.0);
     double h = 1e-5;
@@ -242,8 +241,8 @@ void checkSource(const std::string &source, unsigned points = 3) {
 /// An example model, in f64, with textual edits applied.
 std::string example(const std::string &name,
                     std::vector<std::pair<std::string, std::string>> edits) {
-  std::string src = readFile(std::string(LDS_SOURCE_DIR) + "/examples/" +
-                             name + ".lds");
+  std::string src =
+      readFile(std::string(LDS_SOURCE_DIR) + "/examples/" + name + ".lds");
   EXPECT_FALSE(src.empty()) << "cannot read example " << name;
   replaceAll(src, "f32", "f64");
   for (auto &[from, to] : edits)
@@ -264,14 +263,12 @@ protected:
 TEST_F(DerivativeTest, Gru) { checkSource(example("gru", {})); }
 TEST_F(DerivativeTest, Lstm) { checkSource(example("lstm", {})); }
 TEST_F(DerivativeTest, S5) { checkSource(example("s5", {})); }
-TEST_F(DerivativeTest, Elementwise) {
-  checkSource(example("elementwise", {}));
-}
+TEST_F(DerivativeTest, Elementwise) { checkSource(example("elementwise", {})); }
 TEST_F(DerivativeTest, Langevin) {
   // A larger step makes the Hessian term visible above the identity, and a
   // smaller D keeps the test fast.
   checkSource(example("langevin", {{"const D   = 32", "const D   = 6"},
-                                    {"const eps = 1e-5", "const eps = 0.1"}}));
+                                   {"const eps = 1e-5", "const eps = 0.1"}}));
 }
 TEST_F(DerivativeTest, EveryRule) {
   checkSource(readFile(std::string(LDS_SOURCE_DIR) +

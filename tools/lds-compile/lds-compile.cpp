@@ -13,19 +13,19 @@
 #include "lds/Dialect/LDSDialect.h"
 #include "lds/Target/CPUTarget.h"
 
-#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/AsmState.h"
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OperationSupport.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/ADT/StringExtras.h"
-#include "llvm/Support/CommandLine.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
+#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
-#include "llvm/Target/TargetMachine.h"
 #include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Target/TargetMachine.h"
 
 using namespace lds;
 namespace cl = llvm::cl;
@@ -35,8 +35,9 @@ static cl::OptionCategory category("lds-compile options");
 static cl::opt<std::string> inputFile(cl::Positional, cl::Required,
                                       cl::desc("<model.lds>"),
                                       cl::cat(category));
-static cl::opt<std::string> outputFile("o", cl::desc("Output file ('-' for "
-                                                     "stdout)"),
+static cl::opt<std::string> outputFile("o",
+                                       cl::desc("Output file ('-' for "
+                                                "stdout)"),
                                        cl::value_desc("file"),
                                        cl::cat(category));
 static cl::opt<EmitKind> emitKind(
@@ -84,7 +85,8 @@ static bool checkChoice(llvm::StringRef flag, llvm::StringRef value,
   if (llvm::is_contained(allowed, value))
     return true;
   llvm::errs() << "lds-compile: error: --" << flag << "=" << value
-               << " is not one of: " << llvm::join(allowed.begin(), allowed.end(), ", ") << "\n";
+               << " is not one of: "
+               << llvm::join(allowed.begin(), allowed.end(), ", ") << "\n";
   return false;
 }
 
@@ -106,9 +108,9 @@ int main(int argc, char **argv) {
       "--mlir-print-debuginfo (each op's file:line:col location).\n");
 
   if (!checkChoice("target", target, {"cpu", "cuda", "all"}) ||
-      !checkChoice("solver", solver,
-                   {"auto", "newton", "quasi-newton", "picard", "jacobi",
-                    "sequential"}))
+      !checkChoice(
+          "solver", solver,
+          {"auto", "newton", "quasi-newton", "picard", "jacobi", "sequential"}))
     return 1;
   // `--explain` alone only explains.
   bool explainOnly = explain && emitKind.getNumOccurrences() == 0 &&

@@ -62,9 +62,8 @@ void CaretDiagnosticHandler::print(mlir::Diagnostic &diag) {
   llvm::StringRef rest(lineStart.getPointer(),
                        sourceMgr.getMemoryBuffer(buffer)->getBufferEnd() -
                            lineStart.getPointer());
-  llvm::StringRef line = rest.take_until([](char c) {
-    return c == '\n' || c == '\r';
-  });
+  llvm::StringRef line =
+      rest.take_until([](char c) { return c == '\n' || c == '\r'; });
   size_t col = std::min<size_t>(loc.getColumn() - 1, line.size());
   size_t begin = 0, end = line.size();
   if (line.size() > kMaxExcerpt) {

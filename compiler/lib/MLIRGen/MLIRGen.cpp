@@ -74,8 +74,8 @@ Value ModelGen::constant(mlir::Location l, double v,
                          llvm::ArrayRef<int64_t> shape) {
   mlir::RankedTensorType type = floatType(shape);
   mlir::Attribute elem = builder.getFloatAttr(type.getElementType(), v);
-  return builder.create<ConstantOp>(
-      l, type, mlir::DenseElementsAttr::get(type, elem));
+  return builder.create<ConstantOp>(l, type,
+                                    mlir::DenseElementsAttr::get(type, elem));
 }
 
 Value ModelGen::broadcastTo(Value v, llvm::ArrayRef<int64_t> shape) {
@@ -85,8 +85,7 @@ Value ModelGen::broadcastTo(Value v, llvm::ArrayRef<int64_t> shape) {
   // A broadcast constant is just a splat constant.
   if (auto c = v.getDefiningOp<ConstantOp>()) {
     auto dense = cast<mlir::DenseElementsAttr>(c.getValue());
-    auto splatType =
-        mlir::RankedTensorType::get(shape, type.getElementType());
+    auto splatType = mlir::RankedTensorType::get(shape, type.getElementType());
     Value splat = builder.create<ConstantOp>(v.getLoc(), splatType,
                                              dense.resizeSplat(splatType));
     if (c->use_empty())
@@ -94,8 +93,7 @@ Value ModelGen::broadcastTo(Value v, llvm::ArrayRef<int64_t> shape) {
     return splat;
   }
   return builder.create<BroadcastOp>(
-      v.getLoc(), mlir::RankedTensorType::get(shape, type.getElementType()),
-      v);
+      v.getLoc(), mlir::RankedTensorType::get(shape, type.getElementType()), v);
 }
 
 /// A scalar becomes a 1-element vector (for concat).

@@ -27,7 +27,8 @@ lds::buildModelLLVMModule(mlir::ModuleOp module, llvm::LLVMContext &context) {
       for (mlir::NamedAttribute attr : llvm::to_vector(iface.getArgAttrs(i)))
         if (attr.getName().strref().starts_with("lds."))
           iface.removeArgAttr(i, attr.getName());
-    for (mlir::NamedAttribute attr : llvm::to_vector(func->getDiscardableAttrs()))
+    for (mlir::NamedAttribute attr :
+         llvm::to_vector(func->getDiscardableAttrs()))
       if (attr.getName().strref().starts_with("lds."))
         func->removeDiscardableAttr(attr.getName());
   });
@@ -60,9 +61,9 @@ lds::createCPUTargetMachine(const CPUTargetOptions &options,
   auto level = options.optLevel >= 3   ? llvm::CodeGenOptLevel::Aggressive
                : options.optLevel == 0 ? llvm::CodeGenOptLevel::None
                                        : llvm::CodeGenOptLevel::Default;
-  std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
-      triple, cpu, features, targetOptions, llvm::Reloc::PIC_, std::nullopt,
-      level));
+  std::unique_ptr<llvm::TargetMachine> tm(
+      target->createTargetMachine(triple, cpu, features, targetOptions,
+                                  llvm::Reloc::PIC_, std::nullopt, level));
   if (!tm)
     error = "cannot create a target machine for " + triple + " (" + cpu + ")";
   return tm;

@@ -37,11 +37,11 @@ public:
     solverTy = StructType::create(ctx, {ptr, ptr, ptr, i32, i64, f64},
                                   "lds_solver_kernels");
     // lds_model
-    modelTy = StructType::create(
-        ctx,
-        {i32, ptr, i32, i64, i32, ptr, i32, ptr, i32, ptr, i32, f64, ptr, ptr,
-         ptr, ptr, ArrayType::get(solverTy, 6)},
-        "lds_model");
+    modelTy = StructType::create(ctx,
+                                 {i32, ptr, i32, i64, i32, ptr, i32, ptr, i32,
+                                  ptr, i32, f64, ptr, ptr, ptr, ptr,
+                                  ArrayType::get(solverTy, 6)},
+                                 "lds_model");
   }
 
   void add(const ModelInfo &info);
@@ -79,8 +79,8 @@ Constant *ABIBuilder::tensorInfos(ArrayRef<TensorInfo> infos,
   for (auto [i, t] : llvm::enumerate(infos)) {
     SmallVector<Constant *, 3> shape;
     for (int k = 0; k < 3; ++k)
-      shape.push_back(ConstantInt::get(
-          i64, k < int(t.shape.size()) ? t.shape[k] : 0));
+      shape.push_back(
+          ConstantInt::get(i64, k < int(t.shape.size()) ? t.shape[k] : 0));
     elems.push_back(ConstantStruct::get(
         tensorInfoTy,
         {string(t.name, name + ".name" + Twine(i)),
@@ -118,8 +118,8 @@ Function *ABIBuilder::wrap(const Twine &name, Function *callee,
       continue;
     }
     for (size_t k = 0; k < count; ++k)
-      args.push_back(b.CreateLoad(
-          ptr, b.CreateConstInBoundsGEP1_64(ptr, arg, k)));
+      args.push_back(
+          b.CreateLoad(ptr, b.CreateConstInBoundsGEP1_64(ptr, arg, k)));
   }
   b.CreateCall(callee, args);
   b.CreateRetVoid();
@@ -149,8 +149,8 @@ void ABIBuilder::add(const ModelInfo &info) {
   for (int id = 0; id < 6; ++id) {
     auto solver = SolverId(id);
     StringRef sym = getSolverSymbol(solver);
-    Function *element = sym.empty() ? nullptr
-                                    : kernel(n + "_" + sym.str() + "_element");
+    Function *element =
+        sym.empty() ? nullptr : kernel(n + "_" + sym.str() + "_element");
     if (!element) {
       solvers.push_back(ConstantStruct::get(
           solverTy, {nullPtr, nullPtr, nullPtr, ConstantInt::get(i32, 0),
@@ -174,7 +174,9 @@ void ABIBuilder::add(const ModelInfo &info) {
          wrap(prefix + ".combine", combine, {a2, "b2", a1, "b1", a, "b"}, info),
          wrap(prefix + ".apply", apply, {a, "b", "x", "out"}, info),
          ConstantInt::get(i32, aKind),
-         ConstantInt::get(i64, aKind == 3 ? d * d : aKind == 2 ? d : 0),
+         ConstantInt::get(i64, aKind == 3   ? d * d
+                               : aKind == 2 ? d
+                                            : 0),
          ConstantFP::get(f64, info.solverFlops[id])}));
   }
 
@@ -192,9 +194,9 @@ void ABIBuilder::add(const ModelInfo &info) {
        ConstantInt::get(i32, int(info.defaultSolver)),
        ConstantFP::get(f64, info.flopsPerStep), step, jac, jacDiag, check,
        ConstantArray::get(ArrayType::get(solverTy, 6), solvers)});
-  auto *global = new GlobalVariable(m, modelTy, true,
-                                    GlobalValue::InternalLinkage, descriptor,
-                                    "lds." + n + ".model");
+  auto *global =
+      new GlobalVariable(m, modelTy, true, GlobalValue::InternalLinkage,
+                         descriptor, "lds." + n + ".model");
 
   // const lds_model *lds_model_<name>(void)
   auto *accessor =

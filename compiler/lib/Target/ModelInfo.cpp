@@ -84,10 +84,10 @@ std::vector<ModelInfo> lds::collectModelInfo(ModuleOp module) {
       info.defaultSolver = parseSolverName(solver.getValue());
     auto costs = model->getAttrOfType<DictionaryAttr>(kCostsAttr);
     info.flopsPerStep = flopsOf(costs, "sequential");
-    for (auto [id, name] :
-         {std::pair{SolverId::Jacobi, "jacobi"}, {SolverId::Picard, "picard"},
-          {SolverId::QuasiNewton, "quasi-newton"},
-          {SolverId::Newton, "newton"}})
+    for (auto [id, name] : {std::pair{SolverId::Jacobi, "jacobi"},
+                            {SolverId::Picard, "picard"},
+                            {SolverId::QuasiNewton, "quasi-newton"},
+                            {SolverId::Newton, "newton"}})
       info.solverFlops[int(id)] = flopsOf(costs, name);
     infos.push_back(std::move(info));
   }

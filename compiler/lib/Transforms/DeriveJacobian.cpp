@@ -235,7 +235,9 @@ LogicalResult Differentiator::visit(Operation *op) {
             return success();
           })
           .Case([&](SliceOp s) {
-            out = compose(t(0), {Factor::Slice, {}, int64_t(s.getStart()),
+            out = compose(t(0), {Factor::Slice,
+                                 {},
+                                 int64_t(s.getStart()),
                                  int64_t(s.getEnd())});
             return success();
           })
@@ -375,9 +377,8 @@ Value Differentiator::materialize(int64_t n, ArrayRef<Factor> factors) {
       if (x)
         x = e.matmul(f.value, x);
       else if (scale) // M diag(s): scale column j by s[j]
-        x = e.mul(f.value,
-                  e.transpose(e.broadcast(scale, {n, Emitter::shape(
-                                                        f.value)[0]})));
+        x = e.mul(f.value, e.transpose(e.broadcast(
+                               scale, {n, Emitter::shape(f.value)[0]})));
       else
         x = f.value;
       scale = {};

@@ -8,8 +8,8 @@
 using namespace mlir;
 using namespace lds;
 
-FailureOr<Value> lds::forwardTangent(Emitter &e, Block &body, Value x,
-                                     Value dx, Value output) {
+FailureOr<Value> lds::forwardTangent(Emitter &e, Block &body, Value x, Value dx,
+                                     Value output) {
   llvm::DenseMap<Value, Value> tangents{{x, dx}};
   SmallVector<Operation *> primal;
   for (Operation &op : body.without_terminator())
@@ -60,8 +60,7 @@ FailureOr<Value> lds::forwardTangent(Emitter &e, Block &body, Value x,
               if (!d[0])
                 return Value();
               return e.builder()
-                  .create<GatherOp>(g.getLoc(), g.getType(), d[0],
-                                    g.getIndex())
+                  .create<GatherOp>(g.getLoc(), g.getType(), d[0], g.getIndex())
                   .getResult();
             })
             .Case([&](ConcatOp c) -> FailureOr<Value> {
@@ -92,15 +91,15 @@ FailureOr<Value> lds::forwardTangent(Emitter &e, Block &body, Value x,
                            e.dot(op->getOperand(0), dOr0(1)));
             })
             .Case([&](SumOp) -> FailureOr<Value> { return e.sum(d[0]); })
-            .Case<ReduceMaxOp, ReduceMinOp>([&](Operation *) -> FailureOr<Value> {
-              Value a = op->getOperand(0);
-              Value mask = e.select(e.cmp(CmpPredicate::eq, a, y),
-                                    e.ones({}), e.zeros({}));
-              return e.sum(e.mul(mask, d[0]));
-            })
+            .Case<ReduceMaxOp, ReduceMinOp>(
+                [&](Operation *) -> FailureOr<Value> {
+                  Value a = op->getOperand(0);
+                  Value mask = e.select(e.cmp(CmpPredicate::eq, a, y),
+                                        e.ones({}), e.zeros({}));
+                  return e.sum(e.mul(mask, d[0]));
+                })
             .Case([&](LogSumExpOp) -> FailureOr<Value> {
-              Value softmax =
-                  e.unary<ExpOp>(e.sub(op->getOperand(0), y));
+              Value softmax = e.unary<ExpOp>(e.sub(op->getOperand(0), y));
               return e.sum(e.mul(softmax, d[0]));
             })
             .Case<CmpOp, ConstantOp>(

@@ -33,8 +33,7 @@ constexpr std::pair<llvm::StringLiteral, llvm::StringLiteral> kSolvers[] = {
 
 /// Clones `src`'s body at `b`'s insertion point with its arguments replaced
 /// by `args`; returns the values it would return.
-SmallVector<Value> inlineBody(OpBuilder &b, func::FuncOp src,
-                              ValueRange args) {
+SmallVector<Value> inlineBody(OpBuilder &b, func::FuncOp src, ValueRange args) {
   IRMapping map;
   map.map(src.getArguments(), args);
   SmallVector<Value> results;
@@ -60,9 +59,9 @@ func::FuncOp createKernel(ModelOp model, StringRef kind,
   SmallVector<Type> types;
   for (auto &arg : args)
     types.push_back(arg.second);
-  auto func =
-      b.create<func::FuncOp>(model.getLoc(), getDerivedName(model.getSymName(), kind),
-                             b.getFunctionType(types, results));
+  auto func = b.create<func::FuncOp>(model.getLoc(),
+                                     getDerivedName(model.getSymName(), kind),
+                                     b.getFunctionType(types, results));
   func->setAttr("lds.model", FlatSymbolRefAttr::get(model.getSymNameAttr()));
   func->setAttr("lds.derived", b.getStringAttr(kind));
   for (auto [i, arg] : llvm::enumerate(args))
@@ -102,8 +101,8 @@ struct GenerateKernelsPass
         model, "check", {{"x_new", x}, {"x_old", x}, {"tol", tol}}, {scalar});
     OpBuilder b = OpBuilder::atBlockEnd(&func.front());
     Emitter e(b, model.getLoc(), floatType);
-    Value excess = emitToleranceExcess(e, func.getArgument(0),
-                                       func.getArgument(1), func.getArgument(2));
+    Value excess = emitToleranceExcess(
+        e, func.getArgument(0), func.getArgument(1), func.getArgument(2));
     b.create<func::ReturnOp>(model.getLoc(), excess);
   }
 

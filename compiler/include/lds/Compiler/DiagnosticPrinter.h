@@ -1,4 +1,5 @@
-//===- DiagnosticPrinter.h - file:line:col diagnostics with a caret -*- C++ -*-===//
+//===- DiagnosticPrinter.h - file:line:col diagnostics with a caret -*- C++
+//-*-===//
 //
 // Prints MLIR diagnostics as `file:line:col: error: message`, the source line
 // and a caret under the column. Unlike llvm::SourceMgr's printer it shows at

@@ -38,7 +38,9 @@ struct ValueType {
   llvm::SmallVector<int64_t, 3> shape;
 
   bool isScalar() const { return shape.empty(); }
-  bool isFloat() const { return elem == ElemType::F32 || elem == ElemType::F64; }
+  bool isFloat() const {
+    return elem == ElemType::F32 || elem == ElemType::F64;
+  }
   int64_t getNumElements() const;
   bool operator==(const ValueType &o) const {
     return elem == o.elem && shape == o.shape;
