@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(cmake ninja-build g++ python3 llvm-19-dev libmlir-19-dev
-          mlir-19-tools llvm-19-tools libgtest-dev clang-format)
+          mlir-19-tools llvm-19-tools libgtest-dev clang-format pkg-config)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \

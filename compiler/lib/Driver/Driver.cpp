@@ -17,8 +17,8 @@ unsigned lds::loadSourceFile(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
                              llvm::StringRef toolName) {
   llvm::sys::fs::file_status status;
   if (std::error_code ec = llvm::sys::fs::status(path, status)) {
-    errs << toolName << ": error: cannot open '" << path << "': " << ec.message()
-         << "\n";
+    errs << toolName << ": error: cannot open '" << path
+         << "': " << ec.message() << "\n";
     return 0;
   }
   if (status.type() == llvm::sys::fs::file_type::directory_file) {
@@ -36,8 +36,8 @@ unsigned lds::loadSourceFile(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
                                                     /*RequiresNullTerminator=*/
                                                     true);
   if (std::error_code ec = buffer.getError()) {
-    errs << toolName << ": error: cannot read '" << path << "': " << ec.message()
-         << "\n";
+    errs << toolName << ": error: cannot read '" << path
+         << "': " << ec.message() << "\n";
     return 0;
   }
   if ((*buffer)->getBufferSize() > kMaxSourceBytes) {

@@ -40,7 +40,7 @@ public:
     modelTy = StructType::create(ctx,
                                  {i32, ptr, i32, i64, i32, ptr, i32, ptr, i32,
                                   ptr, i32, f64, ptr, ptr, ptr, ptr,
-                                  ArrayType::get(solverTy, 6)},
+                                  ArrayType::get(solverTy, 6), i32, i32},
                                  "lds_model");
   }
 
@@ -193,7 +193,9 @@ void ABIBuilder::add(const ModelInfo &info) {
        tensorInfos(info.params, "lds." + n + ".params"),
        ConstantInt::get(i32, int(info.defaultSolver)),
        ConstantFP::get(f64, info.flopsPerStep), step, jac, jacDiag, check,
-       ConstantArray::get(ArrayType::get(solverTy, 6), solvers)});
+       ConstantArray::get(ArrayType::get(solverTy, 6), solvers),
+       ConstantInt::get(i32, info.isAffine ? 1 : 0),
+       ConstantInt::get(i32, info.jacobianKind)});
   auto *global =
       new GlobalVariable(m, modelTy, true, GlobalValue::InternalLinkage,
                          descriptor, "lds." + n + ".model");

@@ -89,6 +89,17 @@ std::vector<ModelInfo> lds::collectModelInfo(ModuleOp module) {
                             {SolverId::QuasiNewton, "quasi-newton"},
                             {SolverId::Newton, "newton"}})
       info.solverFlops[int(id)] = flopsOf(costs, name);
+    info.isAffine = model->hasAttr(kAffineAttr);
+    if (auto jac = model->getAttrOfType<StringAttr>(kJacobianAttr))
+      info.jacobianKind = llvm::StringSwitch<int32_t>(jac.getValue())
+                              .Case(kJacDiagonal, 1)
+                              .Case(kJacIdentity, 2)
+                              .Case(kJacZero, 3)
+                              .Case(kJacBlockDiagonal, 4)
+                              .Case(kJacGathered, 5)
+                              .Default(0);
+    if (info.jacobianKind == 0 && model->hasAttr(kIdentityPlusScaledAttr))
+      info.jacobianKind = 2;
     infos.push_back(std::move(info));
   }
   return infos;

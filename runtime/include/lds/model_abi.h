@@ -25,7 +25,14 @@ extern "C" {
 
 #define LDS_ABI_VERSION 1
 
-typedef enum { LDS_DTYPE_F32 = 0, LDS_DTYPE_F64 = 1, LDS_DTYPE_I32 = 2 } lds_dtype;
+/* LDS_DTYPE_INVALID: what lds_model_dtype() returns for a model it cannot
+ * read (no tensor or model has it). */
+typedef enum {
+  LDS_DTYPE_INVALID = -1,
+  LDS_DTYPE_F32 = 0,
+  LDS_DTYPE_F64 = 1,
+  LDS_DTYPE_I32 = 2
+} lds_dtype;
 
 /* A declared state, input or param. */
 typedef struct {
@@ -103,6 +110,10 @@ typedef struct lds_model {
   lds_step_fn jacobian_diag;
   lds_check_fn check;
   lds_solver_kernels solvers[LDS_NUM_SOLVER_SLOTS];
+  /* Structure facts from the compiler's analysis (appended in version 1). */
+  int32_t is_affine;   /* f is affine in x: Newton is exact in one iteration */
+  int32_t jacobian_kind; /* 0 dense, 1 diagonal, 2 identity plus small,
+                            3 zero, 4 block-diagonal, 5 gathered */
 } lds_model;
 
 #ifdef __cplusplus

@@ -46,6 +46,10 @@ struct ModelInfo {
   /// Per iterative solver (indexed by SolverId), flops of one step of one
   /// iteration; 0 where unknown.
   double solverFlops[6] = {0, 0, 0, 0, 0, 0};
+  bool isAffine = false;
+  /// lds_model.jacobian_kind: 0 dense, 1 diagonal, 2 identity plus a small
+  /// term, 3 zero, 4 block-diagonal, 5 gathered.
+  int32_t jacobianKind = 0;
 };
 
 /// One ModelInfo per lds.model in `module`, in order.

@@ -1,0 +1,457 @@
+//===- CpuExecutor.cpp - runs a solve's kernels on the CPU thread pool ----===//
+//
+// One fixed-point iteration of a sequence over its window [front, T) is a
+// linear recurrence x_t = A_t x_{t-1} + b_t, solved as a chunked scan:
+//
+//   phase 1 (parallel over chunks but the last): fold the chunk's elements
+//           (A_t, b_t) = element(x_{t-1} of the current iterate) with
+//           `combine` into one affine map per chunk;
+//   phase 2 (per sequence, serial over chunks): carries c_k = apply(map_k,
+//           c_{k-1}) from the final row before the window;
+//   phase 3 (parallel over chunks): recompute each element and apply it
+//           step by step from the chunk's incoming carry, writing the new
+//           iterate, then test each row against the previous iterate:
+//           check(x_t^(i+1), x_t^(i)) (for Newton on an affine f, whose
+//           first iterate is exact, only finiteness);
+//   phase 4 (parallel over sequences): the new front is the first failing
+//           row; rows before it are final and copied to `states`.
+//
+// The window's first row is computed by f itself from the final row before
+// it (exact by causality), so every iteration finalises at least one row.
+// A chunk's last row takes the carry from phase 2 rather than its own
+// step-by-step value, so the next chunk's start and the stored iterate agree
+// and the stopping test sees exactly the values returned. Work units are
+// (sequence, chunk) pairs, so sequences and chunks run side by side; a
+// sequence gets about threads / (sequences iterating) chunks of at least
+// kMinChunkSteps steps. Results depend on that split, not on which thread
+// runs a unit: a given thread count gives the same bits every run.
+//
+// The current and next iterate alternate per sequence between `states` and
+// one scratch copy of it, so an iteration writes but never copies the
+// window; only finalised rows move (once) to `states`.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Buffer.h"
+#include "Error.h"
+#include "Executor.h"
+#include "SolverPolicy.h"
+#include "ThreadPool.h"
+#include "Values.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <new>
+
+using namespace lds;
+
+namespace {
+
+int64_t alignTo8(int64_t bytes) { return (bytes + 7) / 8 * 8; }
+
+struct ChunkResult {
+  int64_t firstFail; // first row failing the test, T if none
+  double resBefore;  // max residual over the chunk's rows before firstFail
+  bool nonfinite;
+};
+
+struct ItemPlan {
+  int64_t chunks;    // K
+  int64_t firstUnit; // index of its chunk 0 in units/slots/results
+};
+
+struct Unit {
+  int64_t item;
+  int64_t chunk;
+};
+
+class CpuExecutor final : public Executor {
+public:
+  explicit CpuExecutor(const Problem &p) : p(p), m(p.model) {}
+
+  lds_status init();
+
+  int64_t lanes() const override { return p.threads; }
+  lds_status prepareIterative(const void *initialGuess) override;
+  lds_status iterate(const SequenceWork *work, int64_t n,
+                     IterationOutcome *out) override;
+  lds_status restart(const SequenceWork *work, int64_t n) override;
+  lds_status sequential(const SequenceWork *work, int64_t n,
+                        int64_t *firstNonfinite) override;
+  lds_status finishUnconverged(const SequenceWork *work, int64_t n,
+                               double *residual) override;
+
+private:
+  /// A thread's scratch: one element (A, b), f's output, the check's
+  /// output and the per-step input pointers.
+  struct Scratch {
+    char *a, *b, *fx, *check;
+    const void **u;
+  };
+
+  Scratch scratch(int worker) const {
+    char *base = workers.data() + worker * workerBytes;
+    Scratch s;
+    s.a = base;
+    s.b = s.a + maxA * es;
+    s.fx = s.b + rowBytes;
+    // f32 rows of odd D end on a 4-byte boundary; the check value and the
+    // pointer table want 8.
+    s.check = s.a + alignTo8(maxA * es + 2 * rowBytes);
+    s.u = reinterpret_cast<const void **>(s.check + 8);
+    return s;
+  }
+
+  char *stateRow(int64_t seq, int64_t row) const {
+    return static_cast<char *>(p.states) + (seq * p.T + row) * rowBytes;
+  }
+  char *scratchRow(int64_t seq, int64_t row) const {
+    return spare.data() + (seq * p.T + row) * rowBytes;
+  }
+  /// Row of the current iterate (`next` false) or of the one being written.
+  char *iterateRow(int64_t seq, int64_t row, bool next) const {
+    bool inSpare = (current.data()[seq] != 0) != next;
+    return inSpare ? scratchRow(seq, row) : stateRow(seq, row);
+  }
+  /// x_{front} as a row pointer: the final row before `front`, or x0.
+  const void *finalBefore(int64_t seq, int64_t front) const {
+    if (front == 0)
+      return static_cast<const char *>(p.x0) + seq * rowBytes;
+    return stateRow(seq, front - 1);
+  }
+  void bindInputs(int64_t seq, int64_t row, const void **u) const {
+    for (int32_t i = 0; i < m->num_inputs; ++i)
+      u[i] = static_cast<const char *>(p.inputs[i]) +
+             (seq * p.T + row) * inputStride.as<int64_t>()[i];
+  }
+  /// The composed map and carry of unit slot `slot`.
+  char *slotA(int64_t slot) const { return slots.data() + slot * slotBytes; }
+  char *slotB(int64_t slot) const { return slotA(slot) + maxA * es; }
+  char *slotCarry(int64_t slot) const { return slotB(slot) + rowBytes; }
+
+  int64_t chunkStart(const SequenceWork &w, const ItemPlan &plan,
+                     int64_t k) const {
+    int64_t window = p.T - w.front;
+    return w.front + window * k / plan.chunks;
+  }
+
+  void compose(const SequenceWork &w, const ItemPlan &plan, int64_t k,
+               int worker) const;
+  void carries(const SequenceWork &w, const ItemPlan &plan) const;
+  ChunkResult applyAndTest(const SequenceWork &w, const ItemPlan &plan,
+                           int64_t k, int worker) const;
+  double residualOf(int64_t seq, int64_t front, int worker) const;
+
+  template <class F> void parallel(int64_t n, F &&f) const {
+    ThreadPool::global().parallelFor(n, p.threads, f);
+  }
+
+  Problem p;
+  const lds_model *m;
+  lds_dtype dtype = LDS_DTYPE_F32;
+  int64_t d = 0, es = 0, rowBytes = 0;
+  int64_t maxA = 0;        // largest A of the model's solvers
+  int64_t slotBytes = 0;   // composed A, b and carry
+  int64_t workerBytes = 0; // one Scratch
+  int64_t unitCapacity = 0;
+  alignas(8) unsigned char tol[16]; // {atol, rtol} in the model's dtype
+
+  Buffer inputStride; // int64_t bytes per step, per input
+  Buffer workers;     // threads * workerBytes
+  Buffer spare;       // [batch][T][D]: the other iterate
+  Buffer current;     // uint8_t per sequence: 1 if the iterate is in spare
+  Buffer slots;       // unitCapacity * slotBytes
+  Buffer plans;       // ItemPlan per sequence in a call
+  Buffer units;       // Unit per unit
+  Buffer results;     // ChunkResult per unit
+};
+
+lds_status CpuExecutor::init() {
+  dtype = m->dtype;
+  d = m->state_dim;
+  es = elementSize(dtype);
+  rowBytes = d * es;
+  for (int s = LDS_SOLVER_JACOBI; s <= LDS_SOLVER_NEWTON; ++s)
+    if (solverAvailable(m, static_cast<lds_solver>(s)))
+      maxA = std::max(maxA, m->solvers[s].a_size);
+  writeScalar(tol, p.atol, dtype);
+  writeScalar(tol + es, p.rtol, dtype);
+
+  int64_t inputBytes = static_cast<int64_t>(sizeof(void *)) * m->num_inputs;
+  workerBytes =
+      (alignTo8(maxA * es + 2 * rowBytes) + 8 + inputBytes + 63) / 64 * 64;
+  slotBytes = (maxA * es + 2 * rowBytes + 63) / 64 * 64;
+  if (!inputStride.allocateArray(m->num_inputs, 8) ||
+      !workers.allocateArray(p.threads, workerBytes))
+    return fail(LDS_ERR_OUT_OF_MEMORY,
+                "lds_solve: out of memory for %d threads' scratch", p.threads);
+  for (int32_t i = 0; i < m->num_inputs; ++i)
+    inputStride.as<int64_t>()[i] =
+        m->inputs[i].size * elementSize(m->inputs[i].dtype);
+  return LDS_OK;
+}
+
+lds_status CpuExecutor::prepareIterative(const void *initialGuess) {
+  // Sizes were checked for overflow when the arguments were validated.
+  int64_t total = p.batch * p.T * rowBytes;
+  unitCapacity = p.threads + p.batch;
+  if (!spare.allocate(total, /*zero=*/false) || !current.allocate(p.batch) ||
+      !slots.allocateArray(unitCapacity, slotBytes) ||
+      !plans.allocateArray(p.batch, sizeof(ItemPlan)) ||
+      !units.allocateArray(unitCapacity, sizeof(Unit)) ||
+      !results.allocateArray(unitCapacity, sizeof(ChunkResult)))
+    return fail(LDS_ERR_OUT_OF_MEMORY,
+                "lds_solve: out of memory for the iterates (a second copy of "
+                "the states takes %lld bytes)",
+                static_cast<long long>(total));
+  // The guess goes to `states`; an initial guess that is `states` itself is
+  // already in place.
+  parallel(p.batch, [&](int64_t b, int) {
+    char *rows = stateRow(b, 0);
+    if (initialGuess) {
+      const char *guess =
+          static_cast<const char *>(initialGuess) + b * p.T * rowBytes;
+      if (guess != rows)
+        std::memmove(rows, guess, p.T * rowBytes);
+      return;
+    }
+    const void *x0 = finalBefore(b, 0);
+    for (int64_t i = 0; i < p.T; ++i)
+      std::memcpy(rows + i * rowBytes, x0, rowBytes);
+  });
+  return LDS_OK;
+}
+
+void CpuExecutor::compose(const SequenceWork &w, const ItemPlan &plan,
+                          int64_t k, int worker) const {
+  const lds_solver_kernels &ks = m->solvers[w.solver];
+  Scratch s = scratch(worker);
+  int64_t slot = plan.firstUnit + k;
+  char *accA = slotA(slot), *accB = slotB(slot);
+  int64_t begin = chunkStart(w, plan, k), end = chunkStart(w, plan, k + 1);
+  for (int64_t i = begin; i < end; ++i) {
+    const void *guessPrev =
+        i == w.front ? finalBefore(w.seq, i) : iterateRow(w.seq, i - 1, false);
+    bindInputs(w.seq, i, s.u);
+    if (i == begin) {
+      ks.element(guessPrev, s.u, p.params, accA, accB);
+      continue;
+    }
+    ks.element(guessPrev, s.u, p.params, s.a, s.b);
+    // The accumulated map runs first, then this step's.
+    ks.combine(s.a, s.b, accA, accB, accA, accB);
+  }
+}
+
+void CpuExecutor::carries(const SequenceWork &w, const ItemPlan &plan) const {
+  const lds_solver_kernels &ks = m->solvers[w.solver];
+  const void *carry = finalBefore(w.seq, w.front);
+  for (int64_t k = 0; k + 1 < plan.chunks; ++k) {
+    int64_t slot = plan.firstUnit + k;
+    ks.apply(slotA(slot), slotB(slot), carry, slotCarry(slot));
+    carry = slotCarry(slot);
+  }
+}
+
+ChunkResult CpuExecutor::applyAndTest(const SequenceWork &w,
+                                      const ItemPlan &plan, int64_t k,
+                                      int worker) const {
+  const lds_solver_kernels &ks = m->solvers[w.solver];
+  Scratch s = scratch(worker);
+  int64_t begin = chunkStart(w, plan, k), end = chunkStart(w, plan, k + 1);
+  bool last = k + 1 == plan.chunks;
+  int64_t stepwiseEnd = last ? end : end - 1;
+  const void *prevNew =
+      k == 0 ? finalBefore(w.seq, w.front) : slotCarry(plan.firstUnit + k - 1);
+  ChunkResult r{p.T, 0.0, false};
+  bool failed = false;
+  // Newton on an affine f solves the exact linear recurrence (as does
+  // quasi-Newton when that Jacobian is diagonal): the first iterate is the
+  // solution, with nothing left to compare.
+  bool exact = m->is_affine &&
+               (w.solver == LDS_SOLVER_NEWTON ||
+                (w.solver == LDS_SOLVER_QUASI_NEWTON && m->jacobian_kind == 1));
+  for (int64_t i = begin; i < end; ++i) {
+    char *out = iterateRow(w.seq, i, true);
+    bindInputs(w.seq, i, s.u);
+    if (i == w.front) {
+      // Causality: the row after a final one is exact in one step.
+      m->step(prevNew, s.u, p.params, out);
+    } else if (i < stepwiseEnd) {
+      ks.element(iterateRow(w.seq, i - 1, false), s.u, p.params, s.a, s.b);
+      ks.apply(s.a, s.b, prevNew, out);
+    } else {
+      std::memcpy(out, slotCarry(plan.firstUnit + k), rowBytes);
+    }
+
+    if (failed) {
+      // Past this chunk's first failure only finiteness matters (it makes
+      // the solver fall back); the residuals there are not needed.
+      if (firstNonfinite(out, d, dtype) >= 0)
+        r.nonfinite = true;
+    } else {
+      double residual = 0;
+      if (i == w.front || exact) {
+        m->check(out, out, tol, s.check); // NaN iff `out` is not finite
+      } else {
+        // The stopping test compares successive iterates (DESIGN.md §2): a
+        // per-step residual test would let errors add up over T steps of a
+        // neutrally stable model (Langevin) after a too-early stop.
+        m->check(out, iterateRow(w.seq, i, false), tol, s.check);
+      }
+      if (i != w.front) {
+        m->step(prevNew, s.u, p.params, s.fx);
+        residual = maxAbsDiff(out, s.fx, d, dtype);
+      }
+      double test = readScalar(s.check, dtype);
+      if (!(test <= 0) || std::isnan(residual)) {
+        failed = true;
+        r.firstFail = i;
+        r.nonfinite = std::isnan(test) || std::isnan(residual);
+      } else {
+        r.resBefore = std::max(r.resBefore, residual);
+      }
+    }
+    prevNew = out;
+  }
+  return r;
+}
+
+lds_status CpuExecutor::iterate(const SequenceWork *work, int64_t n,
+                                IterationOutcome *out) {
+  ItemPlan *plan = plans.as<ItemPlan>();
+  Unit *unit = units.as<Unit>();
+  ChunkResult *result = results.as<ChunkResult>();
+
+  // Split each window into about threads / n chunks of at least
+  // kMinChunkSteps rows: the total stays below threads + n units.
+  int64_t share = (p.threads + n - 1) / n;
+  int64_t numUnits = 0;
+  bool anyScan = false;
+  for (int64_t j = 0; j < n; ++j) {
+    int64_t window = p.T - work[j].front;
+    int64_t k =
+        std::max<int64_t>(1, std::min<int64_t>(share, window / kMinChunkSteps));
+    plan[j] = {k, numUnits};
+    for (int64_t c = 0; c < k; ++c)
+      unit[numUnits + c] = {j, c};
+    numUnits += k;
+    anyScan |= k > 1;
+  }
+  if (numUnits > unitCapacity)
+    return fail(LDS_ERR_INTERNAL, "lds_solve: %lld work units exceed %lld",
+                static_cast<long long>(numUnits),
+                static_cast<long long>(unitCapacity));
+
+  if (anyScan) {
+    parallel(numUnits, [&](int64_t u, int worker) {
+      const Unit &x = unit[u];
+      // The last chunk's map is never needed: nothing follows it.
+      if (x.chunk + 1 < plan[x.item].chunks)
+        compose(work[x.item], plan[x.item], x.chunk, worker);
+    });
+    parallel(n, [&](int64_t j, int) {
+      if (plan[j].chunks > 1)
+        carries(work[j], plan[j]);
+    });
+  }
+  parallel(numUnits, [&](int64_t u, int worker) {
+    const Unit &x = unit[u];
+    result[u] = applyAndTest(work[x.item], plan[x.item], x.chunk, worker);
+  });
+  parallel(n, [&](int64_t j, int) {
+    const SequenceWork &w = work[j];
+    IterationOutcome o{p.T, false, 0.0, plan[j].chunks};
+    for (int64_t c = 0; c < plan[j].chunks; ++c) {
+      const ChunkResult &r = result[plan[j].firstUnit + c];
+      o.nonfinite |= r.nonfinite;
+      if (o.newFront == p.T) {
+        o.finalResidual = std::max(o.finalResidual, r.resBefore);
+        o.newFront = r.firstFail;
+      }
+    }
+    uint8_t &cur = current.as<uint8_t>()[w.seq];
+    if (cur == 0 && o.newFront > w.front)
+      std::memcpy(stateRow(w.seq, w.front), scratchRow(w.seq, w.front),
+                  (o.newFront - w.front) * rowBytes);
+    cur ^= 1;
+    out[j] = o;
+  });
+  return LDS_OK;
+}
+
+lds_status CpuExecutor::restart(const SequenceWork *work, int64_t n) {
+  parallel(n, [&](int64_t j, int) {
+    const SequenceWork &w = work[j];
+    const void *x = finalBefore(w.seq, w.front);
+    for (int64_t i = w.front; i < p.T; ++i)
+      std::memcpy(iterateRow(w.seq, i, false), x, rowBytes);
+  });
+  return LDS_OK;
+}
+
+lds_status CpuExecutor::sequential(const SequenceWork *work, int64_t n,
+                                   int64_t *firstNonfiniteRow) {
+  parallel(n, [&](int64_t j, int worker) {
+    const SequenceWork &w = work[j];
+    Scratch s = scratch(worker);
+    const void *prev = finalBefore(w.seq, w.front);
+    int64_t bad = -1;
+    for (int64_t i = w.front; i < p.T; ++i) {
+      char *out = stateRow(w.seq, i);
+      bindInputs(w.seq, i, s.u);
+      m->step(prev, s.u, p.params, out);
+      if (bad < 0 && firstNonfinite(out, d, dtype) >= 0)
+        bad = i;
+      prev = out;
+    }
+    firstNonfiniteRow[j] = bad;
+  });
+  return LDS_OK;
+}
+
+double CpuExecutor::residualOf(int64_t seq, int64_t front, int worker) const {
+  Scratch s = scratch(worker);
+  const void *prev = finalBefore(seq, front);
+  double worst = 0;
+  for (int64_t i = front; i < p.T; ++i) {
+    const char *row = stateRow(seq, i);
+    bindInputs(seq, i, s.u);
+    m->step(prev, s.u, p.params, s.fx);
+    double r = maxAbsDiff(row, s.fx, d, dtype);
+    if (std::isnan(r))
+      return NAN;
+    worst = std::max(worst, r);
+    prev = row;
+  }
+  return worst;
+}
+
+lds_status CpuExecutor::finishUnconverged(const SequenceWork *work, int64_t n,
+                                          double *residual) {
+  parallel(n, [&](int64_t j, int worker) {
+    const SequenceWork &w = work[j];
+    if (current.as<uint8_t>()[w.seq] != 0 && w.front < p.T)
+      std::memcpy(stateRow(w.seq, w.front), scratchRow(w.seq, w.front),
+                  (p.T - w.front) * rowBytes);
+    current.as<uint8_t>()[w.seq] = 0;
+    residual[j] = residualOf(w.seq, w.front, worker);
+  });
+  return LDS_OK;
+}
+
+} // namespace
+
+Executor *lds::createCpuExecutor(const Problem &p) {
+  CpuExecutor *e = new (std::nothrow) CpuExecutor(p);
+  if (!e) {
+    fail(LDS_ERR_OUT_OF_MEMORY, "lds_solve: out of memory");
+    return nullptr;
+  }
+  if (e->init() != LDS_OK) {
+    delete e;
+    return nullptr;
+  }
+  return e;
+}

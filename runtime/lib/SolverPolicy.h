@@ -1,0 +1,56 @@
+//===- SolverPolicy.h - which solver runs, and which takes over -*- C++ -*-===//
+//
+// The run-time half of solver selection (the compiler's half is
+// compiler/lib/Transforms/SelectSolver.cpp): LDS_SOLVER_AUTO adjusted to T,
+// batch and the device's parallel lanes, the fallback chain, and the cost
+// guard. docs/runtime.md states these rules; keep them in sync.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LDS_RUNTIME_SOLVERPOLICY_H
+#define LDS_RUNTIME_SOLVERPOLICY_H
+
+#include "lds/runtime.h"
+
+#include <cstdint>
+
+namespace lds {
+
+/// A chunk of the sliding window has at least this many steps: below it
+/// the scan's per-chunk work (a composed map, a carry) outweighs the split.
+constexpr int64_t kMinChunkSteps = 32;
+
+/// AUTO runs sequentially when the batch has fewer steps than this in all:
+/// handing chunks to threads would cost more than evaluating them.
+constexpr int64_t kMinParallelSteps = 4096;
+
+/// The cost guard leaves this many first iterations alone: Newton-type
+/// solvers often finalise little before they converge everywhere at once.
+constexpr int64_t kCostGuardGraceIterations = 2;
+
+/// True if the model carries every kernel `s` needs (SEQUENTIAL: the step).
+bool solverAvailable(const lds_model *m, lds_solver s);
+
+/// The solver that takes over from `s` after non-finite values: Newton ->
+/// quasi-Newton -> sequential; Picard, Jacobi -> sequential. Skips solvers
+/// the model lacks.
+lds_solver fallbackSolver(const lds_model *m, lds_solver s);
+
+/// Resolves LDS_SOLVER_AUTO for a solve of `batch` sequences of `T` steps
+/// on a device with `lanes` parallel lanes; other values pass through.
+lds_solver resolveAutoSolver(const lds_model *m, lds_solver requested,
+                             int64_t T, int64_t batch, int64_t lanes);
+
+/// Safety order for reporting what finished a batch: sequential is the
+/// safest, quasi-Newton safer than Newton.
+int solverSafety(lds_solver s);
+
+/// The cost guard: true if an iteration of `s` over `window` steps split
+/// into `lanes` parallel chunks costs more than evaluating the `finalised`
+/// steps it finalised sequentially. False when the compiler gave no cost.
+bool iterationCostsMore(const lds_model *m, lds_solver s, int64_t window,
+                        int64_t lanes, int64_t finalised);
+
+} // namespace lds
+
+#endif // LDS_RUNTIME_SOLVERPOLICY_H

@@ -1,0 +1,51 @@
+//===- Step.cpp - lds_step and lds_jacobian: one evaluation of f or J -----===//
+//
+// Single evaluations at a user-supplied (x, u), for checking a model or
+// building on it. Values are not checked for finiteness (evaluating f at
+// any point is a legitimate question); i32 inputs are range-checked because
+// an index outside its param would read out of bounds.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Error.h"
+#include "Validate.h"
+
+using namespace lds;
+
+static lds_status checkOneStep(const lds_model *m, const void *const *params,
+                               const void *x, const void *const *u,
+                               const void *out, const char *outName,
+                               const char *fn) {
+  if (lds_status s = validateModel(m, fn))
+    return s;
+  if (!x)
+    return fail(LDS_ERR_INVALID_ARGUMENT, "%s: x is NULL", fn);
+  if (!out)
+    return fail(LDS_ERR_INVALID_ARGUMENT, "%s: %s is NULL", fn, outName);
+  if (lds_status s = validateTensorPointers(m, params, u, "u", fn))
+    return s;
+  return validateIndexInputs(m, u, 1, 1, "u", fn);
+}
+
+extern "C" lds_status lds_step(const lds_model *m, const void *const *params,
+                               const void *x, const void *const *u,
+                               void *x_next) {
+  if (lds_status s =
+          checkOneStep(m, params, x, u, x_next, "x_next", "lds_step"))
+    return s;
+  m->step(x, u, params, x_next);
+  return LDS_OK;
+}
+
+extern "C" lds_status lds_jacobian(const lds_model *m,
+                                   const void *const *params, const void *x,
+                                   const void *const *u, void *J) {
+  if (lds_status s = checkOneStep(m, params, x, u, J, "J", "lds_jacobian"))
+    return s;
+  if (!m->jacobian)
+    return fail(LDS_ERR_INVALID_ARGUMENT,
+                "lds_jacobian: model '%s' has no Jacobian kernel",
+                modelName(m));
+  m->jacobian(x, u, params, J);
+  return LDS_OK;
+}

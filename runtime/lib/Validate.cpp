@@ -1,0 +1,185 @@
+//===- Validate.cpp - argument checks of the C API ------------------------===//
+//
+// Checks are ordered from cheap (pointers, sizes) to O(data) scans, so a
+// call with a NULL pointer fails before anything is read.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Validate.h"
+#include "Error.h"
+#include "Values.h"
+
+#include <cinttypes>
+
+using namespace lds;
+
+const char *lds::modelName(const lds_model *m) {
+  return m && m->name ? m->name : "?";
+}
+
+static lds_status checkTable(const lds_model *m, const char *fn,
+                             const char *what, int32_t count,
+                             const lds_tensor_info *table) {
+  if (count < 0)
+    return fail(LDS_ERR_INVALID_ARGUMENT,
+                "%s: model '%s' declares %" PRId32 " %s", fn, modelName(m),
+                count, what);
+  if (count > 0 && !table)
+    return fail(LDS_ERR_INVALID_ARGUMENT,
+                "%s: model '%s' declares %" PRId32 " %s but no table of them",
+                fn, modelName(m), count, what);
+  for (int32_t i = 0; i < count; ++i)
+    if (table[i].size < 1)
+      return fail(LDS_ERR_INVALID_ARGUMENT,
+                  "%s: model '%s': %s %" PRId32 " has size %" PRId64, fn,
+                  modelName(m), what, i, table[i].size);
+  return LDS_OK;
+}
+
+lds_status lds::validateModel(const lds_model *m, const char *fn) {
+  if (!m)
+    return fail(LDS_ERR_INVALID_ARGUMENT, "%s: model is NULL", fn);
+  if (m->abi_version != LDS_ABI_VERSION)
+    return fail(LDS_ERR_INVALID_ARGUMENT,
+                "%s: model was compiled for ABI version %" PRId32
+                ", this runtime reads version %d (rebuild it with a matching "
+                "lds-compile)",
+                fn, m->abi_version, LDS_ABI_VERSION);
+  int dtype = enumValue(m->dtype);
+  if (dtype != LDS_DTYPE_F32 && dtype != LDS_DTYPE_F64)
+    return fail(LDS_ERR_INVALID_ARGUMENT,
+                "%s: model '%s' has dtype %d; expected f32 or f64", fn,
+                modelName(m), dtype);
+  if (m->state_dim < 1)
+    return fail(LDS_ERR_INVALID_ARGUMENT,
+                "%s: model '%s' has state dimension %" PRId64, fn, modelName(m),
+                m->state_dim);
+  if (lds_status s = checkTable(m, fn, "states", m->num_states, m->states))
+    return s;
+  if (lds_status s = checkTable(m, fn, "inputs", m->num_inputs, m->inputs))
+    return s;
+  if (lds_status s = checkTable(m, fn, "params", m->num_params, m->params))
+    return s;
+  for (int32_t i = 0; i < m->num_inputs; ++i) {
+    int input = enumValue(m->inputs[i].dtype);
+    if (input != dtype && input != LDS_DTYPE_I32)
+      return fail(LDS_ERR_INVALID_ARGUMENT,
+                  "%s: model '%s': input %" PRId32
+                  " has dtype %d; expected the model's dtype or i32",
+                  fn, modelName(m), i, input);
+  }
+  if (!m->step)
+    return fail(LDS_ERR_INVALID_ARGUMENT, "%s: model '%s' has no step kernel",
+                fn, modelName(m));
+  int64_t d = m->state_dim;
+  for (int s = LDS_SOLVER_JACOBI; s <= LDS_SOLVER_NEWTON; ++s) {
+    const lds_solver_kernels &k = m->solvers[s];
+    if (!k.element)
+      continue;
+    int64_t expected = -1;
+    switch (k.a_kind) {
+    case LDS_A_NONE:
+    case LDS_A_IDENTITY:
+      expected = 0;
+      break;
+    case LDS_A_DIAGONAL:
+      expected = d;
+      break;
+    case LDS_A_DENSE:
+      if (!mulChecked(d, d, &expected))
+        expected = -1;
+      break;
+    }
+    if (expected < 0 || k.a_size != expected)
+      return fail(LDS_ERR_INVALID_ARGUMENT,
+                  "%s: model '%s': solver %s has A kind %" PRId32
+                  " with %" PRId64 " values (D = %" PRId64 ")",
+                  fn, modelName(m), lds_solver_name(static_cast<lds_solver>(s)),
+                  k.a_kind, k.a_size, d);
+  }
+  return LDS_OK;
+}
+
+lds_status lds::validateTensorPointers(const lds_model *m,
+                                       const void *const *params,
+                                       const void *const *inputs,
+                                       const char *inputsName, const char *fn) {
+  if (m->num_params > 0 && !params)
+    return fail(LDS_ERR_INVALID_ARGUMENT,
+                "%s: params is NULL but model '%s' has %" PRId32 " params", fn,
+                modelName(m), m->num_params);
+  for (int32_t i = 0; i < m->num_params; ++i)
+    if (!params[i])
+      return fail(LDS_ERR_INVALID_ARGUMENT,
+                  "%s: params[%" PRId32 "] ('%s') is NULL", fn, i,
+                  m->params[i].name ? m->params[i].name : "?");
+  if (m->num_inputs > 0 && !inputs)
+    return fail(LDS_ERR_INVALID_ARGUMENT,
+                "%s: %s is NULL but model '%s' has %" PRId32 " inputs", fn,
+                inputsName, modelName(m), m->num_inputs);
+  for (int32_t i = 0; i < m->num_inputs; ++i)
+    if (!inputs[i])
+      return fail(LDS_ERR_INVALID_ARGUMENT,
+                  "%s: %s[%" PRId32 "] ('%s') is NULL", fn, inputsName, i,
+                  m->inputs[i].name ? m->inputs[i].name : "?");
+  return LDS_OK;
+}
+
+lds_status lds::validateIndexInputs(const lds_model *m,
+                                    const void *const *inputs, int64_t steps,
+                                    int64_t batch, const char *inputsName,
+                                    const char *fn) {
+  for (int32_t i = 0; i < m->num_inputs; ++i) {
+    const lds_tensor_info &info = m->inputs[i];
+    // An i32 input indexes a param; a value out of range would read outside
+    // it. index_range 0 means the compiler gave no range to check.
+    if (info.dtype != LDS_DTYPE_I32 || info.index_range <= 0)
+      continue;
+    const int32_t *v = static_cast<const int32_t *>(inputs[i]);
+    int64_t perSequence = steps * info.size;
+    for (int64_t b = 0; b < batch; ++b)
+      for (int64_t j = 0; j < perSequence; ++j) {
+        int32_t x = v[b * perSequence + j];
+        if (x < 0 || x >= info.index_range)
+          return fail(LDS_ERR_INVALID_ARGUMENT,
+                      "%s: %s[%" PRId32 "] ('%s') = %" PRId32
+                      " at batch %" PRId64 ", step %" PRId64
+                      " is outside [0, %" PRId64 ")",
+                      fn, inputsName, i, info.name ? info.name : "?", x, b,
+                      j / info.size + 1, info.index_range);
+      }
+  }
+  return LDS_OK;
+}
+
+lds_status lds::validateFinite(const lds_model *m, const void *x0,
+                               const void *const *inputs, int64_t T,
+                               int64_t batch, const char *fn) {
+  int64_t d = m->state_dim;
+  int64_t es = elementSize(m->dtype);
+  for (int64_t b = 0; b < batch; ++b) {
+    int64_t bad =
+        firstNonfinite(static_cast<const char *>(x0) + b * d * es, d, m->dtype);
+    if (bad >= 0)
+      return fail(LDS_ERR_NONFINITE,
+                  "%s: x0[%" PRId64 "][%" PRId64 "] is not finite", fn, b, bad);
+  }
+  for (int32_t i = 0; i < m->num_inputs; ++i) {
+    const lds_tensor_info &info = m->inputs[i];
+    if (info.dtype == LDS_DTYPE_I32)
+      continue;
+    int64_t perSequence = T * info.size;
+    for (int64_t b = 0; b < batch; ++b) {
+      int64_t bad = firstNonfinite(static_cast<const char *>(inputs[i]) +
+                                       b * perSequence * es,
+                                   perSequence, m->dtype);
+      if (bad >= 0)
+        return fail(LDS_ERR_NONFINITE,
+                    "%s: inputs[%" PRId32 "] ('%s') is not finite at batch "
+                    "%" PRId64 ", step %" PRId64 ", element %" PRId64,
+                    fn, i, info.name ? info.name : "?", b, bad / info.size + 1,
+                    bad % info.size);
+    }
+  }
+  return LDS_OK;
+}

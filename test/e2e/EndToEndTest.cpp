@@ -1,0 +1,324 @@
+//===- EndToEndTest.cpp - compiled examples solved with every solver ------===//
+//
+// The examples are compiled by lds-compile (at build time, in f32 and in an
+// f64 copy) and linked into this test with the runtime, as a user would.
+// Each (model, dtype, solver, T, batch) is solved with lds_solve and compared
+// with References.h, an independent hand-written float64 evaluation:
+//   f64: max |x - ref| <= 1e-9 * max(1, max |ref|)
+//   f32: max |x - ref| <= 1e-4 * max(1, max |ref|)
+//
+//===----------------------------------------------------------------------===//
+
+#include "References.h"
+
+#include "lds/model_abi.h"
+#include "lds/runtime.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <map>
+#include <memory>
+#include <tuple>
+#include <random>
+#include <string>
+
+extern "C" {
+#define LDS_DECLARE(name)                                                      \
+  const lds_model *lds_model_##name(void);                                     \
+  const lds_model *lds_model_##name##_f64(void);
+LDS_DECLARE(gru)
+LDS_DECLARE(lstm)
+LDS_DECLARE(s5)
+LDS_DECLARE(langevin)
+LDS_DECLARE(elementwise)
+#undef LDS_DECLARE
+}
+
+using namespace lds_test;
+
+namespace {
+
+using StepFn = std::function<Vec(const Vec &, const StepArgs &)>;
+
+struct ModelCase {
+  std::string name;
+  const lds_model *(*f32)(void);
+  const lds_model *(*f64)(void);
+  StepFn step;
+};
+
+std::vector<ModelCase> modelCases() {
+  return {
+      {"gru", lds_model_gru, lds_model_gru_f64, gruStep},
+      {"lstm", lds_model_lstm, lds_model_lstm_f64, lstmStep},
+      {"s5", lds_model_s5, lds_model_s5_f64, s5Step},
+      {"langevin", lds_model_langevin, lds_model_langevin_f64,
+       [](const Vec &x, const StepArgs &a) { return langevinStep(x, a, 32); }},
+      {"elementwise", lds_model_elementwise, lds_model_elementwise_f64,
+       elementwiseStep},
+  };
+}
+
+/// Random data for one problem, kept in double; converted to the model's
+/// dtype for lds_solve (and the reference uses the converted values).
+struct Problem {
+  std::vector<Vec> params;
+  std::vector<Vec> inputs; // per input: [batch][T][size] (i32 as values)
+  Vec x0;                  // [batch][D]
+};
+
+Vec permutationMatrices(int n) {
+  std::vector<int> perm(n);
+  for (int i = 0; i < n; ++i)
+    perm[i] = i;
+  Vec out;
+  do {
+    for (int i = 0; i < n; ++i)
+      for (int j = 0; j < n; ++j)
+        out.push_back(perm[i] == j ? 1.0 : 0.0);
+  } while (std::next_permutation(perm.begin(), perm.end()));
+  return out;
+}
+
+Problem makeProblem(const lds_model *m, int64_t T, int64_t batch,
+                    bool isF32) {
+  std::mt19937_64 rng(42);
+  std::uniform_real_distribution<double> uniform(-1.0, 1.0);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  auto round = [&](double v) { return isF32 ? double(float(v)) : v; };
+  Problem p;
+  for (int i = 0; i < m->num_params; ++i) {
+    const lds_tensor_info &t = m->params[i];
+    Vec v(t.size);
+    if (t.rank == 3 && t.shape[1] == 5 && t.shape[2] == 5 && t.shape[0] == 120)
+      v = permutationMatrices(5);
+    else if (t.rank == 2)
+      for (double &e : v)
+        e = round(uniform(rng) / std::sqrt(double(t.shape[1])));
+    else
+      for (double &e : v)
+        e = round(0.5 * uniform(rng));
+    p.params.push_back(v);
+  }
+  for (int i = 0; i < m->num_inputs; ++i) {
+    const lds_tensor_info &t = m->inputs[i];
+    Vec v(batch * T * t.size);
+    for (double &e : v)
+      e = t.dtype == LDS_DTYPE_I32 ? double(rng() % t.index_range)
+                                   : round(normal(rng));
+    p.inputs.push_back(v);
+  }
+  p.x0.resize(batch * m->state_dim);
+  for (double &e : p.x0)
+    e = round(0.5 * normal(rng));
+  return p;
+}
+
+/// The sequential float64 reference, [batch][T][D].
+Vec reference(const ModelCase &mc, const lds_model *m, const Problem &p,
+              int64_t T, int64_t batch) {
+  int64_t d = m->state_dim;
+  Vec out(batch * T * d);
+  for (int64_t b = 0; b < batch; ++b) {
+    Vec x(p.x0.begin() + b * d, p.x0.begin() + (b + 1) * d);
+    for (int64_t t = 0; t < T; ++t) {
+      std::vector<const double *> u;
+      int32_t w = 0;
+      for (int i = 0; i < m->num_inputs; ++i) {
+        const double *at = p.inputs[i].data() + (b * T + t) * m->inputs[i].size;
+        u.push_back(at);
+        if (m->inputs[i].dtype == LDS_DTYPE_I32)
+          w = int32_t(*at);
+      }
+      x = mc.step(x, StepArgs{p.params, u, w});
+      std::copy(x.begin(), x.end(), out.begin() + (b * T + t) * d);
+    }
+  }
+  return out;
+}
+
+/// Storage in the model's dtype for lds_solve's pointers.
+struct Buffers {
+  std::vector<std::vector<char>> params, inputs;
+  std::vector<char> x0, states;
+  std::vector<const void *> paramPtrs, inputPtrs;
+};
+
+template <typename T> std::vector<char> pack(const Vec &v) {
+  std::vector<char> out(v.size() * sizeof(T));
+  T *p = reinterpret_cast<T *>(out.data());
+  for (size_t i = 0; i < v.size(); ++i)
+    p[i] = T(v[i]);
+  return out;
+}
+
+Buffers makeBuffers(const lds_model *m, const Problem &p, int64_t T,
+                    int64_t batch, bool isF32) {
+  Buffers b;
+  auto packF = [&](const Vec &v) {
+    return isF32 ? pack<float>(v) : pack<double>(v);
+  };
+  for (const Vec &v : p.params)
+    b.params.push_back(packF(v));
+  for (int i = 0; i < m->num_inputs; ++i)
+    b.inputs.push_back(m->inputs[i].dtype == LDS_DTYPE_I32
+                           ? pack<int32_t>(p.inputs[i])
+                           : packF(p.inputs[i]));
+  b.x0 = packF(p.x0);
+  b.states.assign(batch * T * m->state_dim * (isF32 ? 4 : 8), 0);
+  for (auto &v : b.params)
+    b.paramPtrs.push_back(v.data());
+  for (auto &v : b.inputs)
+    b.inputPtrs.push_back(v.data());
+  return b;
+}
+
+double maxRelError(const Buffers &b, const Vec &ref, bool isF32) {
+  double err = 0, scale = 1;
+  for (size_t i = 0; i < ref.size(); ++i) {
+    double v = isF32 ? double(reinterpret_cast<const float *>(b.states.data())[i])
+                     : reinterpret_cast<const double *>(b.states.data())[i];
+    if (!std::isfinite(v))
+      return INFINITY;
+    err = std::max(err, std::fabs(v - ref[i]));
+    scale = std::max(scale, std::fabs(ref[i]));
+  }
+  return err / scale;
+}
+
+struct Case {
+  int model;
+  bool isF32;
+  lds_solver solver;
+  int64_t T, batch;
+};
+
+std::string solverName(lds_solver s) {
+  switch (s) {
+  case LDS_SOLVER_AUTO:
+    return "auto";
+  case LDS_SOLVER_SEQUENTIAL:
+    return "sequential";
+  case LDS_SOLVER_JACOBI:
+    return "jacobi";
+  case LDS_SOLVER_PICARD:
+    return "picard";
+  case LDS_SOLVER_QUASI_NEWTON:
+    return "quasi_newton";
+  case LDS_SOLVER_NEWTON:
+    return "newton";
+  }
+  return "?";
+}
+
+struct SolveResult {
+  lds_status status;
+  lds_stats stats;
+  double error;
+};
+
+/// Problems and references are shared by the solvers of one (model, dtype,
+/// T, batch): building them dominates the cost of the long cases.
+struct Prepared {
+  Problem problem;
+  Vec reference;
+};
+
+const Prepared &prepare(const Case &c, const lds_model *m) {
+  static std::map<std::tuple<int, bool, int64_t, int64_t>,
+                  std::unique_ptr<Prepared>>
+      cache;
+  auto &slot = cache[{c.model, c.isF32, c.T, c.batch}];
+  if (!slot) {
+    slot = std::make_unique<Prepared>();
+    slot->problem = makeProblem(m, c.T, c.batch, c.isF32);
+    slot->reference =
+        reference(modelCases()[c.model], m, slot->problem, c.T, c.batch);
+  }
+  return *slot;
+}
+
+SolveResult solve(const Case &c) {
+  ModelCase mc = modelCases()[c.model];
+  const lds_model *m = c.isF32 ? mc.f32() : mc.f64();
+  const Prepared &prep = prepare(c, m);
+  const Problem &p = prep.problem;
+  Buffers b = makeBuffers(m, p, c.T, c.batch, c.isF32);
+  lds_options opts = lds_default_options();
+  opts.solver = c.solver;
+  opts.device = LDS_DEVICE_CPU;
+  SolveResult r{};
+  r.status = lds_solve(m, b.paramPtrs.data(), b.x0.data(), b.inputPtrs.data(),
+                       c.T, c.batch, b.states.data(), &opts, &r.stats);
+  r.error = maxRelError(b, prep.reference, c.isF32);
+  return r;
+}
+
+class EndToEnd : public ::testing::TestWithParam<Case> {};
+
+TEST_P(EndToEnd, MatchesFloat64Reference) {
+  const Case &c = GetParam();
+  SolveResult r = solve(c);
+  ASSERT_EQ(r.status, LDS_OK) << lds_status_string(r.status) << ": "
+                              << lds_last_error();
+  EXPECT_TRUE(r.stats.converged);
+  EXPECT_LE(r.stats.iterations, c.T);
+  EXPECT_LE(r.error, c.isF32 ? 1e-4 : 1e-9)
+      << "solver ran: " << solverName(r.stats.solver)
+      << ", iterations " << r.stats.iterations << ", fallbacks "
+      << r.stats.fallbacks;
+}
+
+std::vector<Case> allCases() {
+  std::vector<Case> cases;
+  const lds_solver solvers[] = {LDS_SOLVER_SEQUENTIAL, LDS_SOLVER_JACOBI,
+                                LDS_SOLVER_PICARD, LDS_SOLVER_QUASI_NEWTON,
+                                LDS_SOLVER_NEWTON, LDS_SOLVER_AUTO};
+  int numModels = int(modelCases().size());
+  for (int model = 0; model < numModels; ++model)
+    for (bool isF32 : {true, false})
+      for (lds_solver s : solvers)
+        for (int64_t T : {1, 2, 1000, 100000})
+          for (int64_t batch : {1, 16}) {
+            // The longest runs keep the suite within CI's budget: T = 100000
+            // runs batch 16 for S5 (cheap) and batch 1 for the others.
+            if (T == 100000 && batch == 16 && model != 2)
+              continue;
+            cases.push_back({model, isF32, s, T, batch});
+          }
+  return cases;
+}
+
+std::string caseName(const ::testing::TestParamInfo<Case> &info) {
+  const Case &c = info.param;
+  return modelCases()[c.model].name + (c.isF32 ? "_f32_" : "_f64_") +
+         solverName(c.solver) + "_T" + std::to_string(c.T) + "_B" +
+         std::to_string(c.batch);
+}
+
+INSTANTIATE_TEST_SUITE_P(Examples, EndToEnd, ::testing::ValuesIn(allCases()),
+                         caseName);
+
+// An affine model: Newton is exact after one linear solve.
+TEST(EndToEndFacts, NewtonOnAffineS5TakesOneIteration) {
+  for (bool isF32 : {true, false}) {
+    SolveResult r = solve({2, isF32, LDS_SOLVER_NEWTON, 1000, 4});
+    ASSERT_EQ(r.status, LDS_OK) << lds_last_error();
+    EXPECT_EQ(r.stats.iterations, 1);
+    EXPECT_EQ(r.stats.fallbacks, 0);
+  }
+}
+
+// A structurally diagonal model: quasi-Newton is Newton.
+TEST(EndToEndFacts, QuasiNewtonMatchesNewtonOnDiagonalModel) {
+  SolveResult newton = solve({4, false, LDS_SOLVER_NEWTON, 1000, 2});
+  SolveResult quasi = solve({4, false, LDS_SOLVER_QUASI_NEWTON, 1000, 2});
+  ASSERT_EQ(newton.status, LDS_OK);
+  ASSERT_EQ(quasi.status, LDS_OK);
+  EXPECT_EQ(quasi.stats.iterations, newton.stats.iterations);
+}
+
+} // namespace
