@@ -8,6 +8,7 @@
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
@@ -51,6 +52,16 @@ lds::createCPUTargetMachine(const CPUTargetOptions &options,
     return nullptr;
   std::string cpu = options.cpu;
   std::string features;
+  if (cpu != "native") {
+    // LLVM aborts on an unknown CPU name; check it first.
+    std::unique_ptr<llvm::MCSubtargetInfo> sti(
+        target->createMCSubtargetInfo(triple, "", ""));
+    if (sti && !sti->isCPUStringValid(cpu)) {
+      error = "unknown CPU '" + cpu + "' for " + triple +
+              " (try x86-64, x86-64-v2, x86-64-v3 or native)";
+      return nullptr;
+    }
+  }
   if (cpu == "native") {
     cpu = llvm::sys::getHostCPUName().str();
     llvm::StringMap<bool> hostFeatures = llvm::sys::getHostCPUFeatures();
