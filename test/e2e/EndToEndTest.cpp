@@ -21,9 +21,9 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <tuple>
 #include <random>
 #include <string>
+#include <tuple>
 
 extern "C" {
 #define LDS_DECLARE(name)                                                      \
@@ -83,8 +83,7 @@ Vec permutationMatrices(int n) {
   return out;
 }
 
-Problem makeProblem(const lds_model *m, int64_t T, int64_t batch,
-                    bool isF32) {
+Problem makeProblem(const lds_model *m, int64_t T, int64_t batch, bool isF32) {
   std::mt19937_64 rng(42);
   std::uniform_real_distribution<double> uniform(-1.0, 1.0);
   std::normal_distribution<double> normal(0.0, 1.0);
@@ -179,8 +178,9 @@ Buffers makeBuffers(const lds_model *m, const Problem &p, int64_t T,
 double maxRelError(const Buffers &b, const Vec &ref, bool isF32) {
   double err = 0, scale = 1;
   for (size_t i = 0; i < ref.size(); ++i) {
-    double v = isF32 ? double(reinterpret_cast<const float *>(b.states.data())[i])
-                     : reinterpret_cast<const double *>(b.states.data())[i];
+    double v = isF32
+                   ? double(reinterpret_cast<const float *>(b.states.data())[i])
+                   : reinterpret_cast<const double *>(b.states.data())[i];
     if (!std::isfinite(v))
       return INFINITY;
     err = std::max(err, std::fabs(v - ref[i]));
@@ -262,21 +262,20 @@ class EndToEnd : public ::testing::TestWithParam<Case> {};
 TEST_P(EndToEnd, MatchesFloat64Reference) {
   const Case &c = GetParam();
   SolveResult r = solve(c);
-  ASSERT_EQ(r.status, LDS_OK) << lds_status_string(r.status) << ": "
-                              << lds_last_error();
+  ASSERT_EQ(r.status, LDS_OK)
+      << lds_status_string(r.status) << ": " << lds_last_error();
   EXPECT_TRUE(r.stats.converged);
   EXPECT_LE(r.stats.iterations, c.T);
   EXPECT_LE(r.error, c.isF32 ? 1e-4 : 1e-9)
-      << "solver ran: " << solverName(r.stats.solver)
-      << ", iterations " << r.stats.iterations << ", fallbacks "
-      << r.stats.fallbacks;
+      << "solver ran: " << solverName(r.stats.solver) << ", iterations "
+      << r.stats.iterations << ", fallbacks " << r.stats.fallbacks;
 }
 
 std::vector<Case> allCases() {
   std::vector<Case> cases;
   const lds_solver solvers[] = {LDS_SOLVER_SEQUENTIAL, LDS_SOLVER_JACOBI,
-                                LDS_SOLVER_PICARD, LDS_SOLVER_QUASI_NEWTON,
-                                LDS_SOLVER_NEWTON, LDS_SOLVER_AUTO};
+                                LDS_SOLVER_PICARD,     LDS_SOLVER_QUASI_NEWTON,
+                                LDS_SOLVER_NEWTON,     LDS_SOLVER_AUTO};
   int numModels = int(modelCases().size());
   for (int model = 0; model < numModels; ++model)
     for (bool isF32 : {true, false})

@@ -1,4 +1,5 @@
-//===- References.h - hand-written float64 references of the examples -*- C++ -*-===//
+//===- References.h - hand-written float64 references of the examples -*- C++
+//-*-===//
 //
 // Each example model written again, by hand, in plain C++ with doubles: the
 // independent reference the end-to-end tests compare lds_solve against.
@@ -39,12 +40,14 @@ struct StepArgs {
 inline Vec gruStep(const Vec &h, const StepArgs &a) {
   const Vec &Wi = a.params[0], &Wh = a.params[1], &bi = a.params[2],
             &bh = a.params[3];
-  Vec gi = matvec(Wi.data(), a.u[0], 24, 8), gh = matvec(Wh.data(), h.data(), 24, 8);
+  Vec gi = matvec(Wi.data(), a.u[0], 24, 8),
+      gh = matvec(Wh.data(), h.data(), 24, 8);
   Vec out(8);
   for (int k = 0; k < 8; ++k) {
     double r = sigmoid(gi[k] + bi[k] + gh[k] + bh[k]);
     double z = sigmoid(gi[8 + k] + bi[8 + k] + gh[8 + k] + bh[8 + k]);
-    double n = std::tanh(gi[16 + k] + bi[16 + k] + r * (gh[16 + k] + bh[16 + k]));
+    double n =
+        std::tanh(gi[16 + k] + bi[16 + k] + r * (gh[16 + k] + bh[16 + k]));
     out[k] = (1 - z) * n + z * h[k];
   }
   return out;
@@ -56,7 +59,9 @@ inline Vec lstmStep(const Vec &x, const StepArgs &a) {
   Vec wx = matvec(W.data(), a.u[0], 32, 8), uh = matvec(U.data(), h, 32, 8);
   Vec out(16);
   for (int k = 0; k < 8; ++k) {
-    auto gate = [&](int g) { return wx[g * 8 + k] + uh[g * 8 + k] + b[g * 8 + k]; };
+    auto gate = [&](int g) {
+      return wx[g * 8 + k] + uh[g * 8 + k] + b[g * 8 + k];
+    };
     double i = sigmoid(gate(0)), f = sigmoid(gate(1)), g = std::tanh(gate(2)),
            o = sigmoid(gate(3));
     double cNew = f * c[k] + i * g;
@@ -79,7 +84,8 @@ inline Vec langevinStep(const Vec &x, const StepArgs &a, int d) {
     d1[k] = x[k] - mu1[k];
     d2[k] = x[k] - mu2[k];
   }
-  Vec l1d = matvec(L1.data(), d1.data(), d, d), l2d = matvec(L2.data(), d2.data(), d, d);
+  Vec l1d = matvec(L1.data(), d1.data(), d, d),
+      l2d = matvec(L2.data(), d2.data(), d, d);
   double q1 = std::log(0.5), q2 = std::log(0.5);
   for (int k = 0; k < d; ++k) {
     q1 -= d1[k] * l1d[k];
@@ -106,8 +112,8 @@ inline Vec elementwiseStep(const Vec &h, const StepArgs &a) {
   const Vec &av = a.params[0], &w = a.params[1], &b = a.params[2];
   Vec out(64);
   for (int k = 0; k < 64; ++k)
-    out[k] = av[k] * h[k] +
-             (1 - av[k]) * std::tanh(w[k] * h[k] + a.u[0][k] + b[k]);
+    out[k] =
+        av[k] * h[k] + (1 - av[k]) * std::tanh(w[k] * h[k] + a.u[0][k] + b[k]);
   return out;
 }
 

@@ -28,13 +28,13 @@ unsigned lds::loadSourceFile(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
   if (status.type() == llvm::sys::fs::file_type::regular_file &&
       status.getSize() > kMaxSourceBytes) {
     errs << toolName << ": error: '" << path << "' is too large ("
-         << status.getSize() << " bytes; the limit is " << (kMaxSourceBytes >> 20)
-         << " MiB)\n";
+         << status.getSize() << " bytes; the limit is "
+         << (kMaxSourceBytes >> 20) << " MiB)\n";
     return 0;
   }
   auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(path, /*IsText=*/false,
-                                                    /*RequiresNullTerminator=*/
-                                                    true);
+                                                   /*RequiresNullTerminator=*/
+                                                   true);
   if (std::error_code ec = buffer.getError()) {
     errs << toolName << ": error: cannot read '" << path
          << "': " << ec.message() << "\n";

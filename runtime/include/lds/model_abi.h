@@ -1,4 +1,5 @@
-/*===- model_abi.h - the compiled-model ABI between lds-compile and the runtime -===*
+/*===- model_abi.h - the compiled-model ABI between lds-compile and the runtime
+ *-===*
  *
  * A model object produced by lds-compile defines
  *     const lds_model *lds_model_<name>(void);
@@ -38,10 +39,11 @@ typedef enum {
 typedef struct {
   const char *name;
   lds_dtype dtype;
-  int32_t rank;      /* 0..3 */
-  int64_t shape[3];  /* the first `rank` entries are used */
-  int64_t size;      /* number of elements (1 for a scalar) */
-  int64_t index_range; /* i32 inputs: valid values are [0, index_range); else 0 */
+  int32_t rank;     /* 0..3 */
+  int64_t shape[3]; /* the first `rank` entries are used */
+  int64_t size;     /* number of elements (1 for a scalar) */
+  int64_t
+      index_range; /* i32 inputs: valid values are [0, index_range); else 0 */
 } lds_tensor_info;
 
 /* One time step: `inputs[i]` points to input i's value at this step,
@@ -83,8 +85,8 @@ typedef struct {
   lds_element_fn element; /* NULL: this solver was not compiled */
   lds_combine_fn combine;
   lds_apply_fn apply;
-  int32_t a_kind;       /* lds_a_kind */
-  int64_t a_size;       /* values in A: 0, 0, D or D*D */
+  int32_t a_kind;        /* lds_a_kind */
+  int64_t a_size;        /* values in A: 0, 0, D or D*D */
   double flops_per_step; /* compiler's estimate for element + combine */
 } lds_solver_kernels;
 
@@ -95,23 +97,23 @@ typedef struct {
 typedef struct lds_model {
   int32_t abi_version; /* LDS_ABI_VERSION */
   const char *name;
-  lds_dtype dtype;     /* float type of states, float inputs and params */
-  int64_t state_dim;   /* D: the states concatenated in declaration order */
+  lds_dtype dtype;   /* float type of states, float inputs and params */
+  int64_t state_dim; /* D: the states concatenated in declaration order */
   int32_t num_states;
   const lds_tensor_info *states;
   int32_t num_inputs;
   const lds_tensor_info *inputs;
   int32_t num_params;
   const lds_tensor_info *params;
-  int32_t default_solver;  /* lds_solver the compiler selected */
-  double flops_per_step;   /* compiler's estimate for one step of f */
-  lds_step_fn step;        /* f */
-  lds_step_fn jacobian;    /* dense J */
+  int32_t default_solver; /* lds_solver the compiler selected */
+  double flops_per_step;  /* compiler's estimate for one step of f */
+  lds_step_fn step;       /* f */
+  lds_step_fn jacobian;   /* dense J */
   lds_step_fn jacobian_diag;
   lds_check_fn check;
   lds_solver_kernels solvers[LDS_NUM_SOLVER_SLOTS];
   /* Structure facts from the compiler's analysis (appended in version 1). */
-  int32_t is_affine;   /* f is affine in x: Newton is exact in one iteration */
+  int32_t is_affine; /* f is affine in x: Newton is exact in one iteration */
   int32_t jacobian_kind; /* 0 dense, 1 diagonal, 2 identity plus small,
                             3 zero, 4 block-diagonal, 5 gathered */
 } lds_model;
