@@ -398,6 +398,21 @@ lds_status CpuExecutor::sequential(const SequenceWork *work, int64_t n,
     Scratch s = scratch(worker);
     const void *prev = finalBefore(w.seq, w.front);
     int64_t bad = -1;
+    if (m->sequential) {
+      // The model's compiled loop over the whole run, then one scan for
+      // the first non-finite row.
+      if (w.front < p.T) {
+        bindInputs(w.seq, w.front, s.u);
+        m->sequential(prev, s.u, inputStride.as<int64_t>(), p.params,
+                      p.T - w.front, stateRow(w.seq, w.front));
+        int64_t e = firstNonfinite(stateRow(w.seq, w.front),
+                                   (p.T - w.front) * d, dtype);
+        if (e >= 0)
+          bad = w.front + e / d;
+      }
+      firstNonfiniteRow[j] = bad;
+      return;
+    }
     for (int64_t i = w.front; i < p.T; ++i) {
       char *out = stateRow(w.seq, i);
       bindInputs(w.seq, i, s.u);

@@ -270,6 +270,57 @@ TEST(SolveFallback, NonfiniteTrajectoryIsReported) {
   }
 }
 
+// A model with a compiled `sequential` loop runs its sequential passes (the
+// solver, the cost guard's finish, a fallback, a non-finite trajectory)
+// through it, with the same bits and stats as stepping row by row.
+template <class M, class T>
+void expectSequentialKernelAgrees(lds_solver s, const Data<M, T> &data) {
+  SCOPED_TRACE(lds_solver_name(s));
+  using K = Kernels<M, T>;
+  auto perStep = buildModel<M, T>();
+  auto compiled = buildModel<M, T>();
+  ASSERT_EQ(perStep->m.sequential, nullptr);
+  compiled->m.sequential = &K::sequential;
+  int64_t calls = K::sequentialCalls;
+  Result<T> a = solve(perStep->m, data, options(s, 4));
+  EXPECT_EQ(K::sequentialCalls, calls);
+  Result<T> b = solve(compiled->m, data, options(s, 4));
+  EXPECT_GT(K::sequentialCalls, calls);
+  EXPECT_EQ(a.status, b.status) << a.error << " / " << b.error;
+  EXPECT_EQ(a.error, b.error);
+  EXPECT_EQ(a.stats.solver, b.stats.solver);
+  EXPECT_EQ(a.stats.iterations, b.stats.iterations);
+  EXPECT_EQ(a.stats.fallbacks, b.stats.fallbacks);
+  EXPECT_EQ(a.stats.converged, b.stats.converged);
+  ASSERT_EQ(a.states.size(), b.states.size());
+  EXPECT_EQ(std::memcmp(a.states.data(), b.states.data(),
+                        a.states.size() * sizeof(T)),
+            0);
+}
+
+TEST(SolveSequentialKernel, MatchesThePerStepPath) {
+  // The sequential solver, batch 4, both float types.
+  expectSequentialKernelAgrees(LDS_SOLVER_SEQUENTIAL,
+                               Data<TanhRNN, float>(1000, 4, 5));
+  expectSequentialKernelAgrees(LDS_SOLVER_SEQUENTIAL,
+                               Data<TanhRNN, double>(1000, 4, 5));
+  expectSequentialKernelAgrees(LDS_SOLVER_SEQUENTIAL,
+                               Data<Permutations, float>(2000, 4, 5));
+  // The cost guard's sequential finish.
+  expectSequentialKernelAgrees(LDS_SOLVER_JACOBI,
+                               Data<Permutations, double>(20000, 1, 3));
+  // Newton -> quasi-Newton -> sequential fallbacks.
+  expectSequentialKernelAgrees(LDS_SOLVER_NEWTON,
+                               Data<Overflow, float>(1000, 4, 1));
+  // A trajectory that overflows: the first non-finite row is reported.
+  double saved = Logistic::x0;
+  Logistic::x0 = 2.0;
+  Data<Logistic, double> data(1000, 1, 1);
+  Logistic::x0 = saved;
+  expectSequentialKernelAgrees(LDS_SOLVER_SEQUENTIAL, data);
+  expectSequentialKernelAgrees(LDS_SOLVER_NEWTON, data);
+}
+
 // Chaotic maps: the trajectory cannot be compared with a reference past the
 // predictability horizon, but every row must meet the tolerance (a valid
 // pseudo-orbit), the early rows must agree, and the solve must stay cheap.

@@ -15,6 +15,7 @@
 #include "lds/runtime.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -317,6 +318,23 @@ template <class M, class T> struct Kernels {
     T y[D];
     fOf(x, u, p, y);
     std::memcpy(out, y, sizeof(y));
+  }
+  /// A C++ lds_sequential_fn (buildModel leaves `sequential` NULL; tests
+  /// set it to this to check the runtime's use of the compiled loop).
+  static inline std::atomic<int64_t> sequentialCalls{0};
+  static void sequential(const void *xPrev, In u, const int64_t *stepBytes,
+                         In p, int64_t n, void *out) {
+    ++sequentialCalls;
+    size_t numInputs = M::inputs().size();
+    std::vector<const void *> ut(numInputs);
+    const void *prev = xPrev;
+    for (int64_t t = 0; t < n; ++t) {
+      for (size_t i = 0; i < numInputs; ++i)
+        ut[i] = static_cast<const char *>(u[i]) + t * stepBytes[i];
+      T *row = static_cast<T *>(out) + t * D;
+      step(prev, ut.data(), p, row);
+      prev = row;
+    }
   }
   static void jacobian(const void *x, In u, In p, void *out) {
     T J[D * D];

@@ -36,12 +36,16 @@ public:
     // lds_solver_kernels {element, combine, apply, a_kind, a_size, flops}
     solverTy = StructType::create(ctx, {ptr, ptr, ptr, i32, i64, f64},
                                   "lds_solver_kernels");
-    // lds_model
-    modelTy = StructType::create(ctx,
-                                 {i32, ptr, i32, i64, i32, ptr, i32, ptr, i32,
-                                  ptr, i32, f64, ptr, ptr, ptr, ptr,
-                                  ArrayType::get(solverTy, 6), i32, i32},
-                                 "lds_model");
+    // lds_model: abi_version .. flops_per_step, step .. check, solvers,
+    // is_affine, jacobian_kind, sequential
+    Type *abiFields[] = {i32, ptr, i32, i64, i32, ptr,
+                         i32, ptr, i32, ptr, i32, f64};
+    Type *kernelFields[] = {ptr, ptr, ptr, ptr};
+    Type *tailFields[] = {ArrayType::get(solverTy, 6), i32, i32, ptr};
+    SmallVector<Type *> fields(std::begin(abiFields), std::end(abiFields));
+    fields.append(std::begin(kernelFields), std::end(kernelFields));
+    fields.append(std::begin(tailFields), std::end(tailFields));
+    modelTy = StructType::create(ctx, fields, "lds_model");
   }
 
   void add(const ModelInfo &info);
@@ -54,6 +58,11 @@ private:
   /// per-param pointers and calls `callee` with them in place.
   Function *wrap(const Twine &name, Function *callee,
                  ArrayRef<std::string> layout, const ModelInfo &info);
+  /// `name(x_prev, inputs, input_step_bytes, params, n, out)`
+  /// (lds_sequential_fn): a loop over n steps of the kernel `callee`
+  /// (`M_f`), which it inlines.
+  Function *sequential(const Twine &name, Function *callee,
+                       const ModelInfo &info);
 
   Module &m;
   LLVMContext &ctx;
@@ -126,6 +135,64 @@ Function *ABIBuilder::wrap(const Twine &name, Function *callee,
   return fn;
 }
 
+Function *ABIBuilder::sequential(const Twine &name, Function *callee,
+                                 const ModelInfo &info) {
+  auto *fnTy = FunctionType::get(Type::getVoidTy(ctx),
+                                 {ptr, ptr, ptr, ptr, i64, ptr}, false);
+  auto *fn = Function::Create(fnTy, GlobalValue::InternalLinkage, name, m);
+  Value *xPrev = fn->getArg(0), *inputs = fn->getArg(1),
+        *stepBytes = fn->getArg(2), *params = fn->getArg(3), *n = fn->getArg(4),
+        *out = fn->getArg(5);
+  auto *entry = BasicBlock::Create(ctx, "entry", fn);
+  auto *loop = BasicBlock::Create(ctx, "loop", fn);
+  auto *exit = BasicBlock::Create(ctx, "exit", fn);
+  IRBuilder<> b(entry);
+
+  // The loop-invariant input bases and strides and the param pointers, in
+  // the entry block.
+  SmallVector<Value *> bases, strides, paramPtrs;
+  for (size_t i = 0; i < info.inputs.size(); ++i) {
+    bases.push_back(
+        b.CreateLoad(ptr, b.CreateConstInBoundsGEP1_64(ptr, inputs, i)));
+    strides.push_back(
+        b.CreateLoad(i64, b.CreateConstInBoundsGEP1_64(i64, stepBytes, i)));
+  }
+  for (size_t k = 0; k < info.params.size(); ++k)
+    paramPtrs.push_back(
+        b.CreateLoad(ptr, b.CreateConstInBoundsGEP1_64(ptr, params, k)));
+  int64_t rowBytes = info.stateDim * (info.dtype == DType::F64 ? 8 : 4);
+  b.CreateCondBr(b.CreateICmpSGT(n, ConstantInt::get(i64, 0)), loop, exit);
+
+  b.SetInsertPoint(loop);
+  PHINode *t = b.CreatePHI(i64, 2, "t");
+  PHINode *prev = b.CreatePHI(ptr, 2, "prev");
+  t->addIncoming(ConstantInt::get(i64, 0), entry);
+  prev->addIncoming(xPrev, entry);
+  Value *row = b.CreateInBoundsGEP(
+      b.getInt8Ty(), out, b.CreateMul(t, ConstantInt::get(i64, rowBytes)),
+      "row");
+  // The kernel's arguments as the step wrapper passes them: x, one pointer
+  // per input (this step's value) and per param, out.
+  SmallVector<Value *> args{prev};
+  for (size_t i = 0; i < bases.size(); ++i)
+    args.push_back(b.CreateInBoundsGEP(b.getInt8Ty(), bases[i],
+                                       b.CreateMul(t, strides[i])));
+  args.append(paramPtrs.begin(), paramPtrs.end());
+  args.push_back(row);
+  // f's body is above the inliner's threshold once other wrappers call it
+  // too; the loop is the point, so force it in.
+  CallInst *call = b.CreateCall(callee, args);
+  call->addFnAttr(Attribute::AlwaysInline);
+  Value *next = b.CreateAdd(t, ConstantInt::get(i64, 1), "t.next");
+  t->addIncoming(next, loop);
+  prev->addIncoming(row, loop);
+  b.CreateCondBr(b.CreateICmpSLT(next, n), loop, exit);
+
+  b.SetInsertPoint(exit);
+  b.CreateRetVoid();
+  return fn;
+}
+
 void ABIBuilder::add(const ModelInfo &info) {
   std::string n = info.name;
   auto nullPtr = ConstantPointerNull::get(cast<PointerType>(ptr));
@@ -138,6 +205,9 @@ void ABIBuilder::add(const ModelInfo &info) {
   };
 
   Constant *step = wrapStep("f");
+  Constant *seq = nullPtr;
+  if (Function *f = kernel(n + "_f"))
+    seq = sequential("lds." + n + ".sequential", f, info);
   Constant *jac = wrapStep("jac");
   Constant *jacDiag = wrapStep("jac_diag");
   Constant *check = nullPtr;
@@ -181,21 +251,26 @@ void ABIBuilder::add(const ModelInfo &info) {
   }
 
   Constant *descriptor = ConstantStruct::get(
-      modelTy,
-      {ConstantInt::get(i32, kABIVersion), string(n, "lds." + n + ".name"),
-       ConstantInt::get(i32, int(info.dtype)),
-       ConstantInt::get(i64, info.stateDim),
-       ConstantInt::get(i32, info.states.size()),
-       tensorInfos(info.states, "lds." + n + ".states"),
-       ConstantInt::get(i32, info.inputs.size()),
-       tensorInfos(info.inputs, "lds." + n + ".inputs"),
-       ConstantInt::get(i32, info.params.size()),
-       tensorInfos(info.params, "lds." + n + ".params"),
-       ConstantInt::get(i32, int(info.defaultSolver)),
-       ConstantFP::get(f64, info.flopsPerStep), step, jac, jacDiag, check,
-       ConstantArray::get(ArrayType::get(solverTy, 6), solvers),
-       ConstantInt::get(i32, info.isAffine ? 1 : 0),
-       ConstantInt::get(i32, info.jacobianKind)});
+      modelTy, {ConstantInt::get(i32, kABIVersion),
+                string(n, "lds." + n + ".name"),
+                ConstantInt::get(i32, int(info.dtype)),
+                ConstantInt::get(i64, info.stateDim),
+                ConstantInt::get(i32, info.states.size()),
+                tensorInfos(info.states, "lds." + n + ".states"),
+                ConstantInt::get(i32, info.inputs.size()),
+                tensorInfos(info.inputs, "lds." + n + ".inputs"),
+                ConstantInt::get(i32, info.params.size()),
+                tensorInfos(info.params, "lds." + n + ".params"),
+                ConstantInt::get(i32, int(info.defaultSolver)),
+                ConstantFP::get(f64, info.flopsPerStep),
+                step,
+                jac,
+                jacDiag,
+                check,
+                ConstantArray::get(ArrayType::get(solverTy, 6), solvers),
+                ConstantInt::get(i32, info.isAffine ? 1 : 0),
+                ConstantInt::get(i32, info.jacobianKind),
+                seq});
   auto *global =
       new GlobalVariable(m, modelTy, true, GlobalValue::InternalLinkage,
                          descriptor, "lds." + n + ".model");

@@ -7,7 +7,8 @@
  * struct: the model's signature, and per-step kernels compiled from the
  * model (the step f, its Jacobian, and for each fixed-point solver the
  * linearisation `element`, the scan `combine` and `apply`, and the stopping
- * test `check`). All solver math lives in those compiled kernels, generated
+ * test `check`; and `sequential`, f over a run of steps in one compiled
+ * loop). All solver math lives in those compiled kernels, generated
  * from one place in the compiler for the CPU and GPU paths alike; the
  * runtime schedules them (chunks, threads, sliding window, fallbacks).
  *
@@ -73,6 +74,17 @@ typedef void (*lds_apply_fn)(const void *a, const void *b, const void *x,
 typedef void (*lds_check_fn)(const void *x_new, const void *x_old,
                              const void *tol, void *out);
 
+/* A run of n steps of f, for a sequential pass: for t in [0, n),
+ * out_t = f(prev, u_t) with prev = x_prev for t = 0 and out_{t-1} after.
+ * Input i's value at step t is at `inputs[i] + t * input_step_bytes[i]`
+ * (bytes); `out` holds n rows of D values, contiguous. `x_prev` must not
+ * point into `out`. The same result as calling `step` row by row, in one
+ * compiled loop. */
+typedef void (*lds_sequential_fn)(const void *x_prev, const void *const *inputs,
+                                  const int64_t *input_step_bytes,
+                                  const void *const *params, int64_t n,
+                                  void *out);
+
 /* How a solver's A_t is stored. */
 typedef enum {
   LDS_A_NONE = 0,     /* Jacobi: A_t = 0 (no storage) */
@@ -116,6 +128,9 @@ typedef struct lds_model {
   int32_t is_affine; /* f is affine in x: Newton is exact in one iteration */
   int32_t jacobian_kind; /* 0 dense, 1 diagonal, 2 identity plus small,
                             3 zero, 4 block-diagonal, 5 gathered */
+  /* Appended in version 1: `step` over a run of steps; NULL: absent (the
+   * runtime then calls `step` per step). */
+  lds_sequential_fn sequential;
 } lds_model;
 
 #ifdef __cplusplus
