@@ -35,6 +35,8 @@ LDS_DECLARE(s5)
 LDS_DECLARE(langevin)
 LDS_DECLARE(elementwise)
 #undef LDS_DECLARE
+const lds_model *lds_model_chaos(void);
+const lds_model *lds_model_overflow(void);
 }
 
 using namespace lds_test;
@@ -282,8 +284,9 @@ std::vector<Case> allCases() {
       for (lds_solver s : solvers)
         for (int64_t T : {1, 2, 1000, 100000})
           for (int64_t batch : {1, 16}) {
-            // The longest runs keep the suite within CI's budget: T = 100000
-            // runs batch 16 for S5 (cheap) and batch 1 for the others.
+            // The longest runs keep the suite within CI's budget (the full
+            // matrix takes ~17 min on 2 cores): T = 100000 runs batch 16 for
+            // S5 only and batch 1 for the others.
             if (T == 100000 && batch == 16 && model != 2)
               continue;
             cases.push_back({model, isF32, s, T, batch});
@@ -318,6 +321,85 @@ TEST(EndToEndFacts, QuasiNewtonMatchesNewtonOnDiagonalModel) {
   ASSERT_EQ(newton.status, LDS_OK);
   ASSERT_EQ(quasi.status, LDS_OK);
   EXPECT_EQ(quasi.stats.iterations, newton.stats.iterations);
+}
+
+// A chaotic model: every solver terminates within T iterations, converged,
+// with a trajectory that follows the reference up to the predictability
+// horizon (T = 20) and is a valid pseudo-orbit (small residual) beyond it.
+TEST(EndToEndFacts, ChaoticModelEverySolverTerminates) {
+  const lds_model *m = lds_model_chaos();
+  const int64_t d = 8;
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> uniform(-1.0, 1.0);
+  Vec W(64);
+  for (double &w : W)
+    w = uniform(rng) / std::sqrt(8.0);
+  for (int64_t T : {20, 2000}) {
+    Vec x0(d);
+    for (double &v : x0)
+      v = 0.5 * uniform(rng);
+    // Hand-written reference: h' = tanh(4 W h).
+    Vec ref(T * d), h = x0;
+    for (int64_t t = 0; t < T; ++t) {
+      Vec wh = matvec(W.data(), h.data(), 8, 8);
+      for (int64_t k = 0; k < d; ++k)
+        h[k] = std::tanh(4 * wh[k]);
+      std::copy(h.begin(), h.end(), ref.begin() + t * d);
+    }
+    for (lds_solver s :
+         {LDS_SOLVER_SEQUENTIAL, LDS_SOLVER_JACOBI, LDS_SOLVER_PICARD,
+          LDS_SOLVER_QUASI_NEWTON, LDS_SOLVER_NEWTON, LDS_SOLVER_AUTO}) {
+      SCOPED_TRACE("solver " + solverName(s) + ", T " + std::to_string(T));
+      Vec states(T * d);
+      const void *params[] = {W.data()};
+      lds_options opts = lds_default_options();
+      opts.solver = s;
+      lds_stats stats;
+      ASSERT_EQ(lds_solve(m, params, x0.data(), nullptr, T, 1, states.data(),
+                          &opts, &stats),
+                LDS_OK)
+          << lds_last_error();
+      EXPECT_TRUE(stats.converged);
+      EXPECT_LE(stats.iterations, T);
+      EXPECT_LE(stats.max_residual, 1e-6);
+      if (T == 20) {
+        double err = 0;
+        for (int64_t i = 0; i < T * d; ++i)
+          err = std::max(err, std::fabs(states[i] - ref[i]));
+        EXPECT_LE(err, 1e-8);
+      }
+    }
+  }
+}
+
+// Newton's linearisation of a bounded model overflows: the solve falls back
+// to a safer solver, says so in lds_stats, and returns the right answer.
+TEST(EndToEndFacts, NewtonOverflowFallsBack) {
+  const lds_model *m = lds_model_overflow();
+  const int64_t T = 1000, d = 2;
+  float x0[2] = {0.01f, -0.02f};
+  std::vector<float> states(T * d);
+  lds_options opts = lds_default_options();
+  opts.solver = LDS_SOLVER_NEWTON;
+  opts.num_threads = 1;
+  lds_stats stats;
+  ASSERT_EQ(
+      lds_solve(m, nullptr, x0, nullptr, T, 1, states.data(), &opts, &stats),
+      LDS_OK)
+      << lds_last_error();
+  EXPECT_GE(stats.fallbacks, 1);
+  EXPECT_NE(stats.solver, LDS_SOLVER_NEWTON);
+  // Hand-written reference in double.
+  double x[2] = {0.01f, -0.02f}, err = 0;
+  for (int64_t t = 0; t < T; ++t) {
+    double a = std::tanh(4 * x[0] + 0.5 * x[1]);
+    double b = std::tanh(4 * x[1] - 0.5 * x[0]);
+    x[0] = a;
+    x[1] = b;
+    err = std::max({err, std::fabs(states[t * d] - x[0]),
+                    std::fabs(states[t * d + 1] - x[1])});
+  }
+  EXPECT_LE(err, 1e-4);
 }
 
 } // namespace
