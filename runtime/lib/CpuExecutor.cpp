@@ -50,6 +50,10 @@ namespace {
 
 int64_t alignTo8(int64_t bytes) { return (bytes + 7) / 8 * 8; }
 
+/// Rows per call of a model's compiled sweep (lds_chunk_kernels): its
+/// stopping-test values go to a worker's scratch, this many at a time.
+constexpr int64_t kSweepRows = 256;
+
 struct ChunkResult {
   int64_t firstFail; // first row failing the test, T if none
   double resBefore;  // max residual over the chunk's rows before firstFail
@@ -84,10 +88,12 @@ public:
 
 private:
   /// A thread's scratch: one element (A, b), f's output, the check's
-  /// output and the per-step input pointers.
+  /// output, the per-step input pointers and a compiled sweep's test
+  /// values (kSweepRows).
   struct Scratch {
     char *a, *b, *fx, *check;
     const void **u;
+    char *excess;
   };
 
   Scratch scratch(int worker) const {
@@ -100,6 +106,7 @@ private:
     // pointer table want 8.
     s.check = s.a + alignTo8(maxA * es + 2 * rowBytes);
     s.u = reinterpret_cast<const void **>(s.check + 8);
+    s.excess = reinterpret_cast<char *>(s.u + m->num_inputs);
     return s;
   }
 
@@ -179,8 +186,9 @@ lds_status CpuExecutor::init() {
   writeScalar(tol + es, p.rtol, dtype);
 
   int64_t inputBytes = static_cast<int64_t>(sizeof(void *)) * m->num_inputs;
-  workerBytes =
-      (alignTo8(maxA * es + 2 * rowBytes) + 8 + inputBytes + 63) / 64 * 64;
+  workerBytes = (alignTo8(maxA * es + 2 * rowBytes) + 8 + inputBytes +
+                 kSweepRows * 8 + 63) /
+                64 * 64;
   slotBytes = (maxA * es + 2 * rowBytes + 63) / 64 * 64;
   if (!inputStride.allocateArray(m->num_inputs, 8) ||
       !workers.allocateArray(p.threads, workerBytes))
@@ -230,6 +238,17 @@ void CpuExecutor::compose(const SequenceWork &w, const ItemPlan &plan,
   int64_t slot = plan.firstUnit + k;
   char *accA = slotA(slot), *accB = slotB(slot);
   int64_t begin = chunkStart(w, plan, k), end = chunkStart(w, plan, k + 1);
+  if (lds_reduce_fn reduce = m->chunks[w.solver].reduce) {
+    // The model's compiled loop over the chunk, the same fold.
+    if (begin < end) {
+      bindInputs(w.seq, begin, s.u);
+      reduce(begin == w.front ? finalBefore(w.seq, begin)
+                              : iterateRow(w.seq, begin - 1, false),
+             iterateRow(w.seq, begin, false), s.u, inputStride.as<int64_t>(),
+             p.params, end - begin, accA, accB);
+    }
+    return;
+  }
   for (int64_t i = begin; i < end; ++i) {
     const void *guessPrev =
         i == w.front ? finalBefore(w.seq, i) : iterateRow(w.seq, i - 1, false);
@@ -272,16 +291,34 @@ ChunkResult CpuExecutor::applyAndTest(const SequenceWork &w,
   bool exact = m->is_affine &&
                (w.solver == LDS_SOLVER_NEWTON ||
                 (w.solver == LDS_SOLVER_QUASI_NEWTON && m->jacobian_kind == 1));
+  lds_sweep_fn sweep = m->chunks[w.solver].sweep;
+  // Rows [sweptBegin, sweptEnd) came from one call of the compiled sweep,
+  // their test values in s.excess.
+  int64_t sweptBegin = begin, sweptEnd = begin;
   for (int64_t i = begin; i < end; ++i) {
     char *out = iterateRow(w.seq, i, true);
-    bindInputs(w.seq, i, s.u);
+    bool swept = false;
     if (i == w.front) {
       // Causality: the row after a final one is exact in one step.
+      bindInputs(w.seq, i, s.u);
       m->step(prevNew, s.u, p.params, out);
+    } else if (i < stepwiseEnd && sweep) {
+      if (i >= sweptEnd) {
+        bindInputs(w.seq, i, s.u);
+        sweptBegin = i;
+        sweptEnd = std::min(stepwiseEnd, i + kSweepRows);
+        sweep(iterateRow(w.seq, i - 1, false), prevNew,
+              iterateRow(w.seq, i, false), s.u, inputStride.as<int64_t>(),
+              p.params, sweptEnd - i, out, tol, s.excess);
+      }
+      swept = true;
+      bindInputs(w.seq, i, s.u);
     } else if (i < stepwiseEnd) {
+      bindInputs(w.seq, i, s.u);
       ks.element(iterateRow(w.seq, i - 1, false), s.u, p.params, s.a, s.b);
       ks.apply(s.a, s.b, prevNew, out);
     } else {
+      bindInputs(w.seq, i, s.u);
       std::memcpy(out, slotCarry(plan.firstUnit + k), rowBytes);
     }
 
@@ -294,6 +331,8 @@ ChunkResult CpuExecutor::applyAndTest(const SequenceWork &w,
       double residual = 0;
       if (i == w.front || exact) {
         m->check(out, out, tol, s.check); // NaN iff `out` is not finite
+      } else if (swept) {
+        std::memcpy(s.check, s.excess + (i - sweptBegin) * es, es);
       } else {
         // The stopping test compares successive iterates (DESIGN.md §2): a
         // per-step residual test would let errors add up over T steps of a

@@ -13,6 +13,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include <thread>
 
 using namespace lds_test;
@@ -319,6 +321,136 @@ TEST(SolveSequentialKernel, MatchesThePerStepPath) {
   Logistic::x0 = saved;
   expectSequentialKernelAgrees(LDS_SOLVER_SEQUENTIAL, data);
   expectSequentialKernelAgrees(LDS_SOLVER_NEWTON, data);
+}
+
+/// C++ lds_reduce_fn / lds_sweep_fn over solver S's per-step kernels of
+/// `model` (buildModel leaves `chunks` NULL; tests set these to check the
+/// runtime's use of the compiled chunk loops).
+template <class T, lds_solver S> struct ChunkLoops {
+  using In = const void *const *;
+  static inline const lds_model *model = nullptr;
+  static inline std::atomic<int64_t> calls{0};
+  static void bind(In u, const int64_t *stepBytes, int64_t t,
+                   std::vector<const void *> &ut) {
+    for (size_t i = 0; i < ut.size(); ++i)
+      ut[i] = static_cast<const char *>(u[i]) + t * stepBytes[i];
+  }
+  static void reduce(const void *xFirst, const void *guessRows, In u,
+                     const int64_t *stepBytes, In p, int64_t n, void *a,
+                     void *b) {
+    ++calls;
+    const lds_solver_kernels &k = model->solvers[S];
+    int64_t d = model->state_dim;
+    std::vector<T> sa(std::max<int64_t>(k.a_size, 1)), sb(d);
+    std::vector<const void *> ut(model->num_inputs);
+    for (int64_t t = 0; t < n; ++t) {
+      bind(u, stepBytes, t, ut);
+      const void *guess =
+          t == 0 ? xFirst : static_cast<const T *>(guessRows) + (t - 1) * d;
+      if (t == 0) {
+        k.element(guess, ut.data(), p, a, b);
+        continue;
+      }
+      k.element(guess, ut.data(), p, sa.data(), sb.data());
+      k.combine(sa.data(), sb.data(), a, b, a, b);
+    }
+  }
+  static void sweep(const void *guessFirst, const void *xIn,
+                    const void *guessRows, In u, const int64_t *stepBytes, In p,
+                    int64_t n, void *out, const void *tol, void *excess) {
+    ++calls;
+    const lds_solver_kernels &k = model->solvers[S];
+    int64_t d = model->state_dim;
+    std::vector<T> sa(std::max<int64_t>(k.a_size, 1)), sb(d);
+    std::vector<const void *> ut(model->num_inputs);
+    const void *prev = xIn;
+    for (int64_t t = 0; t < n; ++t) {
+      bind(u, stepBytes, t, ut);
+      const T *guess = static_cast<const T *>(guessRows) + t * d;
+      k.element(t == 0 ? guessFirst : guess - d, ut.data(), p, sa.data(),
+                sb.data());
+      T *row = static_cast<T *>(out) + t * d;
+      k.apply(sa.data(), sb.data(), prev, row);
+      model->check(row, guess, tol, static_cast<T *>(excess) + t);
+      prev = row;
+    }
+  }
+  static void install(lds_model &m) {
+    model = &m;
+    m.chunks[S] = {&reduce, &sweep};
+  }
+};
+
+template <class T, lds_solver S> int64_t chunkCalls() {
+  return ChunkLoops<T, S>::calls;
+}
+
+// A model with compiled chunk loops runs an iteration's bulk rows through
+// them, with the same bits and stats as calling the solver's kernels per
+// step.
+template <class M, class T>
+void expectChunkKernelsAgree(lds_solver s, const Data<M, T> &data,
+                             int threads) {
+  SCOPED_TRACE(::testing::Message()
+               << M::name << " " << lds_solver_name(s) << " T " << data.T_
+               << " threads " << threads);
+  auto perStep = buildModel<M, T>();
+  auto compiled = buildModel<M, T>();
+  for (int k = 0; k < LDS_NUM_SOLVER_SLOTS; ++k) {
+    ASSERT_EQ(perStep->m.chunks[k].reduce, nullptr);
+    ASSERT_EQ(perStep->m.chunks[k].sweep, nullptr);
+  }
+  ChunkLoops<T, LDS_SOLVER_JACOBI>::install(compiled->m);
+  ChunkLoops<T, LDS_SOLVER_PICARD>::install(compiled->m);
+  ChunkLoops<T, LDS_SOLVER_QUASI_NEWTON>::install(compiled->m);
+  ChunkLoops<T, LDS_SOLVER_NEWTON>::install(compiled->m);
+  auto total = [] {
+    return chunkCalls<T, LDS_SOLVER_JACOBI>() +
+           chunkCalls<T, LDS_SOLVER_PICARD>() +
+           chunkCalls<T, LDS_SOLVER_QUASI_NEWTON>() +
+           chunkCalls<T, LDS_SOLVER_NEWTON>();
+  };
+  int64_t calls = total();
+  Result<T> a = solve(perStep->m, data, options(s, threads));
+  EXPECT_EQ(total(), calls);
+  Result<T> b = solve(compiled->m, data, options(s, threads));
+  EXPECT_GT(total(), calls);
+  EXPECT_EQ(a.status, b.status) << a.error << " / " << b.error;
+  EXPECT_EQ(a.error, b.error);
+  EXPECT_EQ(a.stats.solver, b.stats.solver);
+  EXPECT_EQ(a.stats.iterations, b.stats.iterations);
+  EXPECT_EQ(a.stats.fallbacks, b.stats.fallbacks);
+  EXPECT_EQ(a.stats.converged, b.stats.converged);
+  EXPECT_EQ(
+      std::memcmp(&a.stats.max_residual, &b.stats.max_residual, sizeof(double)),
+      0)
+      << a.stats.max_residual << " / " << b.stats.max_residual;
+  ASSERT_EQ(a.states.size(), b.states.size());
+  EXPECT_EQ(std::memcmp(a.states.data(), b.states.data(),
+                        a.states.size() * sizeof(T)),
+            0);
+}
+
+TEST(SolveChunkKernels, MatchPerStepPath) {
+  for (lds_solver s : {LDS_SOLVER_JACOBI, LDS_SOLVER_PICARD,
+                       LDS_SOLVER_QUASI_NEWTON, LDS_SOLVER_NEWTON}) {
+    // Several chunks of more than one sweep block, and one chunk per
+    // sequence of a batch.
+    expectChunkKernelsAgree(s, Data<TanhRNN, float>(3000, 1, 5), 4);
+    expectChunkKernelsAgree(s, Data<TanhRNN, double>(3000, 1, 5), 4);
+    expectChunkKernelsAgree(s, Data<TanhRNN, double>(1000, 4, 5), 4);
+    expectChunkKernelsAgree(s, Data<Permutations, float>(2000, 2, 5), 3);
+    expectChunkKernelsAgree(s, Data<DiagLinear, double>(5000, 1, 5), 4);
+  }
+  // Newton -> quasi-Newton -> sequential fallbacks, and a trajectory that
+  // overflows.
+  expectChunkKernelsAgree(LDS_SOLVER_NEWTON, Data<Overflow, float>(1000, 4, 1),
+                          4);
+  double saved = Logistic::x0;
+  Logistic::x0 = 2.0;
+  Data<Logistic, double> data(1000, 1, 1);
+  Logistic::x0 = saved;
+  expectChunkKernelsAgree(LDS_SOLVER_NEWTON, data, 4);
 }
 
 // Chaotic maps: the trajectory cannot be compared with a reference past the

@@ -37,11 +37,14 @@ public:
     solverTy = StructType::create(ctx, {ptr, ptr, ptr, i32, i64, f64},
                                   "lds_solver_kernels");
     // lds_model: abi_version .. flops_per_step, step .. check, solvers,
-    // is_affine, jacobian_kind, sequential
+    // is_affine, jacobian_kind, sequential, chunks
     Type *abiFields[] = {i32, ptr, i32, i64, i32, ptr,
                          i32, ptr, i32, ptr, i32, f64};
     Type *kernelFields[] = {ptr, ptr, ptr, ptr};
-    Type *tailFields[] = {ArrayType::get(solverTy, 6), i32, i32, ptr};
+    // lds_chunk_kernels {reduce, sweep}
+    chunkTy = StructType::create(ctx, {ptr, ptr}, "lds_chunk_kernels");
+    Type *tailFields[] = {ArrayType::get(solverTy, 6), i32, i32, ptr,
+                          ArrayType::get(chunkTy, 6)};
     SmallVector<Type *> fields(std::begin(abiFields), std::end(abiFields));
     fields.append(std::begin(kernelFields), std::end(kernelFields));
     fields.append(std::begin(tailFields), std::end(tailFields));
@@ -64,10 +67,35 @@ private:
   Function *sequential(const Twine &name, Function *callee,
                        const ModelInfo &info);
 
+  /// The solver kernels a chunk loop calls, and their shapes.
+  struct ChunkKernels {
+    Function *element, *combine, *apply, *check;
+    bool hasA;     // element, combine and apply take A
+    int64_t aSize; // values in A
+  };
+  /// The per-step arguments of a chunk loop: input bases and strides and
+  /// the param pointers, loaded in the entry block.
+  struct StepArgs {
+    SmallVector<Value *> bases, strides, params;
+    /// `callee(x, inputs at step t..., params..., tail...)`, inlined.
+    void call(IRBuilder<> &b, Function *callee, Value *x, Value *t,
+              ArrayRef<Value *> tail) const;
+  };
+  StepArgs loadStepArgs(IRBuilder<> &b, Value *inputs, Value *stepBytes,
+                        Value *params, const ModelInfo &info);
+  /// `name(x_first, guess_rows, inputs, input_step_bytes, params, n, a, b)`
+  /// (lds_reduce_fn).
+  Function *reduce(const Twine &name, const ChunkKernels &k,
+                   const ModelInfo &info);
+  /// `name(guess_first, x_in, guess_rows, inputs, input_step_bytes, params,
+  /// n, out_rows, tol, excess)` (lds_sweep_fn).
+  Function *sweep(const Twine &name, const ChunkKernels &k,
+                  const ModelInfo &info);
+
   Module &m;
   LLVMContext &ctx;
   Type *ptr, *i32, *i64, *f64;
-  StructType *tensorInfoTy, *solverTy, *modelTy;
+  StructType *tensorInfoTy, *solverTy, *chunkTy, *modelTy;
 };
 
 } // namespace
@@ -193,6 +221,150 @@ Function *ABIBuilder::sequential(const Twine &name, Function *callee,
   return fn;
 }
 
+ABIBuilder::StepArgs ABIBuilder::loadStepArgs(IRBuilder<> &b, Value *inputs,
+                                              Value *stepBytes, Value *params,
+                                              const ModelInfo &info) {
+  StepArgs s;
+  for (size_t i = 0; i < info.inputs.size(); ++i) {
+    s.bases.push_back(
+        b.CreateLoad(ptr, b.CreateConstInBoundsGEP1_64(ptr, inputs, i)));
+    s.strides.push_back(
+        b.CreateLoad(i64, b.CreateConstInBoundsGEP1_64(i64, stepBytes, i)));
+  }
+  for (size_t k = 0; k < info.params.size(); ++k)
+    s.params.push_back(
+        b.CreateLoad(ptr, b.CreateConstInBoundsGEP1_64(ptr, params, k)));
+  return s;
+}
+
+void ABIBuilder::StepArgs::call(IRBuilder<> &b, Function *callee, Value *x,
+                                Value *t, ArrayRef<Value *> tail) const {
+  SmallVector<Value *> args{x};
+  for (size_t i = 0; i < bases.size(); ++i)
+    args.push_back(b.CreateInBoundsGEP(b.getInt8Ty(), bases[i],
+                                       b.CreateMul(t, strides[i])));
+  args.append(params.begin(), params.end());
+  args.append(tail.begin(), tail.end());
+  b.CreateCall(callee, args)->addFnAttr(Attribute::AlwaysInline);
+}
+
+Function *ABIBuilder::reduce(const Twine &name, const ChunkKernels &k,
+                             const ModelInfo &info) {
+  auto *fnTy = FunctionType::get(
+      Type::getVoidTy(ctx), {ptr, ptr, ptr, ptr, ptr, i64, ptr, ptr}, false);
+  auto *fn = Function::Create(fnTy, GlobalValue::InternalLinkage, name, m);
+  Value *xFirst = fn->getArg(0), *guessRows = fn->getArg(1),
+        *inputs = fn->getArg(2), *stepBytes = fn->getArg(3),
+        *params = fn->getArg(4), *n = fn->getArg(5), *accA = fn->getArg(6),
+        *accB = fn->getArg(7);
+  auto *entry = BasicBlock::Create(ctx, "entry", fn);
+  auto *first = BasicBlock::Create(ctx, "first", fn);
+  auto *loop = BasicBlock::Create(ctx, "loop", fn);
+  auto *exit = BasicBlock::Create(ctx, "exit", fn);
+  IRBuilder<> b(entry);
+  Type *fty = info.dtype == DType::F64 ? b.getDoubleTy() : b.getFloatTy();
+  int64_t rowBytes = info.stateDim * (info.dtype == DType::F64 ? 8 : 4);
+  // This step's element (A, b), hoisted out of the loop.
+  Value *sa = k.hasA ? b.CreateAlloca(ArrayType::get(fty, k.aSize)) : nullptr;
+  Value *sb = b.CreateAlloca(ArrayType::get(fty, info.stateDim));
+  StepArgs step = loadStepArgs(b, inputs, stepBytes, params, info);
+  b.CreateCondBr(b.CreateICmpSGT(n, b.getInt64(0)), first, exit);
+
+  // Step 0's element is the accumulated map.
+  b.SetInsertPoint(first);
+  SmallVector<Value *, 2> accOut;
+  if (k.hasA)
+    accOut.push_back(accA);
+  accOut.push_back(accB);
+  step.call(b, k.element, xFirst, b.getInt64(0), accOut);
+  b.CreateCondBr(b.CreateICmpSGT(n, b.getInt64(1)), loop, exit);
+
+  b.SetInsertPoint(loop);
+  PHINode *t = b.CreatePHI(i64, 2, "t");
+  t->addIncoming(b.getInt64(1), first);
+  Value *guess = b.CreateInBoundsGEP(
+      b.getInt8Ty(), guessRows,
+      b.CreateMul(b.CreateSub(t, b.getInt64(1)), b.getInt64(rowBytes)));
+  SmallVector<Value *, 2> elemOut;
+  if (k.hasA)
+    elemOut.push_back(sa);
+  elemOut.push_back(sb);
+  step.call(b, k.element, guess, t, elemOut);
+  // The accumulated map runs first, then this step's.
+  SmallVector<Value *, 6> combineArgs;
+  if (k.hasA)
+    combineArgs.push_back(sa);
+  combineArgs.push_back(sb);
+  if (k.hasA)
+    combineArgs.push_back(accA);
+  combineArgs.push_back(accB);
+  combineArgs.append(accOut.begin(), accOut.end());
+  b.CreateCall(k.combine, combineArgs)->addFnAttr(Attribute::AlwaysInline);
+  Value *next = b.CreateAdd(t, b.getInt64(1), "t.next");
+  t->addIncoming(next, loop);
+  b.CreateCondBr(b.CreateICmpSLT(next, n), loop, exit);
+
+  b.SetInsertPoint(exit);
+  b.CreateRetVoid();
+  return fn;
+}
+
+Function *ABIBuilder::sweep(const Twine &name, const ChunkKernels &k,
+                            const ModelInfo &info) {
+  auto *fnTy = FunctionType::get(
+      Type::getVoidTy(ctx), {ptr, ptr, ptr, ptr, ptr, ptr, i64, ptr, ptr, ptr},
+      false);
+  auto *fn = Function::Create(fnTy, GlobalValue::InternalLinkage, name, m);
+  Value *guessFirst = fn->getArg(0), *xIn = fn->getArg(1),
+        *guessRows = fn->getArg(2), *inputs = fn->getArg(3),
+        *stepBytes = fn->getArg(4), *params = fn->getArg(5), *n = fn->getArg(6),
+        *out = fn->getArg(7), *tol = fn->getArg(8), *excess = fn->getArg(9);
+  auto *entry = BasicBlock::Create(ctx, "entry", fn);
+  auto *loop = BasicBlock::Create(ctx, "loop", fn);
+  auto *exit = BasicBlock::Create(ctx, "exit", fn);
+  IRBuilder<> b(entry);
+  int64_t es = info.dtype == DType::F64 ? 8 : 4;
+  Type *fty = es == 8 ? b.getDoubleTy() : b.getFloatTy();
+  int64_t rowBytes = info.stateDim * es;
+  Value *sa = k.hasA ? b.CreateAlloca(ArrayType::get(fty, k.aSize)) : nullptr;
+  Value *sb = b.CreateAlloca(ArrayType::get(fty, info.stateDim));
+  StepArgs step = loadStepArgs(b, inputs, stepBytes, params, info);
+  b.CreateCondBr(b.CreateICmpSGT(n, b.getInt64(0)), loop, exit);
+
+  b.SetInsertPoint(loop);
+  PHINode *t = b.CreatePHI(i64, 2, "t");
+  PHINode *guessPrev = b.CreatePHI(ptr, 2, "guess.prev");
+  PHINode *prev = b.CreatePHI(ptr, 2, "prev");
+  t->addIncoming(b.getInt64(0), entry);
+  guessPrev->addIncoming(guessFirst, entry);
+  prev->addIncoming(xIn, entry);
+  Value *offset = b.CreateMul(t, b.getInt64(rowBytes));
+  Value *guess = b.CreateInBoundsGEP(b.getInt8Ty(), guessRows, offset, "guess");
+  Value *row = b.CreateInBoundsGEP(b.getInt8Ty(), out, offset, "row");
+  SmallVector<Value *, 2> elemOut;
+  if (k.hasA)
+    elemOut.push_back(sa);
+  elemOut.push_back(sb);
+  step.call(b, k.element, guessPrev, t, elemOut);
+  SmallVector<Value *, 4> applyArgs(elemOut.begin(), elemOut.end());
+  applyArgs.push_back(prev);
+  applyArgs.push_back(row);
+  b.CreateCall(k.apply, applyArgs)->addFnAttr(Attribute::AlwaysInline);
+  Value *ex = b.CreateInBoundsGEP(b.getInt8Ty(), excess,
+                                  b.CreateMul(t, b.getInt64(es)));
+  b.CreateCall(k.check, {row, guess, tol, ex})
+      ->addFnAttr(Attribute::AlwaysInline);
+  Value *next = b.CreateAdd(t, b.getInt64(1), "t.next");
+  t->addIncoming(next, loop);
+  guessPrev->addIncoming(guess, loop);
+  prev->addIncoming(row, loop);
+  b.CreateCondBr(b.CreateICmpSLT(next, n), loop, exit);
+
+  b.SetInsertPoint(exit);
+  b.CreateRetVoid();
+  return fn;
+}
+
 void ABIBuilder::add(const ModelInfo &info) {
   std::string n = info.name;
   auto nullPtr = ConstantPointerNull::get(cast<PointerType>(ptr));
@@ -214,8 +386,10 @@ void ABIBuilder::add(const ModelInfo &info) {
   if (Function *c = kernel(n + "_check"))
     check = wrap("lds." + n + ".check", c, {"a", "b", "tol", "out"}, info);
 
-  SmallVector<Constant *, 6> solvers;
+  SmallVector<Constant *, 6> solvers, chunks;
   int64_t d = info.stateDim;
+  Function *rawCheck = kernel(n + "_check");
+  Constant *noChunks = ConstantStruct::get(chunkTy, {nullPtr, nullPtr});
   for (int id = 0; id < 6; ++id) {
     auto solver = SolverId(id);
     StringRef sym = getSolverSymbol(solver);
@@ -225,6 +399,7 @@ void ABIBuilder::add(const ModelInfo &info) {
       solvers.push_back(ConstantStruct::get(
           solverTy, {nullPtr, nullPtr, nullPtr, ConstantInt::get(i32, 0),
                      ConstantInt::get(i64, 0), ConstantFP::get(f64, 0.0)}));
+      chunks.push_back(noChunks);
       continue;
     }
     int aKind = solver == SolverId::Newton        ? 3
@@ -248,6 +423,20 @@ void ABIBuilder::add(const ModelInfo &info) {
                                : aKind == 2 ? d
                                             : 0),
          ConstantFP::get(f64, info.solverFlops[id])}));
+
+    // The fused chunk loops keep one element's (A, b) on the stack: left
+    // out (the runtime steps per row) where that would be large.
+    ChunkKernels ck{element,  combine, apply,
+                    rawCheck, hasA,    aKind == 3 ? d * d : d};
+    int64_t scratchBytes =
+        ((hasA ? ck.aSize : 0) + d) * (info.dtype == DType::F64 ? 8 : 4);
+    if (!combine || !apply || !rawCheck || scratchBytes > (256 << 10)) {
+      chunks.push_back(noChunks);
+      continue;
+    }
+    chunks.push_back(
+        ConstantStruct::get(chunkTy, {reduce(prefix + ".reduce", ck, info),
+                                      sweep(prefix + ".sweep", ck, info)}));
   }
 
   Constant *descriptor = ConstantStruct::get(
@@ -270,7 +459,8 @@ void ABIBuilder::add(const ModelInfo &info) {
                 ConstantArray::get(ArrayType::get(solverTy, 6), solvers),
                 ConstantInt::get(i32, info.isAffine ? 1 : 0),
                 ConstantInt::get(i32, info.jacobianKind),
-                seq});
+                seq,
+                ConstantArray::get(ArrayType::get(chunkTy, 6), chunks)});
   auto *global =
       new GlobalVariable(m, modelTy, true, GlobalValue::InternalLinkage,
                          descriptor, "lds." + n + ".model");

@@ -85,6 +85,42 @@ typedef void (*lds_sequential_fn)(const void *x_prev, const void *const *inputs,
                                   const void *const *params, int64_t n,
                                   void *out);
 
+/* A chunk's scan map in one compiled loop (phase 1 of an iteration): the
+ * element of step t in [0, n) linearises around x_first for t = 0 and
+ * around guess_rows[t-1] after (`guess_rows` holds rows of D values,
+ * contiguous); the elements are combined in step order with the solver's
+ * `combine` into (a, b), the map of the whole chunk. Input i's value at step
+ * t is at `inputs[i] + t * input_step_bytes[i]` (bytes). `a` is unused for
+ * Jacobi and Picard. The same bits as element and combine called per step. */
+typedef void (*lds_reduce_fn)(const void *x_first, const void *guess_rows,
+                              const void *const *inputs,
+                              const int64_t *input_step_bytes,
+                              const void *const *params, int64_t n, void *a,
+                              void *b);
+
+/* A run of n rows of a chunk's new iterate (phase 3): for t in [0, n), the
+ * element of step t linearises around guess_first for t = 0 and around
+ * guess_rows[t-1] after; out_rows[t] = apply(A_t, b_t, prev) with
+ * prev = x_in for t = 0 and out_rows[t-1] after; then
+ * excess[t] = check(out_rows[t], guess_rows[t], tol) (one value of the float
+ * type each: <= 0 converged, NaN if not finite). `guess_rows` is the
+ * previous iterate at the same n steps as `out_rows` (D values a row,
+ * contiguous); inputs as for lds_reduce_fn. `out_rows` must not overlap
+ * `x_in`, `guess_first` or `guess_rows`. The same bits as element, apply and
+ * check called per step. */
+typedef void (*lds_sweep_fn)(const void *guess_first, const void *x_in,
+                             const void *guess_rows, const void *const *inputs,
+                             const int64_t *input_step_bytes,
+                             const void *const *params, int64_t n,
+                             void *out_rows, const void *tol, void *excess);
+
+/* A solver's fused chunk loops; both NULL: absent (the runtime then calls
+ * the solver's per-step kernels). */
+typedef struct {
+  lds_reduce_fn reduce;
+  lds_sweep_fn sweep;
+} lds_chunk_kernels;
+
 /* How a solver's A_t is stored. */
 typedef enum {
   LDS_A_NONE = 0,     /* Jacobi: A_t = 0 (no storage) */
@@ -131,6 +167,9 @@ typedef struct lds_model {
   /* Appended in version 1: `step` over a run of steps; NULL: absent (the
    * runtime then calls `step` per step). */
   lds_sequential_fn sequential;
+  /* Appended in version 1: per solver (indexed as `solvers`), the chunk
+   * loops of an iteration in compiled form; NULL: absent. */
+  lds_chunk_kernels chunks[LDS_NUM_SOLVER_SLOTS];
 } lds_model;
 
 #ifdef __cplusplus
