@@ -201,22 +201,11 @@ struct Case {
   int64_t T, batch;
 };
 
+/// The runtime's name of a solver, usable in a test name ("quasi_newton").
 std::string solverName(lds_solver s) {
-  switch (s) {
-  case LDS_SOLVER_AUTO:
-    return "auto";
-  case LDS_SOLVER_SEQUENTIAL:
-    return "sequential";
-  case LDS_SOLVER_JACOBI:
-    return "jacobi";
-  case LDS_SOLVER_PICARD:
-    return "picard";
-  case LDS_SOLVER_QUASI_NEWTON:
-    return "quasi_newton";
-  case LDS_SOLVER_NEWTON:
-    return "newton";
-  }
-  return "?";
+  std::string name = lds_solver_name(s);
+  std::replace(name.begin(), name.end(), '-', '_');
+  return name;
 }
 
 struct SolveResult {

@@ -133,6 +133,7 @@ private:
 
   bool parseModel(Module &module);
   bool parseDecl(Model &model);
+  bool parseDeclHead(Decl &decl, TokenKind punct, llvm::StringRef spelling);
   bool parseTypeSpec(TypeSpec &spec);
 
   // Each takes `depth`, the number of levels above the expression it parses,
@@ -214,6 +215,27 @@ bool Parser::parseModel(Module &module) {
   return true;
 }
 
+/// `KEYWORD NAME PUNCT` of a declaration: sets the name and its location and
+/// consumes all three tokens.
+bool Parser::parseDeclHead(Decl &decl, TokenKind punct,
+                           llvm::StringRef spelling) {
+  llvm::StringRef keyword = tok.text;
+  advance();
+  if (!tok.is(TokenKind::Ident)) {
+    errorExpected("expected a name after '" + keyword + "'");
+    return false;
+  }
+  decl.loc = tok.loc;
+  decl.name = tok.text.str();
+  advance();
+  if (!tok.is(punct)) {
+    errorExpected("expected " + spelling + " after the " + keyword + " name");
+    return false;
+  }
+  advance();
+  return true;
+}
+
 bool Parser::parseDecl(Model &model) {
   Decl decl;
   switch (tok.kind) {
@@ -223,20 +245,8 @@ bool Parser::parseDecl(Model &model) {
     decl.kind = tok.is(TokenKind::KwState)   ? Decl::Kind::State
                 : tok.is(TokenKind::KwInput) ? Decl::Kind::Input
                                              : Decl::Kind::Param;
-    llvm::StringRef keyword = tok.text;
-    advance();
-    if (!tok.is(TokenKind::Ident)) {
-      errorExpected("expected a name after '" + keyword + "'");
+    if (!parseDeclHead(decl, TokenKind::Colon, "':'"))
       return false;
-    }
-    decl.loc = tok.loc;
-    decl.name = tok.text.str();
-    advance();
-    if (!tok.is(TokenKind::Colon)) {
-      errorExpected("expected ':' after the " + keyword + " name");
-      return false;
-    }
-    advance();
     TypeSpec spec;
     if (!parseTypeSpec(spec))
       return false;
@@ -247,20 +257,8 @@ bool Parser::parseDecl(Model &model) {
   case TokenKind::KwLet: {
     decl.kind =
         tok.is(TokenKind::KwConst) ? Decl::Kind::Const : Decl::Kind::Let;
-    llvm::StringRef keyword = tok.text;
-    advance();
-    if (!tok.is(TokenKind::Ident)) {
-      errorExpected("expected a name after '" + keyword + "'");
+    if (!parseDeclHead(decl, TokenKind::Equal, "'='"))
       return false;
-    }
-    decl.loc = tok.loc;
-    decl.name = tok.text.str();
-    advance();
-    if (!tok.is(TokenKind::Equal)) {
-      errorExpected("expected '=' after the " + keyword + " name");
-      return false;
-    }
-    advance();
     Parsed value = parseExpr(0);
     if (!value.expr)
       return false;
