@@ -20,7 +20,7 @@ using namespace llvm;
 namespace {
 
 /// The ABI version of model_abi.h this file implements.
-constexpr int32_t kABIVersion = 1;
+constexpr int32_t kABIVersion = 2;
 
 class ABIBuilder {
 public:
@@ -37,14 +37,14 @@ public:
     solverTy = StructType::create(ctx, {ptr, ptr, ptr, i32, i64, f64},
                                   "lds_solver_kernels");
     // lds_model: abi_version .. flops_per_step, step .. check, solvers,
-    // is_affine, jacobian_kind, sequential, chunks
+    // is_affine, jacobian_kind, sequential, chunks, gpu
     Type *abiFields[] = {i32, ptr, i32, i64, i32, ptr,
                          i32, ptr, i32, ptr, i32, f64};
     Type *kernelFields[] = {ptr, ptr, ptr, ptr};
     // lds_chunk_kernels {reduce, sweep}
     chunkTy = StructType::create(ctx, {ptr, ptr}, "lds_chunk_kernels");
     Type *tailFields[] = {ArrayType::get(solverTy, 6), i32, i32, ptr,
-                          ArrayType::get(chunkTy, 6)};
+                          ArrayType::get(chunkTy, 6), ptr};
     SmallVector<Type *> fields(std::begin(abiFields), std::end(abiFields));
     fields.append(std::begin(kernelFields), std::end(kernelFields));
     fields.append(std::begin(tailFields), std::end(tailFields));
@@ -460,7 +460,8 @@ void ABIBuilder::add(const ModelInfo &info) {
                 ConstantInt::get(i32, info.isAffine ? 1 : 0),
                 ConstantInt::get(i32, info.jacobianKind),
                 seq,
-                ConstantArray::get(ArrayType::get(chunkTy, 6), chunks)});
+                ConstantArray::get(ArrayType::get(chunkTy, 6), chunks),
+                ConstantPointerNull::get(cast<PointerType>(ptr))});
   auto *global =
       new GlobalVariable(m, modelTy, true, GlobalValue::InternalLinkage,
                          descriptor, "lds." + n + ".model");

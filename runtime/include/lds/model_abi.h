@@ -25,7 +25,7 @@
 extern "C" {
 #endif
 
-#define LDS_ABI_VERSION 1
+#define LDS_ABI_VERSION 2
 
 /* LDS_DTYPE_INVALID: what lds_model_dtype() returns for a model it cannot
  * read (no tensor or model has it). */
@@ -142,6 +142,99 @@ typedef struct {
  * JACOBI, PICARD, QUASI_NEWTON, NEWTON. */
 #define LDS_NUM_SOLVER_SLOTS 6
 
+/*===-- GPU kernels (CUDA) -------------------------------------------------===*
+ * With --target=cuda|all the object embeds the model's GPU kernels as images
+ * (cubin per architecture, and PTX for the driver to JIT-compile on others).
+ * Every kernel takes one argument: a pointer, in device memory, to an
+ * lds_gpu_args. Kernel names (C symbols in the image), for model `M` and
+ * solver `S` in jacobi, picard, quasi_newton, newton:
+ *
+ *   lds_gpu_M_sequential   one thread per work item j (grid.x * block.x >= n):
+ *                          rows [lo[j], T) of sequence seq[j] one after the
+ *                          other into `out`, from x_in (below); first_bad[j]
+ *                          is lowered to the first row with a non-finite
+ *                          value (atomic min).
+ *   lds_gpu_M_residual     thread (r, j), grid.y = n, r over
+ *                          [0, hi[j] - lo[j]): max_d |out_t - f(x_{t-1})| for
+ *                          row t = lo[j] + r of `out` (x_{t-1} = out row t-1,
+ *                          or x_in for t = lo[j]) into residual[j] (atomic max
+ *                          on the bits of a non-negative value); nonfinite[j]
+ *                          = 1 if a value is not finite.
+ *   lds_gpu_M_S_reduce     thread (c, j), grid.y = n, c < num_chunks: chunk c
+ *                          of item j is rows [lo + c L, min(lo + (c+1) L, T))
+ *                          (L = chunk_len; empty past T); writes its map
+ *                          (A then b, a_size + D values; the identity if
+ *                          empty) to agg[j][c]. Linearises around `guess`
+ *                          (the row before the chunk: x_in for c = 0).
+ *   lds_gpu_M_S_scan       one block per item (grid.x = n), block.x a
+ *                          multiple of 32 and <= scan_block: an exclusive scan
+ *                          of agg[j][0..num_chunks) applied to x_in gives
+ *                          carry[j][c], x at the row before chunk c.
+ *                          Thread-serial, then warp shuffles, then shared
+ *                          memory across warps.
+ *   lds_gpu_M_S_sweep      thread (c, j) as reduce: the chunk's new iterate
+ *                          from carry[j][c] into `out`, the last row of a
+ *                          chunk but the final one taking carry[j][c+1]
+ *                          (as the CPU executor does); excess[b][t] = the
+ *                          stopping test of the row against `guess`;
+ *                          first_bad[j] lowered to the first row whose test
+ *                          is > 0 or NaN; nonfinite[j] = 1 on NaN.
+ *
+ * x_in of item j is row lo[j] - 1 of `final_rows`, or x0 when lo[j] = 0.
+ * Inputs are [batch][T][size] in their own dtype, as lds_solve takes them.
+ *===----------------------------------------------------------------------===*/
+
+#define LDS_GPU_ABI_VERSION 1
+
+typedef struct {
+  int64_t T;
+  int64_t n;          /* work items in this launch */
+  const int64_t *seq; /* [n] sequence (batch index) of item j */
+  const int64_t *lo;  /* [n] first row of item j (its front) */
+  const int64_t *hi;  /* [n] end of item j's rows (residual kernel) */
+  int64_t chunk_len;  /* L: rows per chunk (reduce, scan, sweep) */
+  int64_t num_chunks; /* chunks per item in this launch */
+  const void *x0;     /* [batch][D] */
+  const void *const *inputs; /* [num_inputs] device pointers */
+  const void *const *params; /* [num_params] device pointers */
+  const void *final_rows;    /* [batch][T][D]: rows before lo[j] are final */
+  const void *guess;         /* [batch][T][D]: the current iterate */
+  void *out;                 /* [batch][T][D]: the new iterate / rows */
+  void *agg;                 /* [n][num_chunks][a_size + D] */
+  void *carry;               /* [n][num_chunks][D] */
+  void *excess;              /* [batch][T], the float type */
+  int64_t *first_bad;        /* [n]: the runtime sets T before a launch */
+  int32_t *nonfinite;        /* [n]: the runtime sets 0 before a launch */
+  void *residual;            /* [n], the float type; the runtime sets 0 */
+  double atol, rtol;
+} lds_gpu_args;
+
+/* One embedded image of the kernels. */
+typedef struct {
+  const char *arch; /* "sm_80", "sm_90" (cubin), "compute_80" (PTX) */
+  int32_t format;   /* 0 cubin, 1 PTX text (NUL-terminated), 2 host
+                       emulation: `data` is an lds_gpu_host_kernel table */
+  const void *data;
+  int64_t size; /* bytes (format 0, 1); entries (format 2) */
+} lds_gpu_image;
+
+/* Format 2: the kernels compiled for the host, run by the runtime's GPU
+ * emulator (tests without a GPU). */
+typedef struct {
+  const char *name;
+  void (*fn)(const lds_gpu_args *);
+} lds_gpu_host_kernel;
+
+typedef struct {
+  int32_t abi_version; /* LDS_GPU_ABI_VERSION */
+  int32_t num_images;
+  const lds_gpu_image *images;
+  int32_t scan_block; /* most threads a scan block may have */
+  /* Indexed as lds_model.solvers: 1 if the GPU kernels of the solver exist
+   * (a solver compiled for the CPU may be too large for the GPU). */
+  int32_t has_solver[LDS_NUM_SOLVER_SLOTS];
+} lds_gpu_module;
+
 typedef struct lds_model {
   int32_t abi_version; /* LDS_ABI_VERSION */
   const char *name;
@@ -170,6 +263,9 @@ typedef struct lds_model {
   /* Appended in version 1: per solver (indexed as `solvers`), the chunk
    * loops of an iteration in compiled form; NULL: absent. */
   lds_chunk_kernels chunks[LDS_NUM_SOLVER_SLOTS];
+  /* Appended in version 2: the GPU kernels; NULL: compiled for the CPU
+   * only. */
+  const lds_gpu_module *gpu;
 } lds_model;
 
 #ifdef __cplusplus
