@@ -271,7 +271,7 @@ TEST(SolveErrors, BadModels) {
   } cases[] = {
       {[](lds_model &m) { m.abi_version = 99; },
        "lds_solve: model was compiled for ABI version 99, this runtime reads "
-       "version 1 (rebuild it with a matching lds-compile)"},
+       "version 2 (rebuild it with a matching lds-compile)"},
       {[](lds_model &m) { setEnum(m.dtype, 7); },
        "lds_solve: model 'permutations' has dtype 7; expected f32 or f64"},
       {[](lds_model &m) { m.state_dim = 0; },
