@@ -507,12 +507,15 @@ bool lds::npy::readNpz(const std::string &path, std::vector<NamedArray> &out,
   std::string bytes;
   if (!readFile(path, bytes, error))
     return false;
+  return parseNpz(bytes.data(), bytes.size(), path, out, error);
+}
+
+bool lds::npy::parseNpz(const char *base, size_t size, const std::string &path,
+                        std::vector<NamedArray> &out, std::string &error) {
   auto fail = [&](const std::string &msg) {
     error = quote(path) + ": " + msg;
     return false;
   };
-  const char *base = bytes.data();
-  size_t size = bytes.size();
   if (size == 0)
     return fail("the file is empty");
   if (size >= kMagicSize && std::memcmp(base, kMagic, kMagicSize) == 0)

@@ -61,6 +61,10 @@ bool readNpy(const std::string &path, Array &out, std::string &error);
 bool readNpz(const std::string &path, std::vector<NamedArray> &out,
              std::string &error);
 
+/// Parses the bytes of an .npz archive; errors name `path` and the entry.
+bool parseNpz(const char *bytes, size_t size, const std::string &path,
+              std::vector<NamedArray> &out, std::string &error);
+
 /// The bytes of a .npy file (format 1.0, or 2.0 for a huge header).
 std::string serializeNpy(const Array &array);
 
