@@ -169,9 +169,9 @@ typedef struct {
  *   lds_gpu_M_S_scan       one block per item (grid.x = n), block.x a
  *                          multiple of 32 and <= scan_block: an exclusive scan
  *                          of agg[j][0..num_chunks) applied to x_in gives
- *                          carry[j][c], x at the row before chunk c.
- *                          Thread-serial, then warp shuffles, then shared
- *                          memory across warps.
+ *                          carry[j][c], x at the row before chunk c
+ *                          (carry[j][0] = x_in). Thread-serial, then warp
+ *                          shuffles, then shared memory across warps.
  *   lds_gpu_M_S_sweep      thread (c, j) as reduce: the chunk's new iterate
  *                          from carry[j][c] into `out`, the last row of a
  *                          chunk but the final one taking carry[j][c+1]
@@ -182,6 +182,16 @@ typedef struct {
  *
  * x_in of item j is row lo[j] - 1 of `final_rows`, or x0 when lo[j] = 0.
  * Inputs are [batch][T][size] in their own dtype, as lds_solve takes them.
+ * As in the CPU executor: the window's first row (t = lo[j]) is f(x_in),
+ * exact by causality, and its stopping test is against itself (finiteness
+ * only), as is every row's when the solver is exact for the model (Newton
+ * on an affine f; quasi-Newton on an affine f with a diagonal Jacobian).
+ * The final chunk of an item is the one reaching T (lo + (c+1) L >= T); the
+ * runtime launches num_chunks * chunk_len >= T - lo[j] for every item, and
+ * chunks past the final one are empty. A chunk's map in agg is A (a_size
+ * values; none for Jacobi and Picard) then b (D values).
+ * Format-2 (host emulation) kernels call the functions declared in
+ * lds/gpu_emulator_hooks.h where the CUDA kernels use NVVM intrinsics.
  *===----------------------------------------------------------------------===*/
 
 #define LDS_GPU_ABI_VERSION 1
@@ -229,7 +239,9 @@ typedef struct {
   int32_t abi_version; /* LDS_GPU_ABI_VERSION */
   int32_t num_images;
   const lds_gpu_image *images;
-  int32_t scan_block; /* most threads a scan block may have */
+  int32_t scan_block; /* most threads a scan block may have (a multiple of
+                         32, at least 32; the scan kernels' static shared
+                         memory is sized for it) */
   /* Indexed as lds_model.solvers: 1 if the GPU kernels of the solver exist
    * (a solver compiled for the CPU may be too large for the GPU). */
   int32_t has_solver[LDS_NUM_SOLVER_SLOTS];
