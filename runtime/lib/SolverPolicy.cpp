@@ -24,21 +24,44 @@ lds_solver lds::fallbackSolver(const lds_model *m, lds_solver s) {
   return LDS_SOLVER_SEQUENTIAL;
 }
 
+int64_t lds::expectedIterations(const lds_model *m, lds_solver s) {
+  bool exact =
+      m->is_affine && (s == LDS_SOLVER_NEWTON ||
+                       (s == LDS_SOLVER_QUASI_NEWTON && m->jacobian_kind == 1));
+  if (exact)
+    return 1;
+  return s == LDS_SOLVER_NEWTON ? kNewtonIterations : kOtherIterations;
+}
+
+bool lds::parallelPays(const lds_model *m, lds_solver s, int64_t T,
+                       int64_t batch, int64_t lanes) {
+  if (T == 1 || T < 2 * kMinChunkSteps || batch >= lanes ||
+      T * batch < kMinParallelSteps)
+    return false;
+  double iterationFlops = m->solvers[s].flops_per_step;
+  double stepFlops = m->flops_per_step;
+  if (!(iterationFlops > 0) || !(stepFlops > 0))
+    return false;
+  // An iteration evaluates each step's element (+ combine) twice (compose,
+  // then apply) spread over the lanes a sequence gets; the sequential pass
+  // evaluates f once per step on one lane.
+  double lanesPerSequence = double(lanes) / double(batch);
+  double parallelCost = 2.0 * double(expectedIterations(m, s)) *
+                        iterationFlops / lanesPerSequence;
+  return parallelCost < stepFlops;
+}
+
 lds_solver lds::resolveAutoSolver(const lds_model *m, lds_solver requested,
                                   int64_t T, int64_t batch, int64_t lanes) {
   if (requested != LDS_SOLVER_AUTO)
     return requested;
-  // An iteration costs more than a step, so it pays only where the window
-  // splits into chunks run side by side, and the batch alone does not
-  // already keep every lane busy.
-  if (T == 1 || T < 2 * kMinChunkSteps || batch >= lanes ||
-      T * batch < kMinParallelSteps)
-    return LDS_SOLVER_SEQUENTIAL;
   lds_solver s = static_cast<lds_solver>(m->default_solver);
   if (s < LDS_SOLVER_SEQUENTIAL || s > LDS_SOLVER_NEWTON)
     s = LDS_SOLVER_NEWTON;
   while (s != LDS_SOLVER_SEQUENTIAL && !solverAvailable(m, s))
     s = fallbackSolver(m, s);
+  if (s == LDS_SOLVER_SEQUENTIAL || !parallelPays(m, s, T, batch, lanes))
+    return LDS_SOLVER_SEQUENTIAL;
   return s;
 }
 

@@ -36,8 +36,31 @@ bool solverAvailable(const lds_model *m, lds_solver s);
 /// the model lacks.
 lds_solver fallbackSolver(const lds_model *m, lds_solver s);
 
+/// AUTO's a-priori iteration counts: how many iterations it expects of
+/// Newton, and of quasi-Newton, Picard and Jacobi, on a model where they are
+/// not exact in one (the convergence table of docs/BENCHMARKS.md: Newton
+/// and quasi-Newton take a handful on the examples; Picard and Jacobi
+/// more, or the cost guard stops them).
+constexpr int64_t kNewtonIterations = 4;
+constexpr int64_t kOtherIterations = 8;
+
+/// The iterations AUTO expects of `s` on `m`: 1 where the first iterate is
+/// exact (Newton on an affine f; quasi-Newton on an affine f with a diagonal
+/// Jacobian), else kNewtonIterations or kOtherIterations.
+int64_t expectedIterations(const lds_model *m, lds_solver s);
+
+/// Whether solving `batch` sequences of `T` steps with the fixed-point
+/// solver `s` on `lanes` parallel lanes should beat one sequential pass:
+/// the batch leaves lanes idle, the window splits into chunks of
+/// kMinChunkSteps, and 2 * expectedIterations * (the solver's flops per
+/// step) / (lanes per sequence) is below the flops of one step of f.
+bool parallelPays(const lds_model *m, lds_solver s, int64_t T, int64_t batch,
+                  int64_t lanes);
+
 /// Resolves LDS_SOLVER_AUTO for a solve of `batch` sequences of `T` steps
-/// on a device with `lanes` parallel lanes; other values pass through.
+/// on a device with `lanes` parallel lanes: the model's solver (or the
+/// first available one down its fallback chain) where parallelPays, else
+/// SEQUENTIAL. Other values pass through.
 lds_solver resolveAutoSolver(const lds_model *m, lds_solver requested,
                              int64_t T, int64_t batch, int64_t lanes);
 

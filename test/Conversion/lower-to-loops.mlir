@@ -45,11 +45,15 @@ lds.model @m {
 // LLVM-LABEL:  llvm.func @m_f(
 // LLVM-SAME:       %{{.*}}: !llvm.ptr {lds.kind = "state", lds.name = "h"},
 // LLVM-SAME:       %{{.*}}: !llvm.ptr {lds.kind = "out", lds.name = "out"})
-// LLVM:          llvm.call @tanhf
+// f32 tanh is lds-cpu-fast-math's polynomial (FMAs), not a call to libm.
+// LLVM-NOT:      llvm.call
+// LLVM:          llvm.intr.fma
+// LLVM-NOT:      llvm.call
 // LLVM:          llvm.return
 
 // IR-LABEL:    define void @m_f(ptr %0, ptr %1)
-// IR:          call float @tanhf(float
+// IR-NOT:      @tanhf
+// IR:          call float @llvm.fma.f32(float
 // IR:          call void @llvm.memcpy
 func.func @m_f(%x: tensor<4xf32> {lds.name = "h", lds.kind = "state"})
     -> tensor<4xf32> attributes {lds.model = @m, lds.derived = "f"} {

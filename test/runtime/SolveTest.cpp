@@ -576,8 +576,8 @@ TEST(SolveLimits, MaxItersReturnsTheLastIterate) {
   EXPECT_NEAR(r.stats.max_residual, residual, 1e-12 * residual);
 }
 
-// AUTO picks the model's solver where parallel time pays, else sequential,
-// and skips solvers the model lacks.
+// AUTO picks the model's solver where parallel time pays (SolverPolicy.h's
+// cost rule), else sequential, and skips solvers the model lacks.
 TEST(SolveAuto, AdjustsTheModelsChoice) {
   struct Expect {
     int64_t steps, batch;
@@ -585,17 +585,23 @@ TEST(SolveAuto, AdjustsTheModelsChoice) {
     unsigned solvers;
     lds_solver defaultSolver, expected;
   } cases[] = {
-      {20000, 1, 4, kAllSolvers, LDS_SOLVER_NEWTON, LDS_SOLVER_NEWTON},
+      // Newton: 168 flops a step against f's 8, exact in one iteration:
+      // 2 * 1 * 168 / 64 lanes = 5.25 < 8 pays; on 4 lanes (84) it does not.
+      {20000, 1, 64, kAllSolvers, LDS_SOLVER_NEWTON, LDS_SOLVER_NEWTON},
+      {20000, 1, 4, kAllSolvers, LDS_SOLVER_NEWTON, LDS_SOLVER_SEQUENTIAL},
+      // Batch 2 leaves 32 lanes a sequence: 2 * 168 / 32 = 10.5 > 8.
+      {20000, 2, 64, kAllSolvers, LDS_SOLVER_NEWTON, LDS_SOLVER_SEQUENTIAL},
       {1, 1, 4, kAllSolvers, LDS_SOLVER_NEWTON, LDS_SOLVER_SEQUENTIAL},
       {50, 1, 4, kAllSolvers, LDS_SOLVER_NEWTON, LDS_SOLVER_SEQUENTIAL},
       {1000, 2, 4, kAllSolvers, LDS_SOLVER_NEWTON, LDS_SOLVER_SEQUENTIAL},
       {20000, 4, 4, kAllSolvers, LDS_SOLVER_NEWTON, LDS_SOLVER_SEQUENTIAL},
       {20000, 1, 1, kAllSolvers, LDS_SOLVER_NEWTON, LDS_SOLVER_SEQUENTIAL},
-      {20000, 1, 4, kAllSolvers & ~bit(LDS_SOLVER_NEWTON), LDS_SOLVER_NEWTON,
+      {20000, 1, 64, kAllSolvers & ~bit(LDS_SOLVER_NEWTON), LDS_SOLVER_NEWTON,
        LDS_SOLVER_QUASI_NEWTON},
       {20000, 1, 4, bit(LDS_SOLVER_PICARD), LDS_SOLVER_NEWTON,
        LDS_SOLVER_SEQUENTIAL},
-      {20000, 1, 4, kAllSolvers, LDS_SOLVER_PICARD, LDS_SOLVER_PICARD},
+      // Picard: 16 flops, 8 iterations expected: 2 * 8 * 16 / 64 = 4 < 8.
+      {20000, 1, 64, kAllSolvers, LDS_SOLVER_PICARD, LDS_SOLVER_PICARD},
       {20000, 1, 4, bit(LDS_SOLVER_NEWTON), LDS_SOLVER_PICARD,
        LDS_SOLVER_SEQUENTIAL},
       {20000, 1, 4, kAllSolvers, LDS_SOLVER_SEQUENTIAL, LDS_SOLVER_SEQUENTIAL},

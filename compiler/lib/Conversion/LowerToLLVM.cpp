@@ -16,6 +16,7 @@
 #include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -35,13 +36,19 @@ void lds::buildLowerToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createLDSLowerToLoops(loops));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  pm.addPass(createLDSCPUFastMath());
   pm.addPass(createConvertSCFToCFPass());
-  // math-to-libm first: it turns tanh, log1p, expm1, ... into calls to the C
-  // library (declared readnone), which math-to-llvm would otherwise leave
-  // unlowered (tanh) or approximate (log1p). math-to-llvm then takes what is
-  // left to LLVM intrinsics, which codegen also turns into libm calls.
+  // What lds-cpu-fast-math left of math (f64, and ops with no f32
+  // approximation) goes to the C library first: math-to-libm turns tanh,
+  // log1p, expm1, ... into calls (declared readnone), which math-to-llvm
+  // would otherwise leave unlowered (tanh) or approximate (log1p). math-to-llvm
+  // then takes what is left to LLVM intrinsics, which codegen also turns into
+  // libm calls.
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createConvertMathToLLVMPass());
+  ConvertVectorToLLVMPassOptions vector;
+  vector.reassociateFPReductions = true;
+  pm.addPass(createConvertVectorToLLVMPass(vector));
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());

@@ -6,13 +6,17 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 
 #include "mlir/ExecutionEngine/OptUtils.h"
+#include "llvm/Analysis/LoopInfo.h"
+#include "llvm/IR/Dominators.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
+#include "llvm/Transforms/Utils/LoopUtils.h"
 
 using namespace lds;
 
@@ -80,15 +84,57 @@ lds::createCPUTargetMachine(const CPUTargetOptions &options,
   return tm;
 }
 
+/// Functions above this many instructions (before optimisation) keep their
+/// loops rolled: unrolling the many small loops of a large derived kernel
+/// (Langevin's Hessian diagonal) multiplied LLVM's time on it by two to
+/// three for no measurable speed, while small kernels (a step of a GRU)
+/// gain from it (docs/BENCHMARKS.md).
+constexpr unsigned kUnrollLimit = 1500;
+
+static void disableUnrollingInLargeFunctions(llvm::Module &module) {
+  llvm::LLVMContext &ctx = module.getContext();
+  for (llvm::Function &f : module) {
+    if (f.isDeclaration() || f.getInstructionCount() <= kUnrollLimit)
+      continue;
+    llvm::DominatorTree dom(f);
+    llvm::LoopInfo loops(dom);
+    for (llvm::Loop *loop : loops.getLoopsInPreorder()) {
+      llvm::MDNode *disable = llvm::MDNode::get(
+          ctx, llvm::MDString::get(ctx, "llvm.loop.unroll.disable"));
+      llvm::MDNode *id = llvm::makePostTransformationMetadata(
+          ctx, loop->getLoopID(), {}, {disable});
+      loop->setLoopID(id);
+    }
+  }
+}
+
 bool lds::optimizeModule(llvm::Module &module, llvm::TargetMachine &tm,
                          unsigned optLevel, std::string &error) {
   module.setDataLayout(tm.createDataLayout());
   module.setTargetTriple(tm.getTargetTriple().str());
-  auto transform = mlir::makeOptimizingTransformer(optLevel, 0, &tm);
-  if (llvm::Error err = transform(&module)) {
-    error = llvm::toString(std::move(err));
-    return false;
-  }
+  disableUnrollingInLargeFunctions(module);
+  llvm::PipelineTuningOptions tuning;
+  tuning.LoopVectorization = optLevel > 1;
+  tuning.SLPVectorization = optLevel > 1;
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PassBuilder pb(&tm, tuning);
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  llvm::OptimizationLevel level = optLevel >= 3   ? llvm::OptimizationLevel::O3
+                                  : optLevel == 2 ? llvm::OptimizationLevel::O2
+                                  : optLevel == 1 ? llvm::OptimizationLevel::O1
+                                                  : llvm::OptimizationLevel::O0;
+  llvm::ModulePassManager mpm = level == llvm::OptimizationLevel::O0
+                                    ? pb.buildO0DefaultPipeline(level)
+                                    : pb.buildPerModuleDefaultPipeline(level);
+  mpm.run(module, mam);
+  (void)error;
   return true;
 }
 

@@ -19,6 +19,19 @@ using namespace llvm;
 
 namespace {
 
+/// Kernels up to this many LLVM instructions (before optimisation) are
+/// forced inline into the loops that call them, where the loop is the
+/// point (a step of f is often too large for LLVM's own threshold). Larger
+/// kernels stay calls: a call costs nothing next to their bodies, and
+/// inlining them into several loops multiplied the code LLVM optimises
+/// (Langevin's compile time went from 11 s to 30 s and more).
+constexpr unsigned kForceInlineLimit = 1500;
+
+void inlineIfSmall(CallInst *call) {
+  if (call->getCalledFunction()->getInstructionCount() <= kForceInlineLimit)
+    call->addFnAttr(Attribute::AlwaysInline);
+}
+
 /// The ABI version of model_abi.h this file implements.
 constexpr int32_t kABIVersion = 2;
 
@@ -44,7 +57,7 @@ public:
     // lds_chunk_kernels {reduce, sweep}
     chunkTy = StructType::create(ctx, {ptr, ptr}, "lds_chunk_kernels");
     Type *tailFields[] = {ArrayType::get(solverTy, 6), i32, i32, ptr,
-                          ArrayType::get(chunkTy, 6), ptr};
+                          ArrayType::get(chunkTy, 6),  ptr};
     SmallVector<Type *> fields(std::begin(abiFields), std::end(abiFields));
     fields.append(std::begin(kernelFields), std::end(kernelFields));
     fields.append(std::begin(tailFields), std::end(tailFields));
@@ -61,6 +74,10 @@ private:
   /// per-param pointers and calls `callee` with them in place.
   Function *wrap(const Twine &name, Function *callee,
                  ArrayRef<std::string> layout, const ModelInfo &info);
+  /// `name(x, inputs, params, out)` (lds_step_fn) writing the A of `element`
+  /// (Newton's: J; quasi-Newton's: diag J) to out, its b to scratch.
+  Function *jacobianFromElement(const Twine &name, Function *element,
+                                const ModelInfo &info);
   /// `name(x_prev, inputs, input_step_bytes, params, n, out)`
   /// (lds_sequential_fn): a loop over n steps of the kernel `callee`
   /// (`M_f`), which it inlines.
@@ -209,8 +226,7 @@ Function *ABIBuilder::sequential(const Twine &name, Function *callee,
   args.push_back(row);
   // f's body is above the inliner's threshold once other wrappers call it
   // too; the loop is the point, so force it in.
-  CallInst *call = b.CreateCall(callee, args);
-  call->addFnAttr(Attribute::AlwaysInline);
+  inlineIfSmall(b.CreateCall(callee, args));
   Value *next = b.CreateAdd(t, ConstantInt::get(i64, 1), "t.next");
   t->addIncoming(next, loop);
   prev->addIncoming(row, loop);
@@ -245,7 +261,7 @@ void ABIBuilder::StepArgs::call(IRBuilder<> &b, Function *callee, Value *x,
                                        b.CreateMul(t, strides[i])));
   args.append(params.begin(), params.end());
   args.append(tail.begin(), tail.end());
-  b.CreateCall(callee, args)->addFnAttr(Attribute::AlwaysInline);
+  inlineIfSmall(b.CreateCall(callee, args));
 }
 
 Function *ABIBuilder::reduce(const Twine &name, const ChunkKernels &k,
@@ -299,7 +315,7 @@ Function *ABIBuilder::reduce(const Twine &name, const ChunkKernels &k,
     combineArgs.push_back(accA);
   combineArgs.push_back(accB);
   combineArgs.append(accOut.begin(), accOut.end());
-  b.CreateCall(k.combine, combineArgs)->addFnAttr(Attribute::AlwaysInline);
+  inlineIfSmall(b.CreateCall(k.combine, combineArgs));
   Value *next = b.CreateAdd(t, b.getInt64(1), "t.next");
   t->addIncoming(next, loop);
   b.CreateCondBr(b.CreateICmpSLT(next, n), loop, exit);
@@ -349,11 +365,10 @@ Function *ABIBuilder::sweep(const Twine &name, const ChunkKernels &k,
   SmallVector<Value *, 4> applyArgs(elemOut.begin(), elemOut.end());
   applyArgs.push_back(prev);
   applyArgs.push_back(row);
-  b.CreateCall(k.apply, applyArgs)->addFnAttr(Attribute::AlwaysInline);
+  inlineIfSmall(b.CreateCall(k.apply, applyArgs));
   Value *ex = b.CreateInBoundsGEP(b.getInt8Ty(), excess,
                                   b.CreateMul(t, b.getInt64(es)));
-  b.CreateCall(k.check, {row, guess, tol, ex})
-      ->addFnAttr(Attribute::AlwaysInline);
+  inlineIfSmall(b.CreateCall(k.check, {row, guess, tol, ex}));
   Value *next = b.CreateAdd(t, b.getInt64(1), "t.next");
   t->addIncoming(next, loop);
   guessPrev->addIncoming(guess, loop);
@@ -361,6 +376,28 @@ Function *ABIBuilder::sweep(const Twine &name, const ChunkKernels &k,
   b.CreateCondBr(b.CreateICmpSLT(next, n), loop, exit);
 
   b.SetInsertPoint(exit);
+  b.CreateRetVoid();
+  return fn;
+}
+
+Function *ABIBuilder::jacobianFromElement(const Twine &name, Function *element,
+                                          const ModelInfo &info) {
+  auto *fnTy =
+      FunctionType::get(Type::getVoidTy(ctx), {ptr, ptr, ptr, ptr}, false);
+  auto *fn = Function::Create(fnTy, GlobalValue::InternalLinkage, name, m);
+  IRBuilder<> b(BasicBlock::Create(ctx, "entry", fn));
+  Type *fty = info.dtype == DType::F64 ? b.getDoubleTy() : b.getFloatTy();
+  Value *scratchB = b.CreateAlloca(ArrayType::get(fty, info.stateDim));
+  SmallVector<Value *> args{fn->getArg(0)};
+  for (size_t i = 0; i < info.inputs.size(); ++i)
+    args.push_back(
+        b.CreateLoad(ptr, b.CreateConstInBoundsGEP1_64(ptr, fn->getArg(1), i)));
+  for (size_t k = 0; k < info.params.size(); ++k)
+    args.push_back(
+        b.CreateLoad(ptr, b.CreateConstInBoundsGEP1_64(ptr, fn->getArg(2), k)));
+  args.push_back(fn->getArg(3));
+  args.push_back(scratchB);
+  b.CreateCall(element, args);
   b.CreateRetVoid();
   return fn;
 }
@@ -380,8 +417,16 @@ void ABIBuilder::add(const ModelInfo &info) {
   Constant *seq = nullPtr;
   if (Function *f = kernel(n + "_f"))
     seq = sequential("lds." + n + ".sequential", f, info);
-  Constant *jac = wrapStep("jac");
-  Constant *jacDiag = wrapStep("jac_diag");
+  // J and its diagonal are the A of Newton's and quasi-Newton's element;
+  // reading them there spares LLVM a second copy of the derivative code
+  // (the standalone kernels are then unused and dropped).
+  auto jacobianVia = [&](StringRef kind, StringRef solver) -> Constant * {
+    if (Function *element = kernel(n + "_" + solver.str() + "_element"))
+      return jacobianFromElement("lds." + n + "." + kind, element, info);
+    return wrapStep(kind);
+  };
+  Constant *jac = jacobianVia("jac", "newton");
+  Constant *jacDiag = jacobianVia("jac_diag", "quasi_newton");
   Constant *check = nullPtr;
   if (Function *c = kernel(n + "_check"))
     check = wrap("lds." + n + ".check", c, {"a", "b", "tol", "out"}, info);

@@ -31,7 +31,8 @@ struct LowerToLLVMOptions {
 
 /// Appends the passes that take a module holding lds.models and the derived
 /// func.funcs down to the LLVM dialect: lds-lower-to-loops (dropping the
-/// lds.model ops, which are not executable), canonicalize, cse, scf-to-cf,
+/// lds.model ops, which are not executable), canonicalize, cse,
+/// lds-cpu-fast-math (f32 math approximated, fast-math flags), scf-to-cf,
 /// math-to-libm (so tanh, log1p, ... are the C library's, exact for f64),
 /// math/arith-to-llvm, expand-strided-metadata, finalize-memref-to-llvm,
 /// cf-to-llvm, func-to-llvm with bare pointers, reconcile-unrealized-casts.

@@ -80,4 +80,43 @@ def LDSLowerToLoops : Pass<"lds-lower-to-loops", "mlir::ModuleOp"> {
   ];
 }
 
+def LDSCPUFastMath : Pass<"lds-cpu-fast-math", "mlir::ModuleOp"> {
+  let summary = "vectorisable math for the CPU: f32 polynomial approximations "
+                "and the fast-math flags that keep NaN and Inf";
+  let description = [{
+    Runs on the scalar loops of `lds-lower-to-loops`, before they leave the
+    `math` and `arith` dialects:
+
+    - every f32 `math` op with a polynomial approximation in MLIR (`tanh`,
+      `exp`, `log`, `log1p`, `expm1`, `erf`, `sin`, `cos`, `atan`, ...)
+      becomes that approximation: arith ops LLVM can vectorise, instead of a
+      call to the C library (a few ulp from libm; f64 keeps libm, exact);
+    - every floating-point `arith` op gets `contract` (FMA formation);
+    - an `arith.addf` or `arith.mulf` that folds a loop-carried value of an
+      `scf.for` (a sum, a dot product, a mat-vec row) also gets `reassoc`,
+      so that LLVM's loop vectoriser may split the accumulator.
+
+    Unlike `-ffast-math`, no flag assumes the absence of NaN or Inf
+    (`nnan`, `ninf`): the stopping test and the fallbacks rely on them.
+
+    ```mlir
+    %s = scf.for %i = %c0 to %c8 step %c1 iter_args(%acc = %zero) -> (f32) {
+      %p = arith.mulf %a, %b : f32
+      %n = arith.addf %acc, %p : f32
+      scf.yield %n : f32
+    }
+    // becomes
+      %p = arith.mulf %a, %b fastmath<contract> : f32
+      %n = arith.addf %acc, %p fastmath<reassoc,contract> : f32
+    ```
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect",
+    "mlir::LLVM::LLVMDialect",
+    "mlir::math::MathDialect",
+    "mlir::scf::SCFDialect",
+    "mlir::vector::VectorDialect",
+  ];
+}
+
 #endif // LDS_CONVERSION_PASSES_TD
