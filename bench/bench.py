@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+# bench/bench.py - runs issue #6's measurements (bench/run.sh calls it).
+#
+# Every measurement is a subprocess of build-bench/bench/lds-bench,
+# lds-compile or bench/torch_bench.py; each result is one JSON object
+# appended to OUT/raw.jsonl together with the command that produced it.
+# bench/report.py turns raw.jsonl into OUT/results.md and the plots.
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+EXAMPLES = ["gru", "lstm", "s5", "langevin", "elementwise"]
+SOLVERS = ["sequential", "auto", "jacobi", "picard", "quasi-newton", "newton"]
+ITERATIVE = SOLVERS[2:]
+
+
+class Runner:
+    def __init__(self, out):
+        self.raw = open(os.path.join(out, "raw.jsonl"), "w")
+
+    def emit(self, obj):
+        self.raw.write(json.dumps(obj) + "\n")
+        self.raw.flush()
+
+    def run(self, cmd, timeout, env=None):
+        """Runs cmd; emits and returns the JSON lines it prints."""
+        shown = " ".join(cmd)
+        t0 = time.time()
+        try:
+            p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+        except subprocess.TimeoutExpired:
+            self.emit({"kind": "timeout", "command": shown, "timeout_s": timeout})
+            print(f"  timeout after {timeout} s: {shown}", file=sys.stderr)
+            return []
+        if p.returncode != 0:
+            self.emit({"kind": "failed", "command": shown, "rc": p.returncode,
+                       "stderr": p.stderr[-2000:]})
+            print(f"  failed ({p.returncode}): {shown}\n{p.stderr[-2000:]}", file=sys.stderr)
+        objs = []
+        for line in p.stdout.splitlines():
+            if line.startswith("{"):
+                o = json.loads(line)
+                o["command"] = shown
+                o["wall_s"] = round(time.time() - t0, 3)
+                self.emit(o)
+                objs.append(o)
+        return objs
+
+
+def sh(cmd):
+    return subprocess.run(cmd, shell=True, capture_output=True, text=True).stdout.strip()
+
+
+def machine_info(args):
+    lscpu = {}
+    for line in sh("lscpu").splitlines():
+        k, _, v = line.partition(":")
+        lscpu[k.strip()] = v.strip()
+    return {"kind": "machine", "model_name": lscpu.get("Model name"),
+            "cpus": lscpu.get("CPU(s)"), "family": lscpu.get("CPU family"),
+            "model": lscpu.get("Model"), "mhz": sh("grep -m1 MHz /proc/cpuinfo | cut -d: -f2"),
+            "avx512f": "avx512f" in lscpu.get("Flags", ""),
+            "mem": sh("free -g | awk '/Mem:/{print $2}'") + " GiB",
+            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "commit": sh(f"git -C {args.root} describe --always --dirty"),
+            "gxx": sh("g++ --version | head -1"), "quick": args.quick,
+            "loadavg": os.getloadavg()}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--root", required=True)
+    ap.add_argument("--build", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--python", default="/usr/bin/python3")
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--skip", default="", help="comma-separated phases to skip")
+    args = ap.parse_args()
+    q = args.quick
+    cfg = {"seq_T": 400 if q else 4000, "iter_T": 2000 if q else 10000,
+           "Ts": [1000] if q else [1000, 10000, 100000], "mem_T": 10000 if q else 100000,
+           "gb_reps": 1 if q else 5, "gb_min_time": 0.01 if q else 0.1,
+           "reps": 1 if q else 3, "timeout": 30 if q else 90}
+    os.makedirs(args.out, exist_ok=True)
+    r = Runner(args.out)
+    r.emit(machine_info(args))
+    r.emit({"kind": "config", **cfg})
+    bench = os.path.join(args.build, "bench", "lds-bench")
+    compile_ = os.path.join(args.build, "bin", "lds-compile")
+    skip = set(args.skip.split(","))
+
+    def phase(name):
+        ok = name not in skip
+        print(f"== {name} (load {os.getloadavg()[0]:.2f})" + ("" if ok else ": skipped"),
+              file=sys.stderr)
+        r.emit({"kind": "phase", "name": name, "loadavg": os.getloadavg(), "skipped": not ok})
+        return ok
+
+    if phase("peak"):
+        r.run([bench, "peak", "--reps", "3", "--seconds", "0.3"], 60)
+
+    data = tempfile.mkdtemp(prefix="lds-bench-")
+    if phase("verify"):
+        r.run([bench, "verify", "--T", str(cfg["seq_T"]), "--batch", "8", "--dump", data], 120)
+
+    if phase("torch"):
+        r.run([args.python, os.path.join(args.root, "bench", "torch_bench.py"), "--data", data,
+               "--T", str(cfg["seq_T"]), "--check-batch", "8", "--reps", str(cfg["gb_reps"])],
+              600)
+
+    if phase("timings"):
+        out = os.path.join(args.out, "timings.json")
+        r.run([bench, "time", "--seq-T", str(cfg["seq_T"]), "--iter-T", str(cfg["iter_T"]),
+               f"--benchmark_repetitions={cfg['gb_reps']}",
+               f"--benchmark_min_time={cfg['gb_min_time']}",
+               "--benchmark_report_aggregates_only=true",
+               f"--benchmark_out={out}", "--benchmark_out_format=json"], 900)
+        with open(out) as f:
+            r.emit({"kind": "timings", "gb": json.load(f)})
+
+    if phase("compile"):
+        models = [os.path.join(args.root, "examples", m + ".lds") for m in EXAMPLES]
+        models.append(os.path.join(args.root, "bench", "models", "gru64.lds"))
+        obj = os.path.join(data, "compiled.o")
+        for path in models:
+            cmd = [compile_, path, "-o", obj, "--target=cpu", "--cpu=native"]
+            times = []
+            for _ in range(cfg["reps"]):
+                t0 = time.perf_counter()
+                ok = subprocess.run(cmd, capture_output=True).returncode == 0
+                times.append(time.perf_counter() - t0)
+            r.emit({"kind": "compile", "model": os.path.basename(path)[:-4], "ok": ok,
+                    "times": sorted(times), "command": " ".join(cmd)})
+
+    if phase("converge"):
+        for m in EXAMPLES:
+            for T in cfg["Ts"]:
+                for s in SOLVERS:
+                    r.run([bench, "converge", "--model", m, "--solver", s, "--T", str(T),
+                           "--reps", str(cfg["reps"]), "--budget", "2"], cfg["timeout"])
+                for s in ITERATIVE:
+                    cap = min(T, max(50, 20_000_000 // T))
+                    r.run([bench, "converge", "--model", m, "--solver", s, "--T", str(T),
+                           "--guard", "off", "--max-iters", str(cap), "--reps", "1"],
+                          cfg["timeout"])
+
+    if phase("memory"):
+        for m in EXAMPLES:
+            for s in SOLVERS:
+                r.run([bench, "memory", "--model", m, "--solver", s, "--T", str(cfg["mem_T"])],
+                      cfg["timeout"])
+    r.emit({"kind": "done", "loadavg": os.getloadavg()})
+
+
+if __name__ == "__main__":
+    main()
