@@ -8,6 +8,7 @@
 
 #include "Error.h"
 #include "Executor.h"
+#include "GpuSolve.h"
 #include "IterationDriver.h"
 #include "SolverPolicy.h"
 #include "ThreadPool.h"
@@ -158,11 +159,12 @@ extern "C" lds_status lds_solve(const lds_model *m, const void *const *params,
                        "(it has: %s)",
                        modelName(m), lds_solver_name(o.solver), names));
   }
-  if (o.device == LDS_DEVICE_CUDA)
-    return finish(fail(LDS_ERR_NO_DEVICE,
-                       "lds_solve: this build's CUDA executor is not "
-                       "available yet (use LDS_DEVICE_CPU or AUTO)"));
-  // AUTO: no GPU executor yet, so the CPU.
+  // A GPU when asked for (CUDA) or usable (AUTO); GpuSolve.cpp.
+  bool onGpu = false;
+  lds_status gpuStatus =
+      solveOnGpu({m, params, x0, inputs, T, batch, states, o}, local, &onGpu);
+  if (onGpu)
+    return finish(gpuStatus);
   local.device = LDS_DEVICE_CPU;
 
   if (lds_status s =

@@ -16,11 +16,10 @@
  *   - lds_emu_shfl_up_*: shfl.sync.up with a full mask and width 32: lane l
  *     gets the value of lane l - delta of its warp, or its own value when
  *     l < delta; every live lane of the warp must call it;
- *   - lds_emu_shared(bytes): the block's shared memory, the same pointer
- *     to every thread of the block, at least `bytes` (and at least
- *     LDS_EMU_SHARED_BYTES) bytes, 16-byte aligned, uninitialised (the
- *     emulator fills it with 0xff bytes, NaN as floats, at the start of
- *     each block); every thread of a block passes the same `bytes`;
+ *   - lds_emu_shared: the block's shared memory, the same pointer to every
+ *     thread of the block, LDS_EMU_SHARED_BYTES bytes, 16-byte aligned,
+ *     uninitialised (the emulator fills it with 0xff bytes, NaN as floats,
+ *     at the start of each block);
  *   - atomics return the old value (callers may ignore it) and are atomic
  *     across the grid; lds_emu_store_i32 is a relaxed atomic store (a plain
  *     store on the GPU) for flags several threads may set at once.
@@ -62,7 +61,7 @@ LDS_EMU_API double lds_emu_shfl_up_f64(double v, int32_t delta);
 LDS_EMU_API int32_t lds_emu_shfl_up_i32(int32_t v, int32_t delta);
 LDS_EMU_API int64_t lds_emu_shfl_up_i64(int64_t v, int32_t delta);
 
-LDS_EMU_API void *lds_emu_shared(int64_t bytes);
+LDS_EMU_API void *lds_emu_shared(void);
 
 LDS_EMU_API int64_t lds_emu_atomic_min_i64(int64_t *address, int64_t value);
 LDS_EMU_API uint32_t lds_emu_atomic_max_u32(uint32_t *address, uint32_t value);
