@@ -58,25 +58,39 @@ if [ ! -f "$BUILD/build.ninja" ]; then
 fi
 ninja -C "$BUILD" lds-compile lds_runtime_static
 
-# 3. The models, the hand loops and the driver.
+# 3. The models, the hand loops and the driver (each rebuilt when older than
+#    what it is made from).
+stale() { # stale TARGET DEPS...: true if TARGET is missing or older than a dep
+  local t=$1 d
+  shift
+  [ -e "$t" ] || return 0
+  for d in "$@"; do [ "$d" -nt "$t" ] && return 0; done
+  return 1
+}
 B=$BUILD/bench
 mkdir -p "$B/models"
 for f in "$ROOT"/examples/*.lds "$ROOT"/bench/models/*.lds; do
   n=$(basename "$f" .lds)
-  "$BUILD/bin/lds-compile" "$f" -o "$B/models/$n.o" --header "$B/models/$n.h" \
-    --target=cpu --cpu=native
+  if stale "$B/models/$n.o" "$f" "$BUILD/bin/lds-compile"; then
+    "$BUILD/bin/lds-compile" "$f" -o "$B/models/$n.o" --header "$B/models/$n.h" \
+      --target=cpu --cpu=native
+  fi
 done
 HAND=()
 for f in "$ROOT"/bench/hand/*.cpp; do
   o=$B/hand-$(basename "$f" .cpp).o
-  g++ -std=c++17 -O3 -march=native -ffast-math -c "$f" -o "$o"
+  if stale "$o" "$f" "$ROOT/bench/hand/hand.h"; then
+    g++ -std=c++17 -O3 -march=native -ffast-math -c "$f" -o "$o"
+  fi
   HAND+=("$o")
 done
-g++ -std=c++17 -O2 -march=native -I"$ROOT/bench/hand" -I"$ROOT/runtime/include" \
-  -I"$ROOT/tools/lds-run" -I"$B/models" \
-  "$ROOT"/bench/src/*.cpp "$ROOT/tools/lds-run/RunData.cpp" "$ROOT/tools/lds-run/Npy.cpp" \
-  "${HAND[@]}" "$B"/models/*.o "$BUILD/lib/liblds_runtime.a" \
-  -lbenchmark -lpthread -o "$B/lds-bench"
+SRC=("$ROOT"/bench/src/*.cpp "$ROOT/tools/lds-run/RunData.cpp" "$ROOT/tools/lds-run/Npy.cpp")
+if stale "$B/lds-bench" "${SRC[@]}" "$ROOT"/bench/src/*.h "${HAND[@]}" "$B"/models/*.o \
+    "$BUILD/lib/liblds_runtime.a"; then
+  g++ -std=c++17 -O2 -march=native -I"$ROOT/bench/hand" -I"$ROOT/runtime/include" \
+    -I"$ROOT/tools/lds-run" -I"$B/models" "${SRC[@]}" "${HAND[@]}" "$B"/models/*.o \
+    "$BUILD/lib/liblds_runtime.a" -lbenchmark -lpthread -o "$B/lds-bench"
+fi
 
 # 4. Measure, report.
 "$PY" "$ROOT/bench/bench.py" --root "$ROOT" --build "$BUILD" --out "$OUT" \

@@ -3,13 +3,12 @@
 #include "Commands.h"
 #include "hand.h"
 
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <unistd.h>
 
@@ -72,20 +71,27 @@ double seconds(std::chrono::steady_clock::time_point since) {
       .count();
 }
 
-long maxRssKiB() {
-  rusage u;
-  getrusage(RUSAGE_SELF, &u);
-  return u.ru_maxrss;
-}
-
-long currentRssKiB() {
-  long pages = 0, resident = 0;
-  if (FILE *f = std::fopen("/proc/self/statm", "r")) {
-    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2)
-      resident = 0;
+/// A "VmRSS:"-style field of /proc/self/status in KiB; -1 if absent.
+long statusKiB(const char *field) {
+  long value = -1;
+  if (FILE *f = std::fopen("/proc/self/status", "r")) {
+    char line[256];
+    size_t n = std::strlen(field);
+    while (std::fgets(line, sizeof line, f))
+      if (std::strncmp(line, field, n) == 0)
+        value = std::strtol(line + n, nullptr, 10);
     std::fclose(f);
   }
-  return resident * (sysconf(_SC_PAGESIZE) / 1024);
+  return value;
+}
+
+/// Resets the peak resident set (VmHWM) to the current one (Linux 4.0+).
+bool resetPeakRss() {
+  FILE *f = std::fopen("/proc/self/clear_refs", "w");
+  if (!f)
+    return false;
+  bool ok = std::fputs("5", f) >= 0;
+  return std::fclose(f) == 0 && ok;
 }
 
 } // namespace
@@ -221,20 +227,22 @@ int lds_bench::cmdMemory(const Args &args) {
   int threads = static_cast<int>(getInt(args, "threads", 0));
   Problem p;
   makeProblem(m, T, batch, p);
-  // Everything the caller owns is allocated and touched: from here on the
-  // high-water mark grows only by what lds_solve allocates.
-  long before = maxRssKiB(), resident = currentRssKiB();
+  // Everything the caller owns is allocated and touched; the peak is reset
+  // to the current resident set, so it grows only by what lds_solve adds.
+  bool reset = resetPeakRss();
+  long before = statusKiB("VmRSS:");
   lds_stats stats{};
   lds_status status = solve(m, p, solver, threads, 0, &stats);
-  long after = maxRssKiB();
+  long peak = statusKiB("VmHWM:");
   std::printf("{\"kind\":\"memory\",\"model\":\"%s\",\"solver\":\"%s\","
               "\"T\":%lld,\"batch\":%lld,\"threads\":%d,\"status\":\"%s\","
               "\"finished_with\":\"%s\",\"states_kib\":%zu,"
-              "\"rss_before_kib\":%ld,\"maxrss_before_kib\":%ld,"
-              "\"maxrss_after_kib\":%ld,\"solve_peak_kib\":%ld}\n",
+              "\"peak_reset\":%s,\"rss_before_kib\":%ld,\"hwm_after_kib\":%ld,"
+              "\"solve_peak_kib\":%ld}\n",
               lds_model_name(m), lds_solver_name(solver),
               static_cast<long long>(T), static_cast<long long>(batch), threads,
               lds_status_string(status), lds_solver_name(stats.solver),
-              p.states.size() / 1024, resident, before, after, after - before);
+              p.states.size() / 1024, reset ? "true" : "false", before, peak,
+              peak - before);
   return 0;
 }

@@ -36,7 +36,7 @@ int cmdMemory(const Args &args);
 void runHandLoop(const std::string &name, const Problem &p, float *out,
                  int threads, int block);
 
-void registerTimings(int64_t seqT, int64_t iterT,
+void registerTimings(int64_t seqT, int64_t iterT, int iterReps,
                      const std::vector<std::string> &iterModels);
 
 } // namespace lds_bench

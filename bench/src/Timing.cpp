@@ -17,6 +17,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 
@@ -50,6 +51,7 @@ void runSolve(benchmark::State &st, const std::string &name, int64_t T,
               int64_t batch, lds_solver solver, int threads, int64_t maxIters) {
   Problem &p = cachedProblem(name, T, batch);
   lds_stats stats{};
+  solve(p.model, p, solver, threads, maxIters, &stats); // warm-up, untimed
   for (auto _ : st) {
     lds_status s = solve(p.model, p, solver, threads, maxIters, &stats);
     if (s != LDS_OK && s != LDS_ERR_NOT_CONVERGED) {
@@ -65,6 +67,7 @@ void runHand(benchmark::State &st, const std::string &name, int64_t T,
              int64_t batch, int threads, int block) {
   Problem &p = cachedProblem(name, T, batch);
   std::vector<float> out(static_cast<size_t>(T * batch * p.D));
+  runHandLoop(name, p, out.data(), threads, block); // warm-up, untimed
   for (auto _ : st) {
     runHandLoop(name, p, out.data(), threads, block);
     benchmark::ClobberMemory();
@@ -81,7 +84,7 @@ add(const std::string &name, std::function<void(benchmark::State &)> fn) {
 
 } // namespace
 
-void lds_bench::registerTimings(int64_t seqT, int64_t iterT,
+void lds_bench::registerTimings(int64_t seqT, int64_t iterT, int iterReps,
                                 const std::vector<std::string> &iterModels) {
   const lds_solver iterative[] = {LDS_SOLVER_JACOBI, LDS_SOLVER_PICARD,
                                   LDS_SOLVER_QUASI_NEWTON, LDS_SOLVER_NEWTON};
@@ -104,12 +107,13 @@ void lds_bench::registerTimings(int64_t seqT, int64_t iterT,
       std::string tk = "/t" + std::to_string(k);
       add("pass/" + m + tk, [=](benchmark::State &st) {
         runSolve(st, m, iterT, 1, LDS_SOLVER_SEQUENTIAL, k, 0);
-      });
+      })->Repetitions(iterReps);
       for (lds_solver s : iterative) {
         if (!lds_model_has_solver(findModel(m), s))
           continue;
         add("iter/" + m + "/" + lds_solver_name(s) + tk,
-            [=](benchmark::State &st) { runSolve(st, m, iterT, 1, s, k, 1); });
+            [=](benchmark::State &st) { runSolve(st, m, iterT, 1, s, k, 1); })
+            ->Repetitions(iterReps);
       }
     }
 }

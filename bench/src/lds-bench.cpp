@@ -1,7 +1,8 @@
 //===- lds-bench.cpp - the benchmark driver of bench/run.sh ---------------===//
 //
 //   lds-bench peak|verify|converge|memory [--key value ...]
-//   lds-bench time [--seq-T N] [--iter-T N] [--iter-models a,b]
+//   lds-bench time [--seq-T N] [--iter-T N] [--iter-reps R]
+//                  [--iter-models a,b]
 //                  [Google Benchmark flags]
 //
 // Commands.h describes the subcommands; bench/bench.py runs them.
@@ -19,10 +20,11 @@
 using namespace lds_bench;
 
 static int usage() {
-  std::fprintf(stderr, "usage: lds-bench peak|verify|converge|memory "
-                       "[--key value ...]\n"
-                       "       lds-bench time [--seq-T N] [--iter-T N] "
-                       "[--iter-models a,b] [benchmark flags]\n");
+  std::fprintf(stderr,
+               "usage: lds-bench peak|verify|converge|memory "
+               "[--key value ...]\n"
+               "       lds-bench time [--seq-T N] [--iter-T N] "
+               "[--iter-reps R] [--iter-models a,b] [benchmark flags]\n");
   return 1;
 }
 
@@ -65,7 +67,8 @@ int main(int argc, char **argv) {
   if (!args.count("iter-models"))
     iterModels = exampleNames(), iterModels.push_back("gru64");
   registerTimings(std::stoll(value("seq-T", "4000")),
-                  std::stoll(value("iter-T", "10000")), iterModels);
+                  std::stoll(value("iter-T", "4000")),
+                  std::stoi(value("iter-reps", "3")), iterModels);
   int n = static_cast<int>(rest.size());
   benchmark::Initialize(&n, rest.data());
   benchmark::RunSpecifiedBenchmarks();
