@@ -151,6 +151,9 @@ extern "C" lds_status lds_solve(const lds_model *m, const void *const *params,
   lds_options o = lds_default_options();
   if (lds_status s = resolveOptions(m, opts, &o))
     return finish(s);
+  if (lds_status s = validateSolveAliasing(m, params, x0, inputs, T, batch,
+                                           states, o.initial_guess))
+    return finish(s);
   if (o.solver != LDS_SOLVER_AUTO && !solverAvailable(m, o.solver)) {
     char names[128];
     compiledSolvers(m, names, sizeof(names));
