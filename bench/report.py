@@ -81,6 +81,7 @@ for t in kind("timings"):
         e = gb.setdefault(name, {})
         if agg in ("median", "mean", "stddev"):
             e[agg] = b["real_time"] * scale
+            e["cpu_" + agg] = b["cpu_time"] * scale
             e.update({k: b[k] for k in ("flops", "steps", "lds_iterations", "fallbacks") if k in b})
         elif agg == "cv":
             e["cv"] = b["real_time"]
@@ -99,6 +100,10 @@ def med(name):
     return gb.get(name, {}).get("median")
 
 
+def cpu(name):
+    return gb.get(name, {}).get("cpu_median")
+
+
 def cv(name):
     c = gb.get(name, {}).get("cv")
     return f"{100 * c:.0f}%" if c is not None else "–"
@@ -113,7 +118,8 @@ w("`lds-bench time` (Google Benchmark, median of "
   "`lds-compile --target=cpu --cpu=native`. Hand: `bench/hand/*.cpp`, `g++ -O3 "
   "-march=native -ffast-math`. PyTorch: `torch.nn.GRU` (inference, `no_grad`), and an "
   "eager loop of torch ops for the elementwise model. GFLOP/s (% of the measured peak × "
-  "threads).\n")
+  "threads). \"By CPU time\": the same ratios from the process's CPU time, less sensitive "
+  "to other work on the machine than wall time.\n")
 rows = []
 for m in ["gru64", "elementwise"]:
     for b in (8, 16):
@@ -122,12 +128,16 @@ for m in ["gru64", "elementwise"]:
             ls, hs = med("seq/" + tail), med("hand/" + tail)
             to = torch.get((m, b, k))
             ts = statistics.median(to["times"]) if to else None
+            tc = statistics.median(to["cpu_times"]) if to and "cpu_times" in to else None
             f = FLOPS[m] * seqT * b
-            rows.append([m, b, k, ms(ls), ms(hs), ms(ts), ratio(ls, hs), ratio(ts, ls),
+            cpus = (f"{ratio(cpu('seq/' + tail), cpu('hand/' + tail))} / "
+                    f"{ratio(tc, cpu('seq/' + tail))}") if k == 1 else ""
+            rows.append([m, b, k, ms(ls), ms(hs), ms(ts), ratio(ls, hs), ratio(ts, ls), cpus,
                          gflops(f, ls, k), gflops(f, hs, k), gflops(f, ts, k),
                          f"{cv('seq/' + tail)} / {cv('hand/' + tail)}"])
 w(table(["model", "batch", "threads", "lds", "hand", "torch", "lds / hand", "torch / lds",
-         "lds GFLOP/s", "hand GFLOP/s", "torch GFLOP/s", "noise lds / hand"], rows))
+         "by CPU time (1 thread)", "lds GFLOP/s", "hand GFLOP/s", "torch GFLOP/s",
+         "noise lds / hand"], rows))
 h1 = [(b, med(f"hand1/gru64/b{b}/t1"), med(f"hand/gru64/b{b}/t1")) for b in (8, 16)]
 w("The hand GRU one sequence at a time (no blocking of 4 sequences per weight load): " +
   "; ".join(f"batch {b}: {ms(a)} ({ratio(a, c)} the blocked loop)" for b, a, c in h1) + ".\n")
@@ -154,10 +164,11 @@ for m in EXAMPLES + ["gru64"]:
         i1, i2 = med(f"iter/{m}/{s}/t1"), med(f"iter/{m}/{s}/t2")
         if i1 is None:
             continue
-        rows.append([m, s, ms(p1), ms(i1), ratio(i1, p1), ms(i2), ratio(i1, i2),
+        rows.append([m, s, ms(p1), ms(i1), ratio(i1, p1),
+                     ratio(cpu(f"iter/{m}/{s}/t1"), cpu(f"pass/{m}/t1")), ms(i2), ratio(i1, i2),
                      f"{cv(f'iter/{m}/{s}/t1')} / {cv(f'iter/{m}/{s}/t2')}"])
 w(table(["model", "solver", "pass, 1 thread", "iteration, 1 thread", "iteration / pass",
-         "iteration, 2 threads", "speed-up 1 → 2", "noise 1t / 2t"], rows))
+         "by CPU time", "iteration, 2 threads", "speed-up 1 → 2", "noise 1t / 2t"], rows))
 
 conv = defaultdict(dict)
 for o in kind("converge"):

@@ -41,12 +41,14 @@ def elementwise(params, x0, x):
 
 
 def timed(fn, reps, budget):
-    times, start = [], time.perf_counter()
+    """Sorted wall times and process CPU times of up to `reps` calls."""
+    times, cpu, start = [], [], time.perf_counter()
     while len(times) < reps and (not times or time.perf_counter() - start < budget):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         fn()
         times.append(time.perf_counter() - t0)
-    return sorted(times)
+        cpu.append(time.process_time() - c0)
+    return sorted(times), sorted(cpu)
 
 
 def main():
@@ -84,15 +86,16 @@ def main():
                 xb = torch.randn(b, T, 32)
                 hb = torch.randn(1, b, 64) * 0.5
                 gru(xb, hb)  # warm-up
-                ts = timed(lambda: gru(xb, hb), a.reps, a.budget)
+                ts, cs = timed(lambda: gru(xb, hb), a.reps, a.budget)
                 print(json.dumps({"kind": "torch", "model": "gru64", "impl": "torch.nn.GRU",
-                                  "batch": b, "threads": k, "T": T, "times": ts}))
+                                  "batch": b, "threads": k, "T": T, "times": ts,
+                                  "cpu_times": cs}))
                 eb = torch.randn(b, T, 64)
                 e0 = torch.randn(b, 64) * 0.5
-                ts = timed(lambda: elementwise(ep, e0, eb), max(1, a.reps // 2), a.budget)
+                ts, cs = timed(lambda: elementwise(ep, e0, eb), max(1, a.reps // 2), a.budget)
                 print(json.dumps({"kind": "torch", "model": "elementwise",
                                   "impl": "torch eager loop", "batch": b, "threads": k,
-                                  "T": T, "times": ts}))
+                                  "T": T, "times": ts, "cpu_times": cs}))
 
 
 if __name__ == "__main__":

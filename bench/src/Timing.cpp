@@ -7,7 +7,9 @@
 // iter/<model>/<s>/t<K>    one iteration of solver s (max_iters = 1), batch 1,
 //                          T = iterT
 // Counters: steps (T * batch per call), flops (hand count per call, 0 if
-// none), and lds_solve's iterations and fallbacks of the last call.
+// none), and lds_solve's iterations and fallbacks of the last call. Real
+// time is the measure; the process's CPU time (all threads) is recorded too:
+// for 1 thread it is less sensitive to other work on a shared machine.
 //
 //===----------------------------------------------------------------------===//
 
@@ -79,6 +81,7 @@ benchmark::internal::Benchmark *
 add(const std::string &name, std::function<void(benchmark::State &)> fn) {
   return benchmark::RegisterBenchmark(name.c_str(), fn)
       ->UseRealTime()
+      ->MeasureProcessCPUTime()
       ->Unit(benchmark::kMillisecond);
 }
 
