@@ -147,6 +147,7 @@ private:
   lds_status launchKernel(GpuKernel k, const char *suffix,
                           const lds_gpu_args &a, int64_t gridX, int64_t gridY,
                           int block);
+  lds_status flushLaunches();
   lds_status launchIteration(const Launch &l);
   lds_status launchResidual(const Launch &l, DevPtr rows, int64_t maxRows);
   lds_status launchSequential(int64_t first, int64_t count);
@@ -175,6 +176,16 @@ private:
   std::vector<SequenceWork> sorted;
   std::vector<int64_t> sortedIndex, hi;
   std::vector<Launch> launches;
+  struct PendingLaunch {
+    GpuKernel kernel;
+    const char *suffix;
+    lds_gpu_args args;
+    int64_t gridX, gridY;
+    int block;
+  };
+  std::vector<PendingLaunch> pending; // queued by launchKernel
+  std::vector<lds_gpu_args> argsHost;
+  int64_t argsCapacity = 0;
 
   GpuKernel solverKernels[LDS_NUM_SOLVER_SLOTS][kNumSolverKernels] = {};
   GpuKernel sequentialKernel = nullptr, residualKernel = nullptr;
@@ -219,7 +230,8 @@ lds_status CudaExecutor::init() {
     return s;
   if (lds_status s = allocate(itemCapacity * (5 * 8 + 4), &items))
     return s;
-  if (lds_status s = allocate(sizeof(lds_gpu_args), &args))
+  argsCapacity = 16;
+  if (lds_status s = allocate(argsCapacity * sizeof(lds_gpu_args), &args))
     return s;
   inSpare.assign(p.batch, 0);
   hItems.resize(4 * itemCapacity);
@@ -300,6 +312,9 @@ lds_status CudaExecutor::uploadItems(const SequenceWork *work,
 }
 
 lds_status CudaExecutor::downloadItems(int64_t n) {
+  // What the host reads is written by the queued launches.
+  if (lds_status s = flushLaunches())
+    return s;
   if (lds_status s =
           dev->copyToHost(hItems.data() + 3 * n, items + 3 * n * 8, n * 8))
     return s;
@@ -335,13 +350,44 @@ lds_gpu_args CudaExecutor::argsFor(const Launch &l, DevPtr guess,
 lds_status CudaExecutor::launchKernel(GpuKernel k, const char *suffix,
                                       const lds_gpu_args &a, int64_t gridX,
                                       int64_t gridY, int block) {
-  char name[256];
-  std::snprintf(name, sizeof(name), "lds_gpu_%s_%s", m->name, suffix);
-  // One args block, rewritten before each launch: copies and launches are
-  // ordered on the stream, so a launch reads the args written before it.
-  if (lds_status s = dev->copyToDevice(args, &a, sizeof(a)))
+  pending.push_back({k, suffix, a, gridX, gridY, block});
+  return LDS_OK;
+}
+
+lds_status CudaExecutor::flushLaunches() {
+  // The queued launches' args go to the device in one copy (a copy from
+  // pageable memory waits for the stream), then the launches, in order.
+  int64_t count = static_cast<int64_t>(pending.size());
+  if (count > argsCapacity) {
+    if (lds_status s = dev->synchronize())
+      return s;
+    if (args) {
+      dev->release(args);
+      owned.erase(std::find(owned.begin(), owned.end(), args));
+      args = 0;
+    }
+    argsCapacity = std::max<int64_t>(count, 2 * argsCapacity);
+    if (lds_status s = allocate(argsCapacity * sizeof(lds_gpu_args), &args))
+      return s;
+  }
+  argsHost.resize(count);
+  for (int64_t i = 0; i < count; ++i)
+    argsHost[i] = pending[i].args;
+  if (lds_status s = dev->copyToDevice(args, argsHost.data(),
+                                       count * sizeof(lds_gpu_args)))
     return s;
-  return dev->launch(k, name, gridX, gridY, block, args);
+  for (int64_t i = 0; i < count; ++i) {
+    const PendingLaunch &l = pending[i];
+    char name[256];
+    std::snprintf(name, sizeof(name), "lds_gpu_%s_%s", m->name, l.suffix);
+    if (lds_status s = dev->launch(l.kernel, name, l.gridX, l.gridY, l.block,
+                                   args + i * sizeof(lds_gpu_args))) {
+      pending.clear();
+      return s;
+    }
+  }
+  pending.clear();
+  return LDS_OK;
 }
 
 /// Sets the per-item pointers of `a` for items [first, first + count) of a
