@@ -85,7 +85,7 @@ def main():
            "Ts": [1000] if q else [1000, 10000, 100000], "mem_T": 2000 if q else 10000,
            "gb_reps": 1 if q else 5, "iter_reps": 1 if q else 3,
            "gb_min_time": 0.01 if q else 0.1, "reps": 1 if q else 3,
-           "timeout": 30 if q else 60,
+           "timeout": 30 if q else 40,
            "compile_models": ["gru", "s5", "elementwise"] if q else EXAMPLES + ["gru64"]}
     os.makedirs(args.out, exist_ok=True)
     r = Runner(args.out)
@@ -145,25 +145,32 @@ def main():
                     "command": " ".join(cmd)})
 
     if phase("converge"):
-        # A cell that timed out is not run again at a larger T (reported as such).
-        slow = set()
+        # A cell is not run at the next T (10x larger) when it timed out, or
+        # took more than a tenth of the time limit, at this one: it is
+        # listed as skipped with the reason.
+        last = {}
+
+        def cell(key, T, cmd):
+            prev = last.get(key)
+            if prev and (prev[1] is None or prev[1] > cfg["timeout"] / 10):
+                why = ("timed out" if prev[1] is None else f"took {prev[1]:.1f} s") + \
+                    f" at T = {prev[0]}"
+                r.emit({"kind": "skipped", "command": " ".join(cmd), "why": why})
+                return
+            objs = r.run(cmd, cfg["timeout"])
+            last[key] = (T, objs[0]["wall_s"] if objs else None)
+
         for m in EXAMPLES:
             for T in cfg["Ts"]:
                 for s in ITERATIVE:
                     cap = min(T, max(50, 20_000_000 // T))
-                    cmd = [bench, "converge", "--model", m, "--solver", s, "--T", str(T),
-                           "--guard", "off", "--max-iters", str(cap), "--reps", "1"]
-                    if (m, s, "off") in slow:
-                        r.emit({"kind": "skipped", "command": " ".join(cmd)})
-                    elif not r.run(cmd, cfg["timeout"]):
-                        slow.add((m, s, "off"))
+                    cell((m, s, "off"), T,
+                         [bench, "converge", "--model", m, "--solver", s, "--T", str(T),
+                          "--guard", "off", "--max-iters", str(cap), "--reps", "1"])
                 for s in SOLVERS:
-                    cmd = [bench, "converge", "--model", m, "--solver", s, "--T", str(T),
-                           "--reps", str(cfg["reps"]), "--budget", "2"]
-                    if (m, s, "on") in slow:
-                        r.emit({"kind": "skipped", "command": " ".join(cmd)})
-                    elif not r.run(cmd, cfg["timeout"]):
-                        slow.add((m, s, "on"))
+                    cell((m, s, "on"), T,
+                         [bench, "converge", "--model", m, "--solver", s, "--T", str(T),
+                          "--reps", str(cfg["reps"]), "--budget", "2"])
 
     if phase("memory"):
         for m in EXAMPLES:

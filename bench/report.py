@@ -174,13 +174,30 @@ conv = defaultdict(dict)
 for o in kind("converge"):
     conv[(o["model"], o["solver"], o["guard"])][o["T"]] = o
 timeouts = [o for o in kind("timeout")]
+
+
+def cell_key(command):
+    """(model, solver, T, guard) of a `lds-bench converge` command line."""
+    t = command.split()
+    if "converge" not in t:
+        return None
+    v = {t[i][2:]: t[i + 1] for i in range(len(t) - 1) if t[i].startswith("--")}
+    return (v.get("model"), v.get("solver"), int(v.get("T", 0)), v.get("guard", "on") == "on")
+
+
+missing = {}
+for o in timeouts:
+    missing[cell_key(o["command"])] = f"timeout (> {o['timeout_s']} s)"
+for o in kind("skipped"):
+    missing[cell_key(o["command"])] = "not run"
 Ts = cfg.get("Ts", [])
 w("## Iterations to converge against T (the convergence table)\n")
 w("`lds-bench converge --model M --solver S --T N --guard off --max-iters CAP`: batch 1, "
   "2 threads, lds-run's random data (seed 0), default tolerances, the runtime's cost guard "
   "off (the compiler's cost estimates zeroed in a copy of the descriptor) so the solver "
   "runs until it converges; CAP = min(T, max(50, 2·10⁷ / T)). `> CAP`: not converged "
-  "within CAP iterations. Last column: the largest max |x − sequential solve| of the row's "
+  "within CAP iterations; `not run`: skipped because the same cell timed out or took more "
+  "than a tenth of the time limit at the previous T (listed at the end). Last column: the largest max |x − sequential solve| of the row's "
   "converged cells.\n")
 rows = []
 for m in EXAMPLES:
@@ -189,7 +206,7 @@ for m in EXAMPLES:
         for T in Ts:
             o = conv[(m, s, False)].get(T)
             if not o:
-                cells.append("–")
+                cells.append(missing.get((m, s, T, False), "–"))
                 continue
             it = o["iterations"]
             cells.append(f"{it}" if o["converged"] else f"> {o['max_iters']}")
@@ -210,7 +227,7 @@ for m in EXAMPLES:
         for T in Ts:
             o = conv[(m, s, True)].get(T)
             if not o:
-                cells.append("–")
+                cells.append(missing.get((m, s, T, True), "–"))
                 continue
             note = f"{o['iterations']} it" if s != "sequential" else ""
             if o["fallbacks"] or (s not in ("sequential", "auto") and o["finished_with"] != s):
@@ -255,7 +272,8 @@ if timeouts or kind("failed") or kind("skipped"):
     for o in kind("failed"):
         w(f"- failed (rc {o['rc']}): `{o['command']}`")
     for o in kind("skipped"):
-        w(f"- skipped (the same cell timed out at a smaller T): `{o['command']}`")
+        w(f"- skipped (the same cell {o.get('why', 'timed out')}; the limit is "
+          f"{cfg.get('timeout')} s): `{o['command']}`")
     w("")
 
 # Targets of issue #6.
