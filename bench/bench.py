@@ -84,7 +84,7 @@ def main():
     cfg = {"seq_T": 400 if q else 4000, "iter_T": 1000 if q else 4000,
            "Ts": [1000] if q else [1000, 10000, 100000], "mem_T": 2000 if q else 10000,
            "gb_reps": 1 if q else 5, "iter_reps": 1 if q else 3,
-           "gb_min_time": 0.01 if q else 0.1, "reps": 1 if q else 3,
+           "gb_min_time": 0.01 if q else 0.1, "reps": 1 if q else 5,
            "timeout": 30 if q else 40,
            "compile_models": ["gru", "s5", "elementwise"] if q else EXAMPLES + ["gru64"]}
     os.makedirs(args.out, exist_ok=True)
