@@ -21,6 +21,7 @@ ITERATIVE = SOLVERS[2:]
 class Runner:
     def __init__(self, out):
         self.raw = open(os.path.join(out, "raw.jsonl"), "w")
+        self.failures = 0
 
     def emit(self, obj):
         self.raw.write(json.dumps(obj) + "\n")
@@ -37,6 +38,7 @@ class Runner:
             print(f"  timeout after {timeout} s: {shown}", file=sys.stderr)
             return []
         if p.returncode != 0:
+            self.failures += 1
             self.emit({"kind": "failed", "command": shown, "rc": p.returncode,
                        "stderr": p.stderr[-2000:]})
             print(f"  failed ({p.returncode}): {shown}\n{p.stderr[-2000:]}", file=sys.stderr)
@@ -178,6 +180,10 @@ def main():
                 r.run([bench, "memory", "--model", m, "--solver", s, "--T", str(cfg["mem_T"])],
                       cfg["timeout"])
     r.emit({"kind": "done", "loadavg": os.getloadavg()})
+    if r.failures:
+        print(f"bench.py: {r.failures} command(s) failed (see bench/results/raw.jsonl)",
+              file=sys.stderr)
+        sys.exit(3)
 
 
 if __name__ == "__main__":

@@ -93,7 +93,12 @@ if stale "$B/lds-bench" "${SRC[@]}" "$ROOT"/bench/src/*.h "${HAND[@]}" "$B"/mode
 fi
 
 # 4. Measure, report.
+rc=0
 "$PY" "$ROOT/bench/bench.py" --root "$ROOT" --build "$BUILD" --out "$OUT" \
-  --python "$PY" "${ARGS[@]}"
+  --python "$PY" "${ARGS[@]}" || rc=$?
 "$PY" "$ROOT/bench/report.py" "$OUT"
 cat "$OUT/results.md"
+# Non-zero when a measurement failed or lds, the hand loops and PyTorch
+# disagree (lds-bench verify, torch_bench.py): --quick is a correctness smoke
+# test; timings are never checked.
+exit $rc

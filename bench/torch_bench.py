@@ -10,7 +10,7 @@
 import argparse
 import json
 import os
-import statistics
+import sys
 import time
 
 import numpy as np
@@ -60,6 +60,7 @@ def main():
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--budget", type=float, default=5.0)
+    ap.add_argument("--tol", type=float, default=1e-4)
     a = ap.parse_args()
     d, T, B = a.data, a.T, a.check_batch
     torch.manual_seed(0)
@@ -71,15 +72,20 @@ def main():
         x0 = load(d, "gru64.x0.f32", (1, B, 64))
         hand = load(d, "gru64.hand.f32", (B, T, 64))
         out, _ = gru(x, x0)
+        diffs = {"gru64": float((out - hand).abs().max())}
         print(json.dumps({"kind": "torch_check", "model": "gru64", "batch": B, "T": T,
-                          "max_abs_diff_torch_vs_hand": float((out - hand).abs().max())}))
+                          "max_abs_diff_torch_vs_hand": diffs["gru64"]}))
         ep = [load(d, f"elementwise.param.{n}.f32", (64,)) for n in "awb"]
         ex = load(d, "elementwise.input.f32", (B, T, 64))
         ex0 = load(d, "elementwise.x0.f32", (B, 64))
         ehand = load(d, "elementwise.hand.f32", (B, T, 64))
         eout = elementwise(ep, ex0, ex)
+        diffs["elementwise"] = float((eout - ehand).abs().max())
         print(json.dumps({"kind": "torch_check", "model": "elementwise", "batch": B, "T": T,
-                          "max_abs_diff_torch_vs_hand": float((eout - ehand).abs().max())}))
+                          "max_abs_diff_torch_vs_hand": diffs["elementwise"]}))
+        bad = {m: d for m, d in diffs.items() if not d <= a.tol}
+        if bad:
+            sys.exit(f"torch_bench.py: torch and the hand loops differ: {bad} (tolerance {a.tol})")
         for k in [int(v) for v in a.threads.split(",")]:
             torch.set_num_threads(k)
             for b in [int(v) for v in a.batches.split(",")]:
