@@ -8,6 +8,7 @@
 
 #include "Error.h"
 #include "Executor.h"
+#include "GpuSolve.h"
 #include "IterationDriver.h"
 #include "SolverPolicy.h"
 #include "ThreadPool.h"
@@ -150,6 +151,9 @@ extern "C" lds_status lds_solve(const lds_model *m, const void *const *params,
   lds_options o = lds_default_options();
   if (lds_status s = resolveOptions(m, opts, &o))
     return finish(s);
+  if (lds_status s = validateSolveAliasing(m, params, x0, inputs, T, batch,
+                                           states, o.initial_guess))
+    return finish(s);
   if (o.solver != LDS_SOLVER_AUTO && !solverAvailable(m, o.solver)) {
     char names[128];
     compiledSolvers(m, names, sizeof(names));
@@ -158,11 +162,12 @@ extern "C" lds_status lds_solve(const lds_model *m, const void *const *params,
                        "(it has: %s)",
                        modelName(m), lds_solver_name(o.solver), names));
   }
-  if (o.device == LDS_DEVICE_CUDA)
-    return finish(fail(LDS_ERR_NO_DEVICE,
-                       "lds_solve: this build's CUDA executor is not "
-                       "available yet (use LDS_DEVICE_CPU or AUTO)"));
-  // AUTO: no GPU executor yet, so the CPU.
+  // A GPU when asked for (CUDA) or usable (AUTO); GpuSolve.cpp.
+  bool onGpu = false;
+  lds_status gpuStatus =
+      solveOnGpu({m, params, x0, inputs, T, batch, states, o}, local, &onGpu);
+  if (onGpu)
+    return finish(gpuStatus);
   local.device = LDS_DEVICE_CPU;
 
   if (lds_status s =

@@ -9,13 +9,14 @@
 
 #include "Error.h"
 #include "Validate.h"
+#include "Values.h"
 
 using namespace lds;
 
 static lds_status checkOneStep(const lds_model *m, const void *const *params,
                                const void *x, const void *const *u,
                                const void *out, const char *outName,
-                               const char *fn) {
+                               int64_t outValues, bool mayBeX, const char *fn) {
   if (lds_status s = validateModel(m, fn))
     return s;
   if (!x)
@@ -24,6 +25,9 @@ static lds_status checkOneStep(const lds_model *m, const void *const *params,
     return fail(LDS_ERR_INVALID_ARGUMENT, "%s: %s is NULL", fn, outName);
   if (lds_status s = validateTensorPointers(m, params, u, "u", fn))
     return s;
+  if (lds_status s = validateStepAliasing(m, params, x, u, out, outName,
+                                          outValues, mayBeX, fn))
+    return s;
   return validateIndexInputs(m, u, 1, 1, "u", fn);
 }
 
@@ -31,7 +35,8 @@ extern "C" lds_status lds_step(const lds_model *m, const void *const *params,
                                const void *x, const void *const *u,
                                void *x_next) {
   if (lds_status s =
-          checkOneStep(m, params, x, u, x_next, "x_next", "lds_step"))
+          checkOneStep(m, params, x, u, x_next, "x_next", m ? m->state_dim : 0,
+                       /*mayBeX=*/true, "lds_step"))
     return s;
   m->step(x, u, params, x_next);
   return LDS_OK;
@@ -40,7 +45,11 @@ extern "C" lds_status lds_step(const lds_model *m, const void *const *params,
 extern "C" lds_status lds_jacobian(const lds_model *m,
                                    const void *const *params, const void *x,
                                    const void *const *u, void *J) {
-  if (lds_status s = checkOneStep(m, params, x, u, J, "J", "lds_jacobian"))
+  int64_t values = 0;
+  if (m && !mulChecked(m->state_dim, m->state_dim, &values))
+    values = INT64_MAX;
+  if (lds_status s = checkOneStep(m, params, x, u, J, "J", values,
+                                  /*mayBeX=*/false, "lds_jacobian"))
     return s;
   if (!m->jacobian)
     return fail(LDS_ERR_INVALID_ARGUMENT,

@@ -10,6 +10,7 @@
 #include "Values.h"
 
 #include <cinttypes>
+#include <cstdint>
 
 using namespace lds;
 
@@ -182,4 +183,106 @@ lds_status lds::validateFinite(const lds_model *m, const void *x0,
     }
   }
   return LDS_OK;
+}
+
+//===----------------------------------------------------------------------===//
+// Aliasing
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// The bytes [data, data + bytes) an argument occupies.
+struct Span {
+  const void *data;
+  int64_t bytes;
+};
+
+/// `count` values of `elementBytes`, saturated (a size that does not fit
+/// reaches to the end of the address space).
+Span span(const void *data, int64_t count, int64_t elementBytes) {
+  int64_t bytes;
+  if (!mulChecked(count, elementBytes, &bytes))
+    bytes = INT64_MAX;
+  return {data, bytes};
+}
+
+bool overlaps(Span a, Span b) {
+  if (!a.data || !b.data || a.bytes <= 0 || b.bytes <= 0)
+    return false;
+  uintptr_t a0 = reinterpret_cast<uintptr_t>(a.data);
+  uintptr_t b0 = reinterpret_cast<uintptr_t>(b.data);
+  uintptr_t a1 = a0 + static_cast<uintptr_t>(a.bytes);
+  uintptr_t b1 = b0 + static_cast<uintptr_t>(b.bytes);
+  if (a1 < a0)
+    a1 = UINTPTR_MAX;
+  if (b1 < b0)
+    b1 = UINTPTR_MAX;
+  return a0 < b1 && b0 < a1;
+}
+
+int64_t inputElementBytes(const lds_model *m, const lds_tensor_info &info) {
+  return info.dtype == LDS_DTYPE_I32 ? 4 : elementSize(m->dtype);
+}
+
+/// The first of x (unless skipped), params and inputs (each `steps` rows
+/// of `batch` sequences) that `out` overlaps, as a failure of `fn`.
+lds_status checkDisjoint(const lds_model *m, Span out, const char *outName,
+                         Span x, const char *xName, const void *const *params,
+                         const void *const *inputs, const char *inputsName,
+                         int64_t rows, const char *fn) {
+  if (x.data && overlaps(out, x))
+    return fail(LDS_ERR_INVALID_ARGUMENT, "%s: %s overlaps %s", fn, outName,
+                xName);
+  int64_t es = elementSize(m->dtype);
+  for (int32_t i = 0; i < m->num_inputs; ++i) {
+    const lds_tensor_info &info = m->inputs[i];
+    int64_t count;
+    if (!mulChecked(rows, info.size, &count))
+      count = INT64_MAX;
+    if (overlaps(out, span(inputs[i], count, inputElementBytes(m, info))))
+      return fail(LDS_ERR_INVALID_ARGUMENT,
+                  "%s: %s overlaps %s[%" PRId32 "] ('%s')", fn, outName,
+                  inputsName, i, info.name ? info.name : "?");
+  }
+  for (int32_t i = 0; i < m->num_params; ++i) {
+    const lds_tensor_info &info = m->params[i];
+    if (overlaps(out, span(params[i], info.size, es)))
+      return fail(LDS_ERR_INVALID_ARGUMENT,
+                  "%s: %s overlaps params[%" PRId32 "] ('%s')", fn, outName, i,
+                  info.name ? info.name : "?");
+  }
+  return LDS_OK;
+}
+
+} // namespace
+
+lds_status lds::validateSolveAliasing(const lds_model *m,
+                                      const void *const *params, const void *x0,
+                                      const void *const *inputs, int64_t T,
+                                      int64_t batch, const void *states,
+                                      const void *guess) {
+  int64_t es = elementSize(m->dtype), rows, values;
+  if (!mulChecked(batch, T, &rows) || !mulChecked(rows, m->state_dim, &values))
+    values = INT64_MAX;
+  Span out = span(states, values, es);
+  if (guess && guess != states && overlaps(out, span(guess, values, es)))
+    return fail(LDS_ERR_INVALID_ARGUMENT,
+                "lds_solve: opts->initial_guess overlaps states without being "
+                "states");
+  return checkDisjoint(m, out, "states", span(x0, batch * m->state_dim, es),
+                       "x0", params, inputs, "inputs", rows, "lds_solve");
+}
+
+lds_status lds::validateStepAliasing(const lds_model *m,
+                                     const void *const *params, const void *x,
+                                     const void *const *u, const void *out,
+                                     const char *outName, int64_t outValues,
+                                     bool mayBeX, const char *fn) {
+  int64_t es = elementSize(m->dtype);
+  Span xSpan = span(x, m->state_dim, es);
+  if (mayBeX && out == x)
+    xSpan.data = nullptr;
+  return checkDisjoint(m, span(out, outValues, es), outName, xSpan,
+                       mayBeX ? "x without being x" : "x", params, u, "u", 1,
+                       fn);
 }

@@ -39,6 +39,22 @@ lds_status validateFinite(const lds_model *m, const void *x0,
                           const void *const *inputs, int64_t T, int64_t batch,
                           const char *fn);
 
+/// LDS_ERR_INVALID_ARGUMENT if lds_solve's `states` shares a byte with x0,
+/// an input or a param, or `guess` overlaps `states` without being it.
+/// Sizes must already be known to be addressable (checkArguments).
+lds_status validateSolveAliasing(const lds_model *m, const void *const *params,
+                                 const void *x0, const void *const *inputs,
+                                 int64_t T, int64_t batch, const void *states,
+                                 const void *guess);
+
+/// The same for lds_step and lds_jacobian: `out` (`outName`, `outValues`
+/// values) must not overlap x, u or params, except that it may be `x`
+/// itself when `mayBeX`.
+lds_status validateStepAliasing(const lds_model *m, const void *const *params,
+                                const void *x, const void *const *u,
+                                const void *out, const char *outName,
+                                int64_t outValues, bool mayBeX, const char *fn);
+
 } // namespace lds
 
 #endif // LDS_RUNTIME_VALIDATE_H

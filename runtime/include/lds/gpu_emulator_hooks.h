@@ -1,17 +1,30 @@
-/*===- gpu_emulator_hooks.h - what host-built GPU kernels call -------------===*
+/*===- gpu_emulator_hooks.h - what host-emulated GPU kernels call -*- C -*-===*
  *
- * The format-2 image of an lds_gpu_module (model_abi.h) holds the model's
- * GPU kernels compiled for the host: the same LLVM IR as the CUDA kernels,
- * with each thread-model primitive a call to one of the functions below
- * instead of an NVVM intrinsic. The runtime's GPU emulator defines them (C
- * linkage) and runs a launch as the grid it describes: every thread of a
- * block runs `fn(args)` and all threads of a block are live together, since
- * lds_emu_barrier and the shuffles wait for the whole block / warp.
+ * A model compiled with a host-emulation GPU image (lds_gpu_image format 2,
+ * model_abi.h) holds its GPU kernels compiled for the host. Where the CUDA
+ * kernels read a special register, synchronise or shuffle, the host versions
+ * call these functions instead; liblds_runtime's GPU emulator
+ * (runtime/lib/GpuEmulator.cpp) defines them. The emulator runs a grid one
+ * block at a time, each of the block's threads as a real thread, so barriers,
+ * shuffles and atomics behave as on the device.
  *
- * Indices are those of a 1-D block in a grid of at most two dimensions
- * (block.y = block.z = 1, grid.z = 1). Warps are 32 consecutive threads of
- * a block (tid.x / 32); the kernels launch blocks of a multiple of 32
- * threads whenever they shuffle.
+ * Semantics follow PTX:
+ *   - ids are those of the calling thread (tid.x, ctaid.x/y, ntid.x,
+ *     nctaid.x/y); blocks are one-dimensional (ntid.y = ntid.z = 1);
+ *   - lds_emu_barrier: bar.sync 0 over the block's threads that have not
+ *     returned;
+ *   - lds_emu_shfl_up_*: shfl.sync.up with a full mask and width 32: lane l
+ *     gets the value of lane l - delta of its warp, or its own value when
+ *     l < delta; every live lane of the warp must call it;
+ *   - lds_emu_shared: the block's shared memory, the same pointer to every
+ *     thread of the block, LDS_EMU_SHARED_BYTES bytes, 16-byte aligned,
+ *     uninitialised (the emulator fills it with 0xff bytes, NaN as floats,
+ *     at the start of each block);
+ *   - atomics return the old value (callers may ignore it) and are atomic
+ *     across the grid; lds_emu_store_i32 is a relaxed atomic store (a plain
+ *     store on the GPU) for flags several threads may set at once.
+ *
+ * Calling any of them outside an emulated kernel is a bug (ids read 0).
  *===----------------------------------------------------------------------===*/
 
 #ifndef LDS_GPU_EMULATOR_HOOKS_H
@@ -19,40 +32,42 @@
 
 #include <stdint.h>
 
+#if defined(_WIN32)
+#define LDS_EMU_API
+#else
+#define LDS_EMU_API __attribute__((visibility("default")))
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* threadIdx.x, blockDim.x, blockIdx.x, blockIdx.y, gridDim.x. */
-int32_t lds_emu_tid_x(void);
-int32_t lds_emu_ntid_x(void);
-int32_t lds_emu_ctaid_x(void);
-int32_t lds_emu_ctaid_y(void);
-int32_t lds_emu_nctaid_x(void);
+/* Bytes of shared memory per block (CUDA's static limit). */
+#define LDS_EMU_SHARED_BYTES 49152
 
-/* __syncthreads(): returns when every thread of the block has called it. */
-void lds_emu_barrier(void);
+LDS_EMU_API int32_t lds_emu_tid_x(void);
+LDS_EMU_API int32_t lds_emu_ntid_x(void);
+LDS_EMU_API int32_t lds_emu_ctaid_x(void);
+LDS_EMU_API int32_t lds_emu_ctaid_y(void);
+LDS_EMU_API int32_t lds_emu_nctaid_x(void);
+LDS_EMU_API int32_t lds_emu_nctaid_y(void);
+/* tid.x % 32. */
+LDS_EMU_API int32_t lds_emu_lane_id(void);
 
-/* __shfl_up_sync(0xffffffff, v, delta, 32): every lane of the warp calls it
- * with the same delta; lane l gets the v of lane l - delta, or its own v
- * when l < delta. */
-float lds_emu_shfl_up_f32(float v, int32_t delta);
-double lds_emu_shfl_up_f64(double v, int32_t delta);
+LDS_EMU_API void lds_emu_barrier(void);
 
-/* The block's shared memory: the same pointer, at least `bytes` bytes
- * (16-byte aligned), to every thread of the block; contents undefined at the
- * block's start. Every thread of a block passes the same `bytes`. */
-void *lds_emu_shared(int64_t bytes);
+LDS_EMU_API float lds_emu_shfl_up_f32(float v, int32_t delta);
+LDS_EMU_API double lds_emu_shfl_up_f64(double v, int32_t delta);
+LDS_EMU_API int32_t lds_emu_shfl_up_i32(int32_t v, int32_t delta);
+LDS_EMU_API int64_t lds_emu_shfl_up_i64(int64_t v, int32_t delta);
 
-/* atomicMin on a signed 64-bit value; atomicMax on unsigned 32- and 64-bit
- * values (the kernels use these on the bits of non-negative floats). */
-void lds_emu_atomic_min_i64(int64_t *p, int64_t v);
-void lds_emu_atomic_max_u32(uint32_t *p, uint32_t v);
-void lds_emu_atomic_max_u64(uint64_t *p, uint64_t v);
+LDS_EMU_API void *lds_emu_shared(void);
 
-/* *p = v, where other threads may store the same value concurrently (a
- * relaxed atomic store; a plain store on the GPU). */
-void lds_emu_store_i32(int32_t *p, int32_t v);
+LDS_EMU_API int64_t lds_emu_atomic_min_i64(int64_t *address, int64_t value);
+LDS_EMU_API uint32_t lds_emu_atomic_max_u32(uint32_t *address, uint32_t value);
+LDS_EMU_API uint64_t lds_emu_atomic_max_u64(uint64_t *address, uint64_t value);
+LDS_EMU_API int32_t lds_emu_atomic_exch_i32(int32_t *address, int32_t value);
+LDS_EMU_API void lds_emu_store_i32(int32_t *address, int32_t value);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,702 @@
+//===- CudaExecutor.cpp - runs a solve's GPU kernels ----------------------===//
+//
+// The GPU counterpart of CpuExecutor.cpp, driven by the same iteration
+// driver. One fixed-point iteration of the sequences of one solver is three
+// launches of the model's kernels (model_abi.h, "GPU kernels"):
+//
+//   reduce  thread (chunk, item): each chunk's composed affine map -> agg
+//   scan    block per item: exclusive scan of the maps applied to the row
+//           before the window -> carry, x at the row before each chunk
+//   sweep   thread (chunk, item): the new iterate from the chunk's carry,
+//           the stopping test against the current iterate, the first
+//           failing row (atomic min) and a non-finite flag per item
+//
+// then the host reads the first failing rows (the new fronts), and a
+// residual launch over the rows each item finalised gives the
+// max |x_t - f(x_{t-1})| of the stats. Work items are grouped by solver
+// (each solver has its own kernels) and by where their iterate lives: as on
+// the CPU, a sequence's current and next iterate alternate between the
+// device copy of `states` (which holds its final rows) and one scratch
+// copy, and finalised rows are copied (on the device) to `states` once.
+//
+// Memory on the device: the states (unless the caller's are already there),
+// the second iterate, x0, inputs and params (unless already there), the
+// stopping-test values ([batch][T]), per-chunk maps and carries (at most
+// kAggBudget bytes; their number bounds the chunks) and per-item words.
+//
+//===----------------------------------------------------------------------===//
+
+#include "CudaExecutor.h"
+#include "Error.h"
+#include "SolverPolicy.h"
+#include "Values.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <vector>
+
+using namespace lds;
+
+namespace {
+
+/// A chunk has at least this many rows: shorter ones cost more in maps
+/// (reduce and scan) than their parallelism saves.
+constexpr int64_t kMinGpuChunkRows = 4;
+/// Bytes of chunk maps (agg) a launch may use: it bounds the chunks of a
+/// Newton iteration at large D (a map is D*D + D values).
+constexpr int64_t kAggBudget = int64_t(256) << 20;
+/// Threads of a reduce, sweep, residual or sequential block.
+constexpr int kBlock = 128;
+/// Items in one launch (grid.y).
+constexpr int64_t kMaxItemsPerLaunch = 65535;
+
+int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+/// Rows per chunk set by LDS_GPU_CHUNK_ROWS (a testing aid: small chunks
+/// make short test problems use many chunks, warps and scan blocks), or 0.
+int64_t chunkRowsOverride() {
+  const char *v = std::getenv("LDS_GPU_CHUNK_ROWS");
+  if (!v || !*v)
+    return 0;
+  long long n = std::atoll(v);
+  return n > 0 ? n : 0;
+}
+
+enum KernelSlot { kReduce, kScan, kSweep, kNumSolverKernels };
+
+/// "newton_reduce": a solver kernel's name after "lds_gpu_<model>_".
+const char *solverKernelSuffix(lds_solver s, KernelSlot k) {
+  static const char *const names[][kNumSolverKernels] = {
+      {"jacobi_reduce", "jacobi_scan", "jacobi_sweep"},
+      {"picard_reduce", "picard_scan", "picard_sweep"},
+      {"quasi_newton_reduce", "quasi_newton_scan", "quasi_newton_sweep"},
+      {"newton_reduce", "newton_scan", "newton_sweep"}};
+  return names[s - LDS_SOLVER_JACOBI][k];
+}
+
+/// One launch's items: a contiguous range of the per-item arrays sharing a
+/// solver and the buffer their iterate is in.
+struct Launch {
+  lds_solver solver;
+  bool guessInSpare;
+  int64_t first, count; // items [first, first + count)
+  int64_t chunkRows, chunks;
+};
+
+class CudaExecutor final : public GpuExecutor {
+public:
+  CudaExecutor(const Problem &p, GpuBackend *backend)
+      : p(p), m(p.model), dev(backend) {}
+  ~CudaExecutor() override {
+    for (DevPtr q : owned)
+      dev->release(q);
+    delete dev;
+  }
+
+  lds_status init();
+
+  int64_t lanes() const override { return dev->lanes(); }
+  lds_status prepareIterative(const void *initialGuess) override;
+  lds_status iterate(const SequenceWork *work, int64_t n,
+                     IterationOutcome *out) override;
+  lds_status restart(const SequenceWork *work, int64_t n) override;
+  lds_status sequential(const SequenceWork *work, int64_t n,
+                        int64_t *firstNonfinite) override;
+  lds_status finishUnconverged(const SequenceWork *work, int64_t n,
+                               double *residual) override;
+  lds_status finish() override;
+
+private:
+  lds_status allocate(int64_t bytes, DevPtr *out) {
+    if (lds_status s = dev->allocate(bytes, out))
+      return s;
+    owned.push_back(*out);
+    return LDS_OK;
+  }
+  /// The caller's `bytes` at `host` on the device: the pointer itself if
+  /// it is device memory, else a copy.
+  lds_status upload(const void *host, int64_t bytes, DevPtr *out) {
+    if (dev->isDevicePointer(host)) {
+      *out = reinterpret_cast<uintptr_t>(host);
+      return LDS_OK;
+    }
+    if (lds_status s = allocate(bytes, out))
+      return s;
+    return dev->copyToDevice(*out, host, bytes);
+  }
+  lds_status kernelFor(lds_solver s, KernelSlot k, GpuKernel *out);
+  lds_status namedKernel(const char *suffix, GpuKernel *cache, GpuKernel *out);
+
+  DevPtr stateRow(DevPtr base, int64_t seq, int64_t row) const {
+    return base + (seq * p.T + row) * rowBytes;
+  }
+  DevPtr xIn(int64_t seq, int64_t front) const {
+    return front == 0 ? x0 + seq * rowBytes : stateRow(states, seq, front - 1);
+  }
+  lds_status fillRows(DevPtr dst, DevPtr row, int64_t rows);
+
+  /// Writes the items' seq, lo, hi, first_bad = T, nonfinite = 0 and
+  /// residual = 0 to the device (hi: `hi[j]`, or T if null).
+  lds_status uploadItems(const SequenceWork *work, const int64_t *hi,
+                         int64_t n);
+  lds_gpu_args argsFor(const Launch &l, DevPtr guess, DevPtr out) const;
+  lds_status launchKernel(GpuKernel k, const char *suffix,
+                          const lds_gpu_args &a, int64_t gridX, int64_t gridY,
+                          int block);
+  lds_status flushLaunches();
+  lds_status launchIteration(const Launch &l);
+  lds_status launchResidual(const Launch &l, DevPtr rows, int64_t maxRows);
+  lds_status launchSequential(int64_t first, int64_t count);
+  lds_status downloadItems(int64_t n);
+  lds_status ensureChunkBuffers(int64_t aggBytes, int64_t carryBytes);
+
+  Problem p;
+  const lds_model *m;
+  GpuBackend *dev;
+  std::vector<DevPtr> owned;
+  int64_t es = 0, d = 0, rowBytes = 0;
+  bool statesOnDevice = false;
+
+  DevPtr x0 = 0, states = 0, spare = 0, excess = 0;
+  DevPtr inputTable = 0, paramTable = 0, args = 0;
+  DevPtr items = 0; // seq, lo, hi, first_bad: [batch] int64 each; residual
+                    // [batch] of the float type; nonfinite [batch] int32
+  DevPtr agg = 0, carry = 0;
+  int64_t aggBytes = 0, carryBytes = 0;
+  int64_t itemCapacity = 0;
+
+  std::vector<uint8_t> inSpare; // per sequence: its iterate is in `spare`
+  std::vector<int64_t> hItems;  // host copy of the int64 item arrays
+  std::vector<char> hResidual;
+  std::vector<int32_t> hNonfinite;
+  std::vector<SequenceWork> sorted;
+  std::vector<int64_t> sortedIndex, hi;
+  std::vector<Launch> launches;
+  struct PendingLaunch {
+    GpuKernel kernel;
+    const char *suffix;
+    lds_gpu_args args;
+    int64_t gridX, gridY;
+    int block;
+  };
+  std::vector<PendingLaunch> pending; // queued by launchKernel
+  std::vector<lds_gpu_args> argsHost;
+  int64_t argsCapacity = 0;
+
+  GpuKernel solverKernels[LDS_NUM_SOLVER_SLOTS][kNumSolverKernels] = {};
+  GpuKernel sequentialKernel = nullptr, residualKernel = nullptr;
+};
+
+lds_status CudaExecutor::init() {
+  d = m->state_dim;
+  es = elementSize(m->dtype);
+  rowBytes = d * es;
+  itemCapacity = p.batch;
+  int64_t perSequence = p.T * rowBytes;
+  if (lds_status s = upload(p.x0, p.batch * rowBytes, &x0))
+    return s;
+  std::vector<uint64_t> table(m->num_inputs + m->num_params + 1);
+  for (int32_t i = 0; i < m->num_inputs; ++i) {
+    const lds_tensor_info &in = m->inputs[i];
+    DevPtr ptr;
+    int64_t bytes = p.batch * p.T * in.size * elementSize(in.dtype);
+    if (lds_status s = upload(p.inputs[i], bytes, &ptr))
+      return s;
+    table[i] = ptr;
+  }
+  for (int32_t i = 0; i < m->num_params; ++i) {
+    DevPtr ptr;
+    if (lds_status s = upload(p.params[i], m->params[i].size * es, &ptr))
+      return s;
+    table[m->num_inputs + i] = ptr;
+  }
+  int64_t tableBytes = static_cast<int64_t>(table.size()) * 8;
+  DevPtr tables;
+  if (lds_status s = allocate(tableBytes, &tables))
+    return s;
+  if (lds_status s = dev->copyToDevice(tables, table.data(), tableBytes))
+    return s;
+  inputTable = tables;
+  paramTable = tables + 8 * m->num_inputs;
+
+  statesOnDevice = dev->isDevicePointer(p.states);
+  if (statesOnDevice)
+    states = reinterpret_cast<uintptr_t>(p.states);
+  else if (lds_status s = allocate(p.batch * perSequence, &states))
+    return s;
+  if (lds_status s = allocate(itemCapacity * (5 * 8 + 4), &items))
+    return s;
+  argsCapacity = 16;
+  if (lds_status s = allocate(argsCapacity * sizeof(lds_gpu_args), &args))
+    return s;
+  inSpare.assign(p.batch, 0);
+  hItems.resize(4 * itemCapacity);
+  hResidual.resize(itemCapacity * 8);
+  hNonfinite.resize(itemCapacity);
+  hi.resize(itemCapacity);
+  return LDS_OK;
+}
+
+lds_status CudaExecutor::namedKernel(const char *suffix, GpuKernel *cache,
+                                     GpuKernel *out) {
+  if (!*cache) {
+    char name[256];
+    std::snprintf(name, sizeof(name), "lds_gpu_%s_%s", m->name, suffix);
+    if (lds_status s = dev->kernel(m->gpu, name, cache))
+      return s;
+  }
+  *out = *cache;
+  return LDS_OK;
+}
+
+lds_status CudaExecutor::kernelFor(lds_solver s, KernelSlot k, GpuKernel *out) {
+  return namedKernel(solverKernelSuffix(s, k), &solverKernels[s][k], out);
+}
+
+/// Copies `row` (D values) to `rows` consecutive rows at `dst`, doubling
+/// the copied block each time (log2(rows) copies).
+lds_status CudaExecutor::fillRows(DevPtr dst, DevPtr row, int64_t rows) {
+  if (rows <= 0)
+    return LDS_OK;
+  if (lds_status s = dev->copyOnDevice(dst, row, rowBytes))
+    return s;
+  for (int64_t done = 1; done < rows;) {
+    int64_t n = std::min(done, rows - done);
+    if (lds_status s =
+            dev->copyOnDevice(dst + done * rowBytes, dst, n * rowBytes))
+      return s;
+    done += n;
+  }
+  return LDS_OK;
+}
+
+lds_status CudaExecutor::prepareIterative(const void *initialGuess) {
+  int64_t perSequence = p.T * rowBytes;
+  if (lds_status s = allocate(p.batch * perSequence, &spare))
+    return s;
+  if (lds_status s = allocate(p.batch * p.T * es, &excess))
+    return s;
+  std::fill(inSpare.begin(), inSpare.end(), 0);
+  if (initialGuess) {
+    if (initialGuess == p.states && statesOnDevice)
+      return LDS_OK; // a warm start in place
+    if (dev->isDevicePointer(initialGuess))
+      return dev->copyOnDevice(states,
+                               reinterpret_cast<uintptr_t>(initialGuess),
+                               p.batch * perSequence);
+    return dev->copyToDevice(states, initialGuess, p.batch * perSequence);
+  }
+  for (int64_t b = 0; b < p.batch; ++b)
+    if (lds_status s = fillRows(stateRow(states, b, 0), xIn(b, 0), p.T))
+      return s;
+  return LDS_OK;
+}
+
+lds_status CudaExecutor::uploadItems(const SequenceWork *work,
+                                     const int64_t *hiRows, int64_t n) {
+  int64_t *seq = hItems.data(), *lo = seq + n, *h = lo + n, *bad = h + n;
+  for (int64_t j = 0; j < n; ++j) {
+    seq[j] = work[j].seq;
+    lo[j] = work[j].front;
+    h[j] = hiRows ? hiRows[j] : p.T;
+    bad[j] = p.T;
+  }
+  // Layout for n items: seq, lo, hi, first_bad (n each), residual, nonfinite.
+  if (lds_status s = dev->copyToDevice(items, hItems.data(), 4 * n * 8))
+    return s;
+  return dev->memset8(items + 4 * n * 8, 0, n * (8 + 4));
+}
+
+lds_status CudaExecutor::downloadItems(int64_t n) {
+  // What the host reads is written by the queued launches.
+  if (lds_status s = flushLaunches())
+    return s;
+  if (lds_status s =
+          dev->copyToHost(hItems.data() + 3 * n, items + 3 * n * 8, n * 8))
+    return s;
+  if (lds_status s =
+          dev->copyToHost(hResidual.data(), items + 4 * n * 8, n * 8))
+    return s;
+  return dev->copyToHost(hNonfinite.data(), items + 5 * n * 8, n * 4);
+}
+
+lds_gpu_args CudaExecutor::argsFor(const Launch &l, DevPtr guess,
+                                   DevPtr out) const {
+  // The per-item arrays are bound by bindItems.
+  lds_gpu_args a;
+  std::memset(&a, 0, sizeof(a));
+  a.T = p.T;
+  a.n = l.count;
+  a.chunk_len = l.chunkRows;
+  a.num_chunks = l.chunks;
+  a.x0 = reinterpret_cast<const void *>(x0);
+  a.inputs = reinterpret_cast<const void *const *>(inputTable);
+  a.params = reinterpret_cast<const void *const *>(paramTable);
+  a.final_rows = reinterpret_cast<const void *>(states);
+  a.guess = reinterpret_cast<const void *>(guess);
+  a.out = reinterpret_cast<void *>(out);
+  a.agg = reinterpret_cast<void *>(agg);
+  a.carry = reinterpret_cast<void *>(carry);
+  a.excess = reinterpret_cast<void *>(excess);
+  a.atol = p.atol;
+  a.rtol = p.rtol;
+  return a;
+}
+
+lds_status CudaExecutor::launchKernel(GpuKernel k, const char *suffix,
+                                      const lds_gpu_args &a, int64_t gridX,
+                                      int64_t gridY, int block) {
+  pending.push_back({k, suffix, a, gridX, gridY, block});
+  return LDS_OK;
+}
+
+lds_status CudaExecutor::flushLaunches() {
+  // The queued launches' args go to the device in one copy (a copy from
+  // pageable memory waits for the stream), then the launches, in order.
+  int64_t count = static_cast<int64_t>(pending.size());
+  if (count > argsCapacity) {
+    if (lds_status s = dev->synchronize())
+      return s;
+    if (args) {
+      dev->release(args);
+      owned.erase(std::find(owned.begin(), owned.end(), args));
+      args = 0;
+    }
+    argsCapacity = std::max<int64_t>(count, 2 * argsCapacity);
+    if (lds_status s = allocate(argsCapacity * sizeof(lds_gpu_args), &args))
+      return s;
+  }
+  argsHost.resize(count);
+  for (int64_t i = 0; i < count; ++i)
+    argsHost[i] = pending[i].args;
+  if (lds_status s = dev->copyToDevice(args, argsHost.data(),
+                                       count * sizeof(lds_gpu_args)))
+    return s;
+  for (int64_t i = 0; i < count; ++i) {
+    const PendingLaunch &l = pending[i];
+    char name[256];
+    std::snprintf(name, sizeof(name), "lds_gpu_%s_%s", m->name, l.suffix);
+    if (lds_status s = dev->launch(l.kernel, name, l.gridX, l.gridY, l.block,
+                                   args + i * sizeof(lds_gpu_args))) {
+      pending.clear();
+      return s;
+    }
+  }
+  pending.clear();
+  return LDS_OK;
+}
+
+/// Sets the per-item pointers of `a` for items [first, first + count) of a
+/// call with `n` items.
+void bindItems(lds_gpu_args &a, DevPtr items, int64_t n, int64_t first,
+               int64_t es) {
+  auto at = [&](int64_t offset) { return items + offset; };
+  a.seq = reinterpret_cast<const int64_t *>(at((0 * n + first) * 8));
+  a.lo = reinterpret_cast<const int64_t *>(at((1 * n + first) * 8));
+  a.hi = reinterpret_cast<const int64_t *>(at((2 * n + first) * 8));
+  a.first_bad = reinterpret_cast<int64_t *>(at((3 * n + first) * 8));
+  a.residual = reinterpret_cast<void *>(at(4 * n * 8 + first * es));
+  a.nonfinite = reinterpret_cast<int32_t *>(at(5 * n * 8 + first * 4));
+}
+
+lds_status CudaExecutor::ensureChunkBuffers(int64_t needAgg,
+                                            int64_t needCarry) {
+  if (needAgg <= aggBytes && needCarry <= carryBytes)
+    return LDS_OK;
+  // Earlier launches may still read the old buffers.
+  if (lds_status s = dev->synchronize())
+    return s;
+  auto replace = [&](DevPtr &buffer, int64_t &size, int64_t need) {
+    if (need <= size)
+      return LDS_OK;
+    if (buffer) {
+      dev->release(buffer);
+      owned.erase(std::find(owned.begin(), owned.end(), buffer));
+      buffer = 0;
+      size = 0;
+    }
+    if (lds_status s = allocate(need, &buffer))
+      return s;
+    size = need;
+    return LDS_OK;
+  };
+  if (lds_status s = replace(agg, aggBytes, needAgg))
+    return s;
+  return replace(carry, carryBytes, needCarry);
+}
+
+lds_status CudaExecutor::iterate(const SequenceWork *work, int64_t n,
+                                 IterationOutcome *out) {
+  // Group the items by (solver, iterate buffer): the launches' ranges.
+  sorted.clear();
+  sortedIndex.clear();
+  launches.clear();
+  int64_t forced = chunkRowsOverride();
+  for (int s = LDS_SOLVER_JACOBI; s <= LDS_SOLVER_NEWTON; ++s)
+    for (int where = 0; where < 2; ++where) {
+      int64_t first = static_cast<int64_t>(sorted.size());
+      int64_t window = 0;
+      for (int64_t j = 0; j < n; ++j)
+        if (work[j].solver == s && inSpare[work[j].seq] == where) {
+          sorted.push_back(work[j]);
+          sortedIndex.push_back(j);
+          window = std::max(window, p.T - work[j].front);
+        }
+      int64_t total = static_cast<int64_t>(sorted.size()) - first;
+      for (int64_t k = 0; k < total; k += kMaxItemsPerLaunch) {
+        int64_t count = std::min(kMaxItemsPerLaunch, total - k);
+        int64_t aSize = m->solvers[s].a_size;
+        int64_t perChunk = (aSize + d) * es * count;
+        int64_t chunks = std::max<int64_t>(
+            1, std::min({ceilDiv(lanes(), count),
+                         ceilDiv(window, kMinGpuChunkRows),
+                         kAggBudget / std::max<int64_t>(perChunk, 1)}));
+        int64_t rows = ceilDiv(window, chunks);
+        if (forced)
+          rows = std::max(forced, ceilDiv(window * perChunk, kAggBudget));
+        chunks = ceilDiv(window, rows);
+        launches.push_back({static_cast<lds_solver>(s), where == 1, first + k,
+                            count, rows, chunks});
+      }
+    }
+  // Chunk buffers for the largest launch, before any launch uses them.
+  int64_t maxAgg = 0, maxCarry = 0;
+  for (const Launch &l : launches) {
+    maxAgg = std::max(maxAgg,
+                      l.count * l.chunks * (m->solvers[l.solver].a_size + d));
+    maxCarry = std::max(maxCarry, l.count * l.chunks * d);
+  }
+  if (lds_status s = ensureChunkBuffers(maxAgg * es, maxCarry * es))
+    return s;
+  if (lds_status s = uploadItems(sorted.data(), nullptr, n))
+    return s;
+  for (const Launch &l : launches)
+    if (lds_status s = launchIteration(l))
+      return s;
+  if (lds_status s = downloadItems(n))
+    return s;
+
+  // The new fronts; then the residuals of the rows they finalised.
+  const int64_t *lo = hItems.data() + n, *bad = hItems.data() + 3 * n;
+  std::vector<int32_t> nonfinite(hNonfinite.begin(), hNonfinite.begin() + n);
+  for (int64_t j = 0; j < n; ++j)
+    hi[j] = std::min(std::max(bad[j], lo[j]), p.T);
+  if (lds_status s = uploadItems(sorted.data(), hi.data(), n))
+    return s;
+  for (const Launch &l : launches) {
+    int64_t maxRows = 0;
+    for (int64_t j = l.first; j < l.first + l.count; ++j)
+      maxRows = std::max(maxRows, hi[j] - sorted[j].front);
+    // The new iterate is in the buffer the guess was not in.
+    if (maxRows > 0)
+      if (lds_status s =
+              launchResidual(l, l.guessInSpare ? states : spare, maxRows))
+        return s;
+  }
+  if (lds_status s = downloadItems(n))
+    return s;
+
+  for (const Launch &l : launches)
+    for (int64_t j = l.first; j < l.first + l.count; ++j) {
+      const SequenceWork &w = sorted[j];
+      IterationOutcome o;
+      o.newFront = hi[j];
+      o.nonfinite = nonfinite[j] != 0;
+      o.finalResidual = readScalar(hResidual.data() + j * es, m->dtype);
+      o.lanes = l.chunks;
+      if (hNonfinite[j]) {
+        // A finalised row's f is not finite: the sequential pass from the
+        // front reproduces (and reports) what the trajectory does there.
+        o.newFront = w.front;
+        o.finalResidual = 0;
+        o.nonfinite = true;
+      }
+      if (o.newFront == w.front)
+        o.nonfinite = true; // only a non-finite first row stops there
+      if (!l.guessInSpare && o.newFront > w.front)
+        if (lds_status s = dev->copyOnDevice(stateRow(states, w.seq, w.front),
+                                             stateRow(spare, w.seq, w.front),
+                                             (o.newFront - w.front) * rowBytes))
+          return s;
+      inSpare[w.seq] ^= 1;
+      out[sortedIndex[j]] = o;
+    }
+  return LDS_OK;
+}
+
+lds_status CudaExecutor::launchIteration(const Launch &l) {
+  DevPtr guess = l.guessInSpare ? spare : states;
+  DevPtr next = l.guessInSpare ? states : spare;
+  lds_gpu_args a = argsFor(l, guess, next);
+  bindItems(a, items, static_cast<int64_t>(sorted.size()), l.first, es);
+  GpuKernel reduce, scan, sweep;
+  if (lds_status s = kernelFor(l.solver, kReduce, &reduce))
+    return s;
+  if (lds_status s = kernelFor(l.solver, kScan, &scan))
+    return s;
+  if (lds_status s = kernelFor(l.solver, kSweep, &sweep))
+    return s;
+  int block =
+      static_cast<int>(std::min<int64_t>(kBlock, ceilDiv(l.chunks, 32) * 32));
+  int64_t gridX = ceilDiv(l.chunks, block);
+  int scanBlock = static_cast<int>(
+      std::min<int64_t>(m->gpu->scan_block, ceilDiv(l.chunks, 32) * 32));
+  if (lds_status s = launchKernel(reduce, solverKernelSuffix(l.solver, kReduce),
+                                  a, gridX, l.count, block))
+    return s;
+  if (lds_status s = launchKernel(scan, solverKernelSuffix(l.solver, kScan), a,
+                                  l.count, 1, scanBlock))
+    return s;
+  return launchKernel(sweep, solverKernelSuffix(l.solver, kSweep), a, gridX,
+                      l.count, block);
+}
+
+lds_status CudaExecutor::launchResidual(const Launch &l, DevPtr rows,
+                                        int64_t maxRows) {
+  GpuKernel k;
+  if (lds_status s = namedKernel("residual", &residualKernel, &k))
+    return s;
+  lds_gpu_args a = argsFor(l, rows, rows);
+  bindItems(a, items, static_cast<int64_t>(sorted.size()), l.first, es);
+  int block =
+      static_cast<int>(std::min<int64_t>(kBlock, ceilDiv(maxRows, 32) * 32));
+  return launchKernel(k, "residual", a, ceilDiv(maxRows, block), l.count,
+                      block);
+}
+
+lds_status CudaExecutor::restart(const SequenceWork *work, int64_t n) {
+  for (int64_t j = 0; j < n; ++j) {
+    const SequenceWork &w = work[j];
+    DevPtr guess = inSpare[w.seq] ? spare : states;
+    if (lds_status s = fillRows(stateRow(guess, w.seq, w.front),
+                                xIn(w.seq, w.front), p.T - w.front))
+      return s;
+  }
+  return LDS_OK;
+}
+
+lds_status CudaExecutor::launchSequential(int64_t first, int64_t count) {
+  GpuKernel k;
+  if (lds_status s = namedKernel("sequential", &sequentialKernel, &k))
+    return s;
+  Launch l{LDS_SOLVER_SEQUENTIAL, false, first, count, 0, 0};
+  lds_gpu_args a = argsFor(l, states, states);
+  bindItems(a, items, static_cast<int64_t>(sorted.size()), first, es);
+  int block =
+      static_cast<int>(std::min<int64_t>(kBlock, ceilDiv(count, 32) * 32));
+  return launchKernel(k, "sequential", a, ceilDiv(count, block), 1, block);
+}
+
+lds_status CudaExecutor::sequential(const SequenceWork *work, int64_t n,
+                                    int64_t *firstNonfinite) {
+  sorted.assign(work, work + n);
+  if (lds_status s = uploadItems(work, nullptr, n))
+    return s;
+  for (int64_t k = 0; k < n; k += kMaxItemsPerLaunch)
+    if (lds_status s = launchSequential(k, std::min(kMaxItemsPerLaunch, n - k)))
+      return s;
+  if (lds_status s = downloadItems(n))
+    return s;
+  const int64_t *bad = hItems.data() + 3 * n;
+  for (int64_t j = 0; j < n; ++j) {
+    firstNonfinite[j] = bad[j] < p.T ? bad[j] : -1;
+    inSpare[work[j].seq] = 0;
+  }
+  return LDS_OK;
+}
+
+lds_status CudaExecutor::finishUnconverged(const SequenceWork *work, int64_t n,
+                                           double *residual) {
+  sorted.assign(work, work + n);
+  int64_t maxRows = 0;
+  for (int64_t j = 0; j < n; ++j) {
+    const SequenceWork &w = work[j];
+    if (inSpare[w.seq] && w.front < p.T)
+      if (lds_status s = dev->copyOnDevice(stateRow(states, w.seq, w.front),
+                                           stateRow(spare, w.seq, w.front),
+                                           (p.T - w.front) * rowBytes))
+        return s;
+    inSpare[w.seq] = 0;
+    maxRows = std::max(maxRows, p.T - w.front);
+  }
+  if (lds_status s = uploadItems(work, nullptr, n))
+    return s;
+  for (int64_t k = 0; k < n && maxRows > 0; k += kMaxItemsPerLaunch) {
+    Launch l{LDS_SOLVER_SEQUENTIAL,
+             false,
+             k,
+             std::min(kMaxItemsPerLaunch, n - k),
+             0,
+             0};
+    if (lds_status s = launchResidual(l, states, maxRows))
+      return s;
+  }
+  if (lds_status s = downloadItems(n))
+    return s;
+  for (int64_t j = 0; j < n; ++j)
+    residual[j] =
+        hNonfinite[j] ? NAN : readScalar(hResidual.data() + j * es, m->dtype);
+  return LDS_OK;
+}
+
+lds_status CudaExecutor::finish() {
+  if (statesOnDevice)
+    return dev->synchronize();
+  return dev->copyToHost(p.states, states, p.batch * p.T * rowBytes);
+}
+
+} // namespace
+
+bool lds::gpuSolverChainAvailable(const lds_model *m, lds_solver s) {
+  const lds_gpu_module *g = m->gpu;
+  if (!g)
+    return false;
+  while (s != LDS_SOLVER_SEQUENTIAL && s != LDS_SOLVER_AUTO) {
+    if (s < 0 || s >= LDS_NUM_SOLVER_SLOTS || !g->has_solver[s])
+      return false;
+    s = fallbackSolver(m, s);
+  }
+  return true;
+}
+
+lds_status lds::hostView(GpuBackend &backend, const void *p, int64_t bytes,
+                         void **scratch, const void **out) {
+  *scratch = nullptr;
+  if (!p || !backend.isDevicePointer(p)) {
+    *out = p;
+    return LDS_OK;
+  }
+  void *copy = std::malloc(bytes < 1 ? 1 : bytes);
+  if (!copy)
+    return fail(LDS_ERR_OUT_OF_MEMORY,
+                "lds_solve: out of memory for a host copy of %lld bytes to "
+                "check",
+                static_cast<long long>(bytes));
+  if (lds_status s =
+          backend.copyToHost(copy, reinterpret_cast<uintptr_t>(p), bytes)) {
+    std::free(copy);
+    return s;
+  }
+  *scratch = copy;
+  *out = copy;
+  return LDS_OK;
+}
+
+GpuExecutor *lds::createCudaExecutor(const Problem &p, GpuBackend *backend,
+                                     lds_status *status) {
+  CudaExecutor *e = new (std::nothrow) CudaExecutor(p, backend);
+  if (!e) {
+    delete backend;
+    *status = fail(LDS_ERR_OUT_OF_MEMORY, "lds_solve: out of memory");
+    return nullptr;
+  }
+  if ((*status = e->init()) != LDS_OK) {
+    delete e;
+    return nullptr;
+  }
+  return e;
+}

@@ -1,0 +1,83 @@
+//===- GpuBackend.h - memory, modules and launches of a GPU -----*- C++ -*-===//
+//
+// What the CUDA executor needs from a device, behind one interface with two
+// implementations: the CUDA driver loaded with dlopen (CudaDriver.cpp) and a
+// host emulator that runs format-2 images (GpuEmulator.cpp). Device memory
+// is a DevPtr (a CUdeviceptr, or a host address in the emulator). Every
+// call returns LDS_OK or a failing status with lds_last_error() set; copies,
+// memsets and launches are ordered on the backend's stream, and
+// synchronize() waits for them.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LDS_RUNTIME_GPUBACKEND_H
+#define LDS_RUNTIME_GPUBACKEND_H
+
+#include "lds/runtime.h"
+
+#include <cstdint>
+
+namespace lds {
+
+using DevPtr = uint64_t;
+
+/// A loaded module's kernel (CUfunction, or an lds_gpu_host_kernel's fn).
+using GpuKernel = void *;
+
+class GpuBackend {
+public:
+  virtual ~GpuBackend() = default;
+
+  /// "cuda" or "emulator" (for messages).
+  virtual const char *name() const = 0;
+  /// Threads the device runs at once (chunking of the window).
+  virtual int64_t lanes() const = 0;
+
+  virtual lds_status allocate(int64_t bytes, DevPtr *out) = 0;
+  virtual void release(DevPtr p) = 0;
+  virtual lds_status copyToDevice(DevPtr dst, const void *src,
+                                  int64_t bytes) = 0;
+  virtual lds_status copyToHost(void *dst, DevPtr src, int64_t bytes) = 0;
+  virtual lds_status copyOnDevice(DevPtr dst, DevPtr src, int64_t bytes) = 0;
+  virtual lds_status memset8(DevPtr dst, uint8_t value, int64_t bytes) = 0;
+
+  /// True if the caller's `p` is device memory the kernels can read
+  /// (cuPointerGetAttribute); false for host memory.
+  virtual bool isDevicePointer(const void *p) const = 0;
+
+  /// Loads the model's GPU module (the image for this device) and finds
+  /// `name` in it.
+  virtual lds_status kernel(const lds_gpu_module *module, const char *name,
+                            GpuKernel *out) = 0;
+  /// Launches `k` on grid (gridX, gridY) of blocks of blockX threads with
+  /// one kernel argument: the device address `args` of an lds_gpu_args.
+  virtual lds_status launch(GpuKernel k, const char *name, int64_t gridX,
+                            int64_t gridY, int blockX, DevPtr args) = 0;
+  virtual lds_status synchronize() = 0;
+};
+
+/// How lds_solve may reach a GPU.
+enum class GpuAvailability { Usable, NoImage, NoDevice };
+
+/// The backend for a solve of `m` on `stream` (a CUstream, or nullptr for
+/// one of its own): the emulator when LDS_GPU_EMULATE=1 (a testing aid),
+/// else the CUDA driver. nullptr with lds_last_error() set and *status the
+/// failure (LDS_ERR_NO_DEVICE when there is no driver, device or image).
+GpuBackend *createGpuBackend(const lds_model *m, void *stream,
+                             lds_status *status);
+
+/// True if LDS_GPU_EMULATE=1.
+bool gpuEmulationRequested();
+
+/// The image of `m` a backend would load: format 2 for the emulator;
+/// otherwise the cubin of `arch` ("sm_90") if present, else a PTX image.
+const lds_gpu_image *selectGpuImage(const lds_gpu_module *m, bool emulate,
+                                    const char *arch);
+
+GpuBackend *createCudaDriverBackend(const lds_model *m, void *stream,
+                                    lds_status *status);
+GpuBackend *createGpuEmulatorBackend(const lds_model *m, lds_status *status);
+
+} // namespace lds
+
+#endif // LDS_RUNTIME_GPUBACKEND_H

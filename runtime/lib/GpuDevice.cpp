@@ -1,0 +1,73 @@
+//===- GpuDevice.cpp - which GPU backend and image a solve uses -----------===//
+//
+// A model reaches a GPU only through the kernels lds-compile embedded
+// (lds_model.gpu, model_abi.h). With LDS_GPU_EMULATE=1 (a testing aid) its
+// host-emulation image runs on the GPU emulator; otherwise the CUDA driver
+// loads the cubin for the device's architecture, or the PTX image.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Error.h"
+#include "GpuBackend.h"
+
+#include <cstdlib>
+#include <cstring>
+
+using namespace lds;
+
+bool lds::gpuEmulationRequested() {
+  const char *v = std::getenv("LDS_GPU_EMULATE");
+  return v && std::strcmp(v, "1") == 0;
+}
+
+const lds_gpu_image *lds::selectGpuImage(const lds_gpu_module *g, bool emulate,
+                                         const char *arch) {
+  if (!g || !g->images || g->num_images <= 0)
+    return nullptr;
+  const lds_gpu_image *ptx = nullptr;
+  for (int32_t i = 0; i < g->num_images; ++i) {
+    const lds_gpu_image &im = g->images[i];
+    if (!im.data || im.size <= 0)
+      continue;
+    if (emulate) {
+      if (im.format == 2)
+        return &im;
+      continue;
+    }
+    if (im.format == 0 && arch && im.arch && std::strcmp(im.arch, arch) == 0)
+      return &im;
+    if (im.format == 1 && !ptx)
+      ptx = &im;
+  }
+  return emulate ? nullptr : ptx;
+}
+
+GpuBackend *lds::createGpuBackend(const lds_model *m, void *stream,
+                                  lds_status *status) {
+  const lds_gpu_module *g = m->gpu;
+  const char *name = m->name ? m->name : "";
+  if (!g) {
+    *status = fail(LDS_ERR_NO_DEVICE,
+                   "lds_solve: no GPU kernels in model '%s' (compile it with "
+                   "--target=cuda or --target=all)",
+                   name);
+    return nullptr;
+  }
+  if (g->abi_version != LDS_GPU_ABI_VERSION) {
+    *status = fail(LDS_ERR_INVALID_ARGUMENT,
+                   "lds_solve: model '%s' has GPU kernels of GPU ABI version "
+                   "%d; this runtime reads version %d (recompile the model)",
+                   name, g->abi_version, LDS_GPU_ABI_VERSION);
+    return nullptr;
+  }
+  if (g->scan_block < 32 || g->scan_block > 1024 || g->scan_block % 32) {
+    *status = fail(LDS_ERR_INVALID_ARGUMENT,
+                   "lds_solve: model '%s' has a GPU scan block of %d threads "
+                   "(want a multiple of 32 in [32, 1024])",
+                   name, g->scan_block);
+    return nullptr;
+  }
+  if (gpuEmulationRequested())
+    return createGpuEmulatorBackend(m, status);
+  return createCudaDriverBackend(m, stream, status);
+}

@@ -1,0 +1,160 @@
+//===- GpuErrorTest.cpp - LDS_DEVICE_CUDA's error paths -------------------===//
+//
+// Every way a GPU solve can fail before or while it runs, with its exact
+// message: no GPU kernels in the model, a GPU module this runtime cannot
+// read, no libcuda, no device, no image for the device, and CUDA errors
+// (through FakeCudaDriver.c, a libcuda stand-in loaded with
+// LDS_CUDA_DRIVER) mapped to LDS_ERR_OUT_OF_MEMORY and LDS_ERR_DEVICE with
+// the driver's message.
+//
+//===----------------------------------------------------------------------===//
+
+#include "GpuTestUtil.h"
+#include "ReferenceGpuKernels.h"
+
+#include <gtest/gtest.h>
+
+using namespace lds_test;
+
+namespace {
+
+struct Fixture {
+  std::unique_ptr<BuiltModel> model = buildModel<TanhRNN, float>();
+  Data<TanhRNN, float> data{100, 2, 9};
+  lds_gpu_image images[2] = {{"sm_80", 0, "not a cubin", 11},
+                             {"host", 2, nullptr, 0}};
+  lds_gpu_module module{
+      LDS_GPU_ABI_VERSION, 1, images, 256, {0, 0, 1, 1, 1, 1}};
+
+  Fixture() { model->m.gpu = &module; }
+  GpuResult<float> solve(lds_solver s = LDS_SOLVER_AUTO) {
+    return solveWith(model->m, data, gpuOptions(s));
+  }
+};
+
+TEST(GpuErrors, NoGpuKernels) {
+  Fixture f;
+  f.model->m.gpu = nullptr;
+  GpuResult<float> r = f.solve();
+  EXPECT_EQ(r.status, LDS_ERR_NO_DEVICE);
+  EXPECT_EQ(r.error, "lds_solve: no GPU kernels in model 'tanh_rnn' (compile "
+                     "it with --target=cuda or --target=all)");
+}
+
+TEST(GpuErrors, UnreadableModule) {
+  Fixture f;
+  f.module.abi_version = 7;
+  GpuResult<float> r = f.solve();
+  EXPECT_EQ(r.status, LDS_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(r.error, "lds_solve: model 'tanh_rnn' has GPU kernels of GPU ABI "
+                     "version 7; this runtime reads version 1 (recompile the "
+                     "model)");
+  f.module.abi_version = LDS_GPU_ABI_VERSION;
+  f.module.scan_block = 48;
+  r = f.solve();
+  EXPECT_EQ(r.status, LDS_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(r.error, "lds_solve: model 'tanh_rnn' has a GPU scan block of 48 "
+                     "threads (want a multiple of 32 in [32, 1024])");
+}
+
+TEST(GpuErrors, NoDriver) {
+  Fixture f;
+  ScopedEnv emulate("LDS_GPU_EMULATE", nullptr);
+  ScopedEnv driver("LDS_CUDA_DRIVER", "/nonexistent/libcuda.so.1");
+  GpuResult<float> r = f.solve();
+  EXPECT_EQ(r.status, LDS_ERR_NO_DEVICE);
+  EXPECT_EQ(r.error, "lds_solve: no usable GPU: /nonexistent/libcuda.so.1 not "
+                     "found (no NVIDIA driver on this machine)");
+  EXPECT_EQ(r.stats.device, LDS_DEVICE_AUTO); // never chosen
+}
+
+/// The fake driver under a name of its own per test: the runtime loads a
+/// library once per name.
+std::string fakeDriver(const char *tag) {
+  return std::string(LDS_FAKE_CUDA_DIR) + "/" + tag + "/libfake_cuda_driver.so";
+}
+
+TEST(GpuErrors, NoDevice) {
+  Fixture f;
+  ScopedEnv emulate("LDS_GPU_EMULATE", nullptr);
+  ScopedEnv mode("LDS_FAKE_CUDA", "nodevice");
+  std::string lib = fakeDriver(".");
+  ScopedEnv driver("LDS_CUDA_DRIVER", lib.c_str());
+  GpuResult<float> r = f.solve();
+  EXPECT_EQ(r.status, LDS_ERR_NO_DEVICE);
+  EXPECT_EQ(r.error, "lds_solve: no usable GPU: cuInit: no CUDA-capable device "
+                     "is detected");
+}
+
+TEST(GpuErrors, NoImageForTheDevice) {
+  Fixture f; // a cubin for sm_80 only; the fake device is sm_90
+  ScopedEnv emulate("LDS_GPU_EMULATE", nullptr);
+  ScopedEnv mode("LDS_FAKE_CUDA", "ok");
+  std::string lib = fakeDriver("./.");
+  ScopedEnv driver("LDS_CUDA_DRIVER", lib.c_str());
+  GpuResult<float> r = f.solve();
+  EXPECT_EQ(r.status, LDS_ERR_NO_DEVICE);
+  EXPECT_EQ(r.error, "lds_solve: model 'tanh_rnn' has no GPU image for sm_90 "
+                     "(neither a cubin for it nor PTX)");
+}
+
+TEST(GpuErrors, CudaErrorsCarryTheDriversMessage) {
+  ScopedEnv emulate("LDS_GPU_EMULATE", nullptr);
+  std::string lib = fakeDriver("././.");
+  ScopedEnv driver("LDS_CUDA_DRIVER", lib.c_str());
+  {
+    Fixture f;
+    f.images[0].arch = "sm_90";
+    ScopedEnv mode("LDS_FAKE_CUDA", "oom");
+    GpuResult<float> r = f.solve();
+    EXPECT_EQ(r.status, LDS_ERR_OUT_OF_MEMORY);
+    // The first allocation: x0, 2 x 3 floats.
+    EXPECT_EQ(r.error, "lds_solve: cuMemAlloc of 24 bytes: CUDA error 2 "
+                       "CUDA_ERROR_OUT_OF_MEMORY: out of memory");
+    EXPECT_EQ(r.stats.device, LDS_DEVICE_CUDA);
+  }
+  {
+    // Module handles are cached per model: a module of its own.
+    static Fixture f;
+    f.images[0] = {"compute_80", 1, "// not PTX", 11};
+    ScopedEnv mode("LDS_FAKE_CUDA", "badptx");
+    GpuResult<float> r = f.solve(LDS_SOLVER_NEWTON);
+    EXPECT_EQ(r.status, LDS_ERR_DEVICE);
+    EXPECT_EQ(r.error, "lds_solve: cuModuleLoadData (PTX image compute_80): "
+                       "CUDA error 218 CUDA_ERROR_INVALID_PTX: a PTX JIT "
+                       "compilation failed");
+  }
+  {
+    static Fixture f;
+    f.images[0].arch = "sm_90";
+    ScopedEnv mode("LDS_FAKE_CUDA", "ok");
+    GpuResult<float> r = f.solve(LDS_SOLVER_NEWTON);
+    EXPECT_EQ(r.status, LDS_ERR_DEVICE);
+    EXPECT_EQ(r.error, "lds_solve: cuLaunchKernel of "
+                       "lds_gpu_tanh_rnn_newton_reduce: CUDA error 719 "
+                       "CUDA_ERROR_LAUNCH_FAILED: unspecified launch failure");
+    r = f.solve(LDS_SOLVER_SEQUENTIAL);
+    EXPECT_EQ(r.status, LDS_ERR_DEVICE);
+    EXPECT_EQ(r.error, "lds_solve: cuLaunchKernel of "
+                       "lds_gpu_tanh_rnn_sequential: CUDA error 719 "
+                       "CUDA_ERROR_LAUNCH_FAILED: unspecified launch failure");
+  }
+}
+
+TEST(GpuErrors, MissingKernel) {
+  ScopedEnv emulate("LDS_GPU_EMULATE", "1");
+  auto model = buildModel<TanhRNN, float>();
+  auto gpu = attachGpu<TanhRNN, float>(*model);
+  gpu->table.erase(gpu->table.begin()); // the sequential kernel
+  gpu->image.size = int64_t(gpu->table.size());
+  gpu->image.data = gpu->table.data();
+  Data<TanhRNN, float> data(10, 1, 1);
+  GpuResult<float> r =
+      solveWith(model->m, data, gpuOptions(LDS_SOLVER_SEQUENTIAL));
+  EXPECT_EQ(r.status, LDS_ERR_DEVICE);
+  EXPECT_EQ(r.error, "lds_solve: GPU emulator: kernel "
+                     "'lds_gpu_tanh_rnn_sequential' is not in the model's "
+                     "host image");
+}
+
+} // namespace
