@@ -8,7 +8,8 @@
 #   examples.txt   every example x solver on the GPU against the float64
 #                  references (gtest output; examples.xml the same as XML)
 #   bench.csv      lds-gpu-bench (stderr in bench.log)
-# Exit status: that of the examples' tests (0: all passed).
+# Exit status: that of the examples' tests (0: all passed), or 3 when they
+# were all skipped (no usable GPU: the reason is in results/examples.txt).
 set -u
 cd "$(dirname "$0")"
 mkdir -p results
@@ -20,6 +21,12 @@ LDS_GPU_TEST_BATCHES=${LDS_GPU_TEST_BATCHES:-1,16} \
   > results/examples.txt 2>&1
 status=$?
 tail -n 3 results/examples.txt
+
+if grep -q "^\[  PASSED  \] 0 tests" results/examples.txt; then
+  grep -m1 "no GPU" results/examples.txt
+  echo "run.sh: every GPU test was skipped: no usable GPU"
+  status=3
+fi
 
 ./lds-gpu-bench > results/bench.csv 2> results/bench.log
 echo "lds-gpu-bench: exit $? ($(wc -l < results/bench.csv) lines in results/bench.csv)"
