@@ -72,9 +72,9 @@ typedef struct {     /* fields may be added at the end, never reordered */
   const void *initial_guess; /* [batch][T][D] warm start, or NULL (x0
                                 repeated); may be the `states` pointer
                                 itself, must not otherwise overlap it */
-  void *cuda_stream;         /* a CUstream the GPU solve runs on (in the calling
-                                thread's current context), or NULL (default): a
-                                stream of the runtime's own. lds_solve returns when
+  void *cuda_stream;         /* a CUstream for a GPU solve (in the calling
+                                thread's current context), or NULL: one of
+                                the runtime's own. lds_solve returns when
                                 the solve is done either way */
 } lds_options;
 
