@@ -25,3 +25,22 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 tool_dirs = [config.lds_tools_dir, config.llvm_tools_dir]
 tools = ["lds-compile", "lds-opt", "lds-run"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
+
+# The CUDA toolkit, where lds-compile looks for it: libdevice (REQUIRES:
+# libdevice) for the PTX of models with math functions, ptxas (REQUIRES:
+# ptxas, run as %ptxas) to assemble it.
+import shutil
+
+cuda_dirs = [os.environ.get("CUDA_HOME"), "/usr/local/cuda"]
+if shutil.which("ptxas"):
+    cuda_dirs.append(os.path.dirname(os.path.dirname(shutil.which("ptxas"))))
+for d in filter(None, cuda_dirs):
+    if os.path.exists(os.path.join(d, "nvvm", "libdevice", "libdevice.10.bc")):
+        config.available_features.add("libdevice")
+        break
+for d in filter(None, cuda_dirs):
+    ptxas = os.path.join(d, "bin", "ptxas")
+    if os.access(ptxas, os.X_OK):
+        config.available_features.add("ptxas")
+        config.substitutions.append(("%ptxas", ptxas))
+        break

@@ -20,7 +20,9 @@
 #
 # SOLVER is lds-compile's --solver (the default solver of the compiled model;
 # lds_options.solver still overrides it at run time). TARGETS picks the
-# kernels: cpu (the default), cuda, or both.
+# kernels: cpu (the default), cuda, or both (lds-compile --target=cpu, cuda
+# or all; a cuda object's host-emulation kernels call the runtime's GPU
+# emulator, so it links with the runtime only).
 #===----------------------------------------------------------------------===//
 
 function(lds_add_model target model)

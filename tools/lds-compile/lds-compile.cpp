@@ -12,6 +12,7 @@
 #include "lds/Compiler/Pipeline.h"
 #include "lds/Dialect/LDSDialect.h"
 #include "lds/Target/CPUTarget.h"
+#include "lds/Target/GPUTarget.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
@@ -49,7 +50,8 @@ static cl::opt<EmitKind> emitKind(
                           "the models with their derived step, Jacobian and "
                           "solver choice"),
                clEnumValN(EmitKind::LLVM, "llvm", "LLVM IR of the CPU code"),
-               clEnumValN(EmitKind::PTX, "ptx", "PTX of the CUDA kernels"),
+               clEnumValN(EmitKind::PTX, "ptx",
+                          "PTX of the CUDA kernels (implies --target=cuda)"),
                clEnumValN(EmitKind::Obj, "obj", "an object file (default)"),
                clEnumValN(EmitKind::Header, "header", "the C header")),
     cl::cat(category));
@@ -57,9 +59,28 @@ static cl::opt<std::string> headerFile("header",
                                        cl::desc("Also write the C header"),
                                        cl::value_desc("file"),
                                        cl::cat(category));
+static cl::opt<std::string> target(
+    "target",
+    cl::desc("Kernels to generate: cpu (default), cuda or all (cpu + cuda). "
+             "cuda embeds PTX, a cubin per --gpu-arch when ptxas is found, "
+             "and the same kernels built for the runtime's GPU emulator; the "
+             "host code stays in (lds_step, lds_jacobian and the emulator "
+             "use it): cuda and all embed the same kernels"),
+    cl::init("cpu"), cl::cat(category));
 static cl::opt<std::string>
-    target("target", cl::desc("Kernels to generate: cpu, cuda or all"),
-           cl::init("all"), cl::cat(category));
+    gpuArch("gpu-arch",
+            cl::desc("GPU architectures to build cubins for, comma-separated "
+                     "(default sm_80,sm_90); PTX for sm_80 is always embedded"),
+            cl::init("sm_80,sm_90"), cl::cat(category));
+static cl::opt<std::string>
+    cudaPath("cuda-path",
+             cl::desc("The CUDA toolkit (bin/ptxas, nvvm/libdevice); default: "
+                      "$CUDA_HOME, /usr/local/cuda, or the ptxas on PATH"),
+             cl::value_desc("dir"), cl::cat(category));
+static cl::opt<bool> verbose("verbose",
+                             cl::desc("Say what the CUDA build did (the "
+                                      "ptxas used, or why there is no cubin)"),
+                             cl::cat(category));
 static cl::opt<std::string>
     solver("solver",
            cl::desc("Solver: auto, newton, quasi-newton, picard, jacobi or "
@@ -103,7 +124,10 @@ int main(int argc, char **argv) {
       "solving\n\n"
       "  lds-compile model.lds --emit=mlir     print the lds dialect\n"
       "  lds-compile model.lds --explain       describe the model\n"
-      "  lds-compile model.lds -o model.o --header model.h\n\n"
+      "  lds-compile model.lds -o model.o --header model.h\n"
+      "  lds-compile model.lds --target=all -o model.o   CPU and CUDA "
+      "kernels\n"
+      "  lds-compile model.lds --emit=ptx      print the CUDA kernels' PTX\n\n"
       "MLIR's printer options apply to --emit=lds|mlir, e.g.\n"
       "--mlir-print-debuginfo (each op's file:line:col location).\n");
 
@@ -115,17 +139,32 @@ int main(int argc, char **argv) {
   // `--explain` alone only explains.
   bool explainOnly = explain && emitKind.getNumOccurrences() == 0 &&
                      outputFile.empty() && headerFile.empty();
-  if (!verifyDiagnostics && emitKind == EmitKind::PTX) {
-    llvm::errs() << "lds-compile: error: --emit=ptx is not supported yet: "
-                    "this build generates CPU kernels only\n";
-    return 1;
+  if (emitKind == EmitKind::PTX) {
+    if (target.getNumOccurrences() && target == "cpu") {
+      llvm::errs() << "lds-compile: error: --emit=ptx prints the CUDA "
+                      "kernels; it needs --target=cuda or all\n";
+      return 1;
+    }
+    if (!target.getNumOccurrences())
+      target = "cuda";
   }
-  if (!verifyDiagnostics && target == "cuda") {
-    llvm::errs() << "lds-compile: error: --target=cuda is not supported yet: "
-                    "this build generates CPU kernels only (use "
-                    "--target=cpu)\n";
-    return 1;
+  GPUTargetOptions gpuOptions;
+  gpuOptions.cudaPath = cudaPath;
+  gpuOptions.archs.clear();
+  for (llvm::StringRef arch : llvm::split(gpuArch, ',')) {
+    arch = arch.trim();
+    if (!llvm::is_contained(supportedGPUArchs(), arch)) {
+      llvm::errs() << "lds-compile: error: --gpu-arch: unknown GPU "
+                      "architecture '"
+                   << arch
+                   << "' (supported: " << llvm::join(supportedGPUArchs(), ", ")
+                   << ")\n";
+      return 1;
+    }
+    if (!llvm::is_contained(gpuOptions.archs, arch))
+      gpuOptions.archs.push_back(arch.str());
   }
+  bool withGPU = target != "cpu";
 
   mlir::MLIRContext context;
   context.loadDialect<LDSDialect>();
@@ -208,6 +247,42 @@ int main(int argc, char **argv) {
   if (!headerFile.empty() && !writeHeader(headerFile))
     return 1;
 
+  // GPU kernels first, from a copy: the CPU lowering changes the module.
+  GPUBuild gpuBuild;
+  std::vector<GPUImage> images;
+  if (withGPU) {
+    mlir::OwningOpRef<mlir::ModuleOp> gpuModule = module->clone();
+    if (!buildGPUKernels(*gpuModule, infos, gpuOptions, gpuBuild, error)) {
+      llvm::errs() << "lds-compile: error: " << error << "\n";
+      return 1;
+    }
+    if (emitKind == EmitKind::PTX) {
+      if (!openOutput())
+        return 1;
+      output->os() << gpuBuild.ptx;
+      output->keep();
+      return 0;
+    }
+    std::string ptxas = findPtxas(gpuOptions);
+    if (ptxas.empty() && verbose)
+      llvm::errs() << "lds-compile: note: no ptxas found: the object holds "
+                      "PTX only, for the driver to compile\n";
+    for (const std::string &arch : gpuOptions.archs) {
+      if (ptxas.empty())
+        break;
+      GPUImage cubin{arch, 0, ""};
+      if (!runPtxas(ptxas, gpuBuild.ptx, arch, cubin.data, error)) {
+        llvm::errs() << "lds-compile: error: " << error << "\n";
+        return 1;
+      }
+      if (verbose)
+        llvm::errs() << "lds-compile: note: " << ptxas << " -arch=" << arch
+                     << ": " << cubin.data.size() << " bytes of cubin\n";
+      images.push_back(std::move(cubin));
+    }
+    images.push_back(GPUImage{"compute_80", 1, gpuBuild.ptx});
+  }
+
   // CPU code: lower, add the runtime ABI, optimise, emit.
   CPUTargetOptions cpuOptions;
   cpuOptions.cpu = cpu;
@@ -222,6 +297,10 @@ int main(int argc, char **argv) {
       buildModelLLVMModule(*module, llvmContext);
   if (!llvmModule)
     return 1;
+  if (withGPU && !addGPUModules(*llvmModule, infos, gpuBuild, images, error)) {
+    llvm::errs() << "lds-compile: error: " << error << "\n";
+    return 1;
+  }
   if (!openOutput())
     return 1;
   if (emitKind == EmitKind::LLVM) {

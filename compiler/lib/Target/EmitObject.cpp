@@ -25,6 +25,15 @@ lds::buildModelLLVMModule(mlir::ModuleOp module, llvm::LLVMContext &context) {
   std::vector<ModelInfo> infos = collectModelInfo(module);
   if (mlir::failed(lowerToLLVMDialect(module)))
     return nullptr;
+  stripLDSAttributes(module);
+  std::unique_ptr<llvm::Module> llvmModule = translateToLLVMIR(module, context);
+  if (!llvmModule)
+    return nullptr;
+  addModelABI(*llvmModule, infos);
+  return llvmModule;
+}
+
+void lds::stripLDSAttributes(mlir::ModuleOp module) {
   // The lds.* tags on functions and arguments have no meaning in LLVM IR.
   module.walk([](mlir::LLVM::LLVMFuncOp func) {
     auto iface = mlir::cast<mlir::FunctionOpInterface>(func.getOperation());
@@ -37,11 +46,6 @@ lds::buildModelLLVMModule(mlir::ModuleOp module, llvm::LLVMContext &context) {
       if (attr.getName().strref().starts_with("lds."))
         func->removeDiscardableAttr(attr.getName());
   });
-  std::unique_ptr<llvm::Module> llvmModule = translateToLLVMIR(module, context);
-  if (!llvmModule)
-    return nullptr;
-  addModelABI(*llvmModule, infos);
-  return llvmModule;
 }
 
 std::unique_ptr<llvm::TargetMachine>

@@ -198,13 +198,13 @@ typedef struct {
 
 typedef struct {
   int64_t T;
-  int64_t n;          /* work items in this launch */
-  const int64_t *seq; /* [n] sequence (batch index) of item j */
-  const int64_t *lo;  /* [n] first row of item j (its front) */
-  const int64_t *hi;  /* [n] end of item j's rows (residual kernel) */
-  int64_t chunk_len;  /* L: rows per chunk (reduce, scan, sweep) */
-  int64_t num_chunks; /* chunks per item in this launch */
-  const void *x0;     /* [batch][D] */
+  int64_t n;                 /* work items in this launch */
+  const int64_t *seq;        /* [n] sequence (batch index) of item j */
+  const int64_t *lo;         /* [n] first row of item j (its front) */
+  const int64_t *hi;         /* [n] end of item j's rows (residual kernel) */
+  int64_t chunk_len;         /* L: rows per chunk (reduce, scan, sweep) */
+  int64_t num_chunks;        /* chunks per item in this launch */
+  const void *x0;            /* [batch][D] */
   const void *const *inputs; /* [num_inputs] device pointers */
   const void *const *params; /* [num_params] device pointers */
   const void *final_rows;    /* [batch][T][D]: rows before lo[j] are final */

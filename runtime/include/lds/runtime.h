@@ -72,10 +72,10 @@ typedef struct {     /* fields may be added at the end, never reordered */
   const void *initial_guess; /* [batch][T][D] warm start, or NULL (x0
                                 repeated); may be the `states` pointer
                                 itself, must not otherwise overlap it */
-  void *cuda_stream; /* a CUstream the GPU solve runs on (in the calling
-                        thread's current context), or NULL (default): a
-                        stream of the runtime's own. lds_solve returns when
-                        the solve is done either way */
+  void *cuda_stream;         /* a CUstream for a GPU solve (in the calling
+                                thread's current context), or NULL: one of
+                                the runtime's own. lds_solve returns when
+                                the solve is done either way */
 } lds_options;
 
 typedef struct {
@@ -102,7 +102,8 @@ LDS_API lds_options lds_default_options(void);
  *   inputs: one pointer per declared input, declaration order, each
  *           [batch][T][its size] in its own dtype (i32 inputs as int32_t);
  *           u_t for t = 1..T (may be NULL when the model has none)
- *   states: out, [batch][T][D]; states[b][t-1] = x_t
+ *   states: out, [batch][T][D]; states[b][t-1] = x_t; must not overlap
+ *           x0, an input or a param (else LDS_ERR_INVALID_ARGUMENT)
  *   opts:   NULL for lds_default_options()
  *   stats:  out, may be NULL; written on every return (a call that fails
  *           before solving sets only seconds, and device and solver once
@@ -120,7 +121,8 @@ LDS_API lds_status lds_solve(const lds_model *m, const void *const *params,
 LDS_API lds_status lds_jacobian(const lds_model *m, const void *const *params,
                                 const void *x, const void *const *u, void *J);
 
-/* x_next = f(x, u): one step. `x_next` may equal `x`. */
+/* x_next = f(x, u): one step. `x_next` may equal `x`; it must not otherwise
+ * overlap x, u or params (nor may J of lds_jacobian). */
 LDS_API lds_status lds_step(const lds_model *m, const void *const *params,
                             const void *x, const void *const *u, void *x_next);
 

@@ -40,6 +40,10 @@ void addModelABI(llvm::Module &module, const std::vector<ModelInfo> &infos);
 std::unique_ptr<llvm::Module> buildModelLLVMModule(mlir::ModuleOp module,
                                                    llvm::LLVMContext &context);
 
+/// Removes the lds.* attributes of the LLVM-dialect functions in `module`,
+/// which have no meaning in LLVM IR.
+void stripLDSAttributes(mlir::ModuleOp module);
+
 /// A target machine for the host's architecture; null with `error` set.
 std::unique_ptr<llvm::TargetMachine>
 createCPUTargetMachine(const CPUTargetOptions &options, std::string &error);

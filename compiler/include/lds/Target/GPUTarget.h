@@ -1,0 +1,91 @@
+//===- GPUTarget.h - CUDA kernels: PTX, cubins, embedded images -*- C++ -*-===//
+//
+// From a module holding lds.models and their generated kernels to the GPU
+// kernels of runtime/include/lds/model_abi.h: PTX from LLVM's NVPTX backend
+// with libdevice linked in, cubins from the CUDA toolkit's ptxas, and the
+// lds_gpu_module of each model (images plus the same kernels built for the
+// host emulator) added to the CPU object's LLVM module.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LDS_TARGET_GPUTARGET_H
+#define LDS_TARGET_GPUTARGET_H
+
+#include "lds/Target/ModelInfo.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <string>
+#include <vector>
+
+namespace llvm {
+class Module;
+} // namespace llvm
+
+namespace lds {
+
+struct GPUTargetOptions {
+  /// Architectures to build cubins for (sm_80, sm_90, ...).
+  std::vector<std::string> archs = {"sm_80", "sm_90"};
+  /// The CUDA toolkit (bin/ptxas, nvvm/libdevice); empty: $CUDA_HOME, then
+  /// /usr/local/cuda, then the toolkit of the ptxas on PATH.
+  std::string cudaPath;
+};
+
+/// The PTX's target: its kernels run on every architecture from here on.
+constexpr const char *kPTXArch = "sm_80";
+
+/// Architectures --gpu-arch accepts (those ptxas can build from sm_80 PTX).
+llvm::ArrayRef<llvm::StringRef> supportedGPUArchs();
+
+/// What the GPU build produced for one model.
+struct GPUModelKernels {
+  std::string model;
+  std::vector<std::string> kernels;
+  int32_t scanBlock = 0;
+  int32_t hasSolver[6] = {0, 0, 0, 0, 0, 0};
+};
+
+struct GPUBuild {
+  std::string ptx; // without a trailing NUL
+  std::vector<GPUModelKernels> models;
+};
+
+/// Lowers `module` (after the lds pipeline; changed in place, so pass a
+/// clone when the CPU code is built from it too) to the GPU kernels of
+/// every model in `infos`, links libdevice, optimises for NVPTX and writes
+/// PTX. A solver whose kernels need more than 64 KiB of local memory per
+/// thread (their allocas after O3) is left out: no kernels, hasSolver 0.
+/// False with `error` set on failure.
+bool buildGPUKernels(mlir::ModuleOp module, const std::vector<ModelInfo> &infos,
+                     const GPUTargetOptions &options, GPUBuild &build,
+                     std::string &error);
+
+/// The toolkit's ptxas, or "" when there is none.
+std::string findPtxas(const GPUTargetOptions &options);
+
+/// Assembles `ptx` for `arch` with `ptxas`; on failure `error` holds ptxas's
+/// message.
+bool runPtxas(llvm::StringRef ptxas, llvm::StringRef ptx, llvm::StringRef arch,
+              std::string &cubin, std::string &error);
+
+/// One embedded image: format 0 cubin, 1 PTX.
+struct GPUImage {
+  std::string arch;
+  int32_t format = 1;
+  std::string data;
+};
+
+/// Adds each model's lds_gpu_module to `module` (the CPU code, after
+/// addModelABI): `images`, then a host emulation image of the same kernels
+/// (format 2), and points the model's descriptor at it. False with `error`
+/// set if the host kernels differ from the GPU build's.
+bool addGPUModules(llvm::Module &module, const std::vector<ModelInfo> &infos,
+                   const GPUBuild &build, llvm::ArrayRef<GPUImage> images,
+                   std::string &error);
+
+} // namespace lds
+
+#endif // LDS_TARGET_GPUTARGET_H

@@ -1,0 +1,662 @@
+//===- GPUKernels.cpp - the CUDA kernel entry points of a model -----------===//
+//
+// Builds the kernels of model_abi.h's "GPU kernels (CUDA)" section around
+// the model's compiled chunk loops (lds.<M>.sequential, lds.<M>.<S>.reduce
+// and .sweep) and per-step wrappers (f, check, combine, apply), so a GPU
+// thread runs the same loops as a CPU worker. The mapping:
+//
+//   sequential  one thread per work item: the compiled loop over its rows,
+//               then the first non-finite row (atomic min).
+//   residual    one thread per (row, item): f of the previous row, the
+//               largest difference (atomic max on its bits).
+//   reduce      one thread per (chunk, item): the compiled reduce loop into
+//               agg[j][c] (the identity for an empty chunk).
+//   scan        one block per item: each thread folds a run of chunk maps
+//               with `combine` (in registers / local memory), a warp scan by
+//               shuffles combines lanes, lane 31 leaves the warp's total in
+//               shared memory, thread 0 applies the warp totals to x_in,
+//               and each thread applies its exclusive prefix and then its
+//               own chunk maps to get the carries.
+//   sweep       one thread per (chunk, item): the window's first row is f of
+//               x_in, the compiled sweep loop the middle rows, the chunk's
+//               last row (but the final chunk's) takes the next chunk's
+//               carry, as the CPU executor does; then the first failing row.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lds/Target/GPUKernels.h"
+
+#include "llvm/IR/Intrinsics.h"
+#include "llvm/IR/Module.h"
+
+#include <algorithm>
+
+using namespace lds;
+using namespace llvm;
+
+namespace {
+
+/// Fields of lds_gpu_args, each 8 bytes.
+enum Field {
+  FT,
+  FN,
+  FSeq,
+  FLo,
+  FHi,
+  FChunkLen,
+  FNumChunks,
+  FX0,
+  FInputs,
+  FParams,
+  FFinalRows,
+  FGuess,
+  FOut,
+  FAgg,
+  FCarry,
+  FExcess,
+  FFirstBad,
+  FNonfinite,
+  FResidual,
+  FAtol,
+  FRtol
+};
+
+/// Newton's dense D x D elements on the GPU up to this D (the CUDA limit of
+/// lds-select-solver's kMaxNewtonDimCuda).
+constexpr int64_t kGPUMaxNewtonDim = 32;
+
+int64_t aSizeOf(const ModelInfo &info, SolverId s) {
+  int64_t d = info.stateDim;
+  return s == SolverId::Newton ? d * d : s == SolverId::QuasiNewton ? d : 0;
+}
+
+int64_t elementBytes(const ModelInfo &info) {
+  return info.dtype == DType::F64 ? 8 : 4;
+}
+
+/// Shared memory of a scan block of `warps` warps: the warps' totals
+/// (A, b) and the x before each warp.
+int64_t scanSharedBytes(const ModelInfo &info, SolverId s, int64_t warps) {
+  return warps * (aSizeOf(info, s) + 2 * info.stateDim) * elementBytes(info);
+}
+
+class KernelBuilder {
+public:
+  KernelBuilder(Module &m, const ModelInfo &info, GPUIntrinsics &gi)
+      : m(m), ctx(m.getContext()), info(info), gi(gi), b(ctx) {
+    d = info.stateDim;
+    es = elementBytes(info);
+    fty = es == 8 ? Type::getDoubleTy(ctx) : Type::getFloatTy(ctx);
+    i64 = Type::getInt64Ty(ctx);
+    ptr = PointerType::getUnqual(ctx);
+  }
+
+  Function *find(const Twine &name) {
+    return m.getFunction((("lds." + info.name + ".") + name).str());
+  }
+
+  Function *sequential(Function *loop);
+  Function *residual(Function *f);
+  Function *reduce(SolverId s, Function *loop);
+  Function *scan(SolverId s, int32_t block);
+  Function *sweep(SolverId s, Function *loop);
+
+private:
+  /// A kernel `void name(const lds_gpu_args *)` with the builder at its
+  /// entry; `ret` is a block that returns.
+  void begin(const Twine &name);
+  Function *finish();
+  Value *field(Field f);
+  Value *i64v(int64_t v) { return ConstantInt::get(i64, v); }
+  /// ctaid.x * ntid.x + tid.x.
+  Value *globalX();
+  Value *idx(GPUIntrinsics::Index which) {
+    return b.CreateZExt(gi.index(b, which), i64);
+  }
+  /// Continues at a new block if `cond`, else returns.
+  void returnUnless(Value *cond);
+  Value *elemPtr8(Value *base, Value *index) {
+    return b.CreateInBoundsGEP(i64, base, index);
+  }
+  Value *elemPtr4(Value *base, Value *index) {
+    return b.CreateInBoundsGEP(b.getInt32Ty(), base, index);
+  }
+  Value *elemPtr(Value *base, Value *index) {
+    return b.CreateInBoundsGEP(b.getInt8Ty(), base,
+                               b.CreateMul(index, i64v(es)));
+  }
+  /// Row `row` of sequence `seq` in a [batch][T][D] array.
+  Value *row(Value *base, Value *seq, Value *row) {
+    return elemPtr(
+        base,
+        b.CreateMul(b.CreateAdd(b.CreateMul(seq, field(FT)), row), i64v(d)));
+  }
+  /// x at the row before the window: final row lo - 1, or x0.
+  Value *xIn(Value *seq, Value *lo);
+  /// The inputs' values at row `row` of `seq` as a pointer table.
+  Value *inputTable(Value *seq, Value *row);
+  Value *strideTable();
+  Value *tolerance();
+  Value *localArray(Type *ty, int64_t count);
+  void call(Function *f, ArrayRef<Value *> args) {
+    b.CreateCall(f, args)->addFnAttr(Attribute::AlwaysInline);
+  }
+  /// for (i = begin; i < end; ++i) body(i).
+  void forRange(Value *begin, Value *end, function_ref<void(Value *)> body);
+  void ifThen(Value *cond, function_ref<void()> then);
+  void copy(Value *dst, Value *src, int64_t count);
+  void identity(SolverId s, Value *a, Value *bv);
+  /// 1 if a value in `count` values at `p` is not finite.
+  Value *anyNonfinite(Value *p, Value *count);
+
+  Module &m;
+  LLVMContext &ctx;
+  const ModelInfo &info;
+  GPUIntrinsics &gi;
+  IRBuilder<> b;
+  int64_t d, es;
+  Type *fty, *i64, *ptr;
+  Function *fn = nullptr;
+  BasicBlock *entry = nullptr, *ret = nullptr;
+};
+
+} // namespace
+
+void KernelBuilder::begin(const Twine &name) {
+  auto *fnTy = FunctionType::get(b.getVoidTy(), {ptr}, false);
+  fn = Function::Create(fnTy, GlobalValue::InternalLinkage, name, m);
+  fn->addFnAttr(Attribute::NoUnwind);
+  fn->getArg(0)->setName("args");
+  entry = BasicBlock::Create(ctx, "entry", fn);
+  ret = BasicBlock::Create(ctx, "ret", fn);
+  IRBuilder<>(ret).CreateRetVoid();
+  b.SetInsertPoint(entry);
+}
+
+Function *KernelBuilder::finish() {
+  b.CreateBr(ret);
+  gi.markKernel(fn);
+  return fn;
+}
+
+Value *KernelBuilder::field(Field f) {
+  Value *p =
+      b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), fn->getArg(0), 8 * int(f));
+  Type *ty = f == FAtol || f == FRtol ? b.getDoubleTy()
+             : f == FT || f == FN || f == FChunkLen || f == FNumChunks ? i64
+                                                                       : ptr;
+  auto *load = b.CreateLoad(ty, p);
+  // The arguments do not change during a launch.
+  load->setMetadata(LLVMContext::MD_invariant_load, MDNode::get(ctx, {}));
+  return load;
+}
+
+Value *KernelBuilder::globalX() {
+  return b.CreateAdd(b.CreateMul(idx(GPUIntrinsics::Index::CtaidX),
+                                 idx(GPUIntrinsics::Index::NtidX)),
+                     idx(GPUIntrinsics::Index::TidX));
+}
+
+void KernelBuilder::returnUnless(Value *cond) {
+  auto *cont = BasicBlock::Create(ctx, "cont", fn);
+  b.CreateCondBr(cond, cont, ret);
+  b.SetInsertPoint(cont);
+}
+
+Value *KernelBuilder::xIn(Value *seq, Value *lo) {
+  Value *first = elemPtr(field(FX0), b.CreateMul(seq, i64v(d)));
+  Value *loM1 = b.CreateSub(lo, i64v(1));
+  Value *before = row(field(FFinalRows), seq, loM1);
+  return b.CreateSelect(b.CreateICmpEQ(lo, i64v(0)), first, before, "x.in");
+}
+
+Value *KernelBuilder::localArray(Type *ty, int64_t count) {
+  IRBuilder<> eb(entry, entry->begin());
+  return eb.CreateAlloca(ArrayType::get(ty, std::max<int64_t>(count, 1)));
+}
+
+Value *KernelBuilder::inputTable(Value *seq, Value *rowIndex) {
+  size_t n = info.inputs.size();
+  Value *table = localArray(ptr, n);
+  Value *bases = field(FInputs);
+  Value *pos = b.CreateAdd(b.CreateMul(seq, field(FT)), rowIndex);
+  for (size_t i = 0; i < n; ++i) {
+    const TensorInfo &t = info.inputs[i];
+    int64_t bytes = t.size * (t.dtype == DType::F64 ? 8 : 4);
+    Value *base =
+        b.CreateLoad(ptr, b.CreateConstInBoundsGEP1_64(ptr, bases, i));
+    b.CreateStore(
+        b.CreateInBoundsGEP(b.getInt8Ty(), base, b.CreateMul(pos, i64v(bytes))),
+        b.CreateConstInBoundsGEP1_64(ptr, table, i));
+  }
+  return table;
+}
+
+Value *KernelBuilder::strideTable() {
+  size_t n = info.inputs.size();
+  Value *table = localArray(i64, n);
+  for (size_t i = 0; i < n; ++i) {
+    const TensorInfo &t = info.inputs[i];
+    b.CreateStore(i64v(t.size * (t.dtype == DType::F64 ? 8 : 4)),
+                  b.CreateConstInBoundsGEP1_64(i64, table, i));
+  }
+  return table;
+}
+
+Value *KernelBuilder::tolerance() {
+  Value *tol = localArray(fty, 2);
+  b.CreateStore(b.CreateFPCast(field(FAtol), fty), tol);
+  b.CreateStore(b.CreateFPCast(field(FRtol), fty),
+                b.CreateConstInBoundsGEP1_64(fty, tol, 1));
+  return tol;
+}
+
+void KernelBuilder::forRange(Value *begin, Value *end,
+                             function_ref<void(Value *)> body) {
+  BasicBlock *pre = b.GetInsertBlock();
+  auto *loop = BasicBlock::Create(ctx, "loop", fn);
+  auto *exit = BasicBlock::Create(ctx, "loop.exit", fn);
+  b.CreateCondBr(b.CreateICmpSLT(begin, end), loop, exit);
+  b.SetInsertPoint(loop);
+  PHINode *i = b.CreatePHI(i64, 2, "i");
+  i->addIncoming(begin, pre);
+  body(i);
+  Value *next = b.CreateAdd(i, i64v(1));
+  i->addIncoming(next, b.GetInsertBlock());
+  b.CreateCondBr(b.CreateICmpSLT(next, end), loop, exit);
+  b.SetInsertPoint(exit);
+}
+
+void KernelBuilder::ifThen(Value *cond, function_ref<void()> then) {
+  auto *thenBB = BasicBlock::Create(ctx, "then", fn);
+  auto *join = BasicBlock::Create(ctx, "join", fn);
+  b.CreateCondBr(cond, thenBB, join);
+  b.SetInsertPoint(thenBB);
+  then();
+  b.CreateBr(join);
+  b.SetInsertPoint(join);
+}
+
+void KernelBuilder::copy(Value *dst, Value *src, int64_t count) {
+  forRange(i64v(0), i64v(count), [&](Value *i) {
+    b.CreateStore(b.CreateLoad(fty, elemPtr(src, i)), elemPtr(dst, i));
+  });
+}
+
+void KernelBuilder::identity(SolverId s, Value *a, Value *bv) {
+  Constant *zero = ConstantFP::get(fty, 0.0), *one = ConstantFP::get(fty, 1.0);
+  forRange(i64v(0), i64v(d),
+           [&](Value *i) { b.CreateStore(zero, elemPtr(bv, i)); });
+  if (s == SolverId::QuasiNewton)
+    forRange(i64v(0), i64v(d),
+             [&](Value *i) { b.CreateStore(one, elemPtr(a, i)); });
+  if (s == SolverId::Newton) {
+    forRange(i64v(0), i64v(d * d),
+             [&](Value *i) { b.CreateStore(zero, elemPtr(a, i)); });
+    forRange(i64v(0), i64v(d), [&](Value *i) {
+      b.CreateStore(one, elemPtr(a, b.CreateMul(i, i64v(d + 1))));
+    });
+  }
+}
+
+Value *KernelBuilder::anyNonfinite(Value *p, Value *count) {
+  Value *flag = localArray(b.getInt1Ty(), 1);
+  b.CreateStore(b.getFalse(), flag);
+  forRange(i64v(0), count, [&](Value *i) {
+    Value *v = b.CreateLoad(fty, elemPtr(p, i));
+    // v - v is NaN exactly when v is infinite or NaN.
+    Value *bad = b.CreateFCmpUNO(b.CreateFSub(v, v), ConstantFP::get(fty, 0));
+    b.CreateStore(b.CreateOr(b.CreateLoad(b.getInt1Ty(), flag), bad), flag);
+  });
+  return b.CreateLoad(b.getInt1Ty(), flag);
+}
+
+Function *KernelBuilder::sequential(Function *loop) {
+  begin("lds_gpu_" + info.name + "_sequential");
+  Value *j = globalX();
+  returnUnless(b.CreateICmpSLT(j, field(FN)));
+  Value *seq = b.CreateLoad(i64, elemPtr8(field(FSeq), j));
+  Value *lo = b.CreateLoad(i64, elemPtr8(field(FLo), j));
+  Value *t = field(FT);
+  returnUnless(b.CreateICmpSLT(lo, t));
+  Value *first = row(field(FOut), seq, lo);
+  call(loop, {xIn(seq, lo), inputTable(seq, lo), strideTable(), field(FParams),
+              b.CreateSub(t, lo), first});
+  // The first row with a non-finite value.
+  Value *bad = localArray(i64, 1);
+  b.CreateStore(t, bad);
+  forRange(lo, t, [&](Value *i) {
+    ifThen(b.CreateICmpEQ(b.CreateLoad(i64, bad), t), [&] {
+      ifThen(anyNonfinite(row(field(FOut), seq, i), i64v(d)),
+             [&] { b.CreateStore(i, bad); });
+    });
+  });
+  Value *badRow = b.CreateLoad(i64, bad);
+  ifThen(b.CreateICmpSLT(badRow, t),
+         [&] { gi.atomicMin(b, elemPtr8(field(FFirstBad), j), badRow); });
+  return finish();
+}
+
+Function *KernelBuilder::residual(Function *f) {
+  begin("lds_gpu_" + info.name + "_residual");
+  Value *r = globalX();
+  Value *j = idx(GPUIntrinsics::Index::CtaidY);
+  returnUnless(b.CreateICmpSLT(j, field(FN)));
+  Value *seq = b.CreateLoad(i64, elemPtr8(field(FSeq), j));
+  Value *lo = b.CreateLoad(i64, elemPtr8(field(FLo), j));
+  Value *hi = b.CreateLoad(i64, elemPtr8(field(FHi), j));
+  Value *t = b.CreateAdd(lo, r);
+  returnUnless(b.CreateICmpSLT(t, hi));
+  Value *out = field(FOut);
+  Value *prev = b.CreateSelect(b.CreateICmpEQ(r, i64v(0)), xIn(seq, lo),
+                               row(out, seq, b.CreateSub(t, i64v(1))));
+  Value *fx = localArray(fty, d);
+  call(f, {prev, inputTable(seq, t), field(FParams), fx});
+  Value *x = row(out, seq, t);
+  Value *worst = localArray(fty, 1), *bad = localArray(b.getInt1Ty(), 1);
+  b.CreateStore(ConstantFP::get(fty, 0.0), worst);
+  b.CreateStore(b.getFalse(), bad);
+  Constant *inf = ConstantFP::getInfinity(fty);
+  forRange(i64v(0), i64v(d), [&](Value *i) {
+    Value *diff = b.CreateUnaryIntrinsic(
+        Intrinsic::fabs, b.CreateFSub(b.CreateLoad(fty, elemPtr(x, i)),
+                                      b.CreateLoad(fty, elemPtr(fx, i))));
+    // NaN or infinite: a value of the row or of f was not finite.
+    b.CreateStore(b.CreateOr(b.CreateLoad(b.getInt1Ty(), bad),
+                             b.CreateFCmpUGE(diff, inf)),
+                  bad);
+    Value *w = b.CreateLoad(fty, worst);
+    b.CreateStore(b.CreateSelect(b.CreateFCmpOGT(diff, w), diff, w), worst);
+  });
+  Value *isBad = b.CreateLoad(b.getInt1Ty(), bad);
+  auto *flagBB = BasicBlock::Create(ctx, "nonfinite", fn);
+  auto *maxBB = BasicBlock::Create(ctx, "max", fn);
+  b.CreateCondBr(isBad, flagBB, maxBB);
+  b.SetInsertPoint(flagBB);
+  gi.storeFlag(b, elemPtr4(field(FNonfinite), j), b.getInt32(1));
+  b.CreateBr(ret);
+  b.SetInsertPoint(maxBB);
+  Type *bits = b.getIntNTy(es * 8);
+  gi.atomicMaxUnsigned(b, elemPtr(field(FResidual), j),
+                       b.CreateBitCast(b.CreateLoad(fty, worst), bits));
+  return finish();
+}
+
+Function *KernelBuilder::reduce(SolverId s, Function *loop) {
+  std::string sym = getSolverSymbol(s).str();
+  begin("lds_gpu_" + info.name + "_" + sym + "_reduce");
+  int64_t aSize = aSizeOf(info, s), slotSize = aSize + d;
+  Value *c = globalX();
+  Value *j = idx(GPUIntrinsics::Index::CtaidY);
+  Value *k = field(FNumChunks);
+  returnUnless(
+      b.CreateAnd(b.CreateICmpSLT(j, field(FN)), b.CreateICmpSLT(c, k)));
+  Value *seq = b.CreateLoad(i64, elemPtr8(field(FSeq), j));
+  Value *lo = b.CreateLoad(i64, elemPtr8(field(FLo), j));
+  Value *len = field(FChunkLen), *t = field(FT);
+  Value *start = b.CreateAdd(lo, b.CreateMul(c, len));
+  Value *a = elemPtr(field(FAgg), b.CreateMul(b.CreateAdd(b.CreateMul(j, k), c),
+                                              i64v(slotSize)));
+  Value *bv = elemPtr(a, i64v(aSize));
+  auto *empty = BasicBlock::Create(ctx, "empty", fn);
+  auto *work = BasicBlock::Create(ctx, "work", fn);
+  b.CreateCondBr(b.CreateICmpSGE(start, t), empty, work);
+  b.SetInsertPoint(empty);
+  identity(s, a, bv);
+  b.CreateBr(ret);
+
+  b.SetInsertPoint(work);
+  Value *end =
+      b.CreateBinaryIntrinsic(Intrinsic::smin, b.CreateAdd(start, len), t);
+  Value *guess = field(FGuess);
+  Value *xFirst = b.CreateSelect(b.CreateICmpEQ(c, i64v(0)), xIn(seq, lo),
+                                 row(guess, seq, b.CreateSub(start, i64v(1))));
+  call(loop, {xFirst, row(guess, seq, start), inputTable(seq, start),
+              strideTable(), field(FParams), b.CreateSub(end, start), a, bv});
+  return finish();
+}
+
+Function *KernelBuilder::scan(SolverId s, int32_t block) {
+  std::string sym = getSolverSymbol(s).str();
+  begin("lds_gpu_" + info.name + "_" + sym + "_scan");
+  Function *combine = find(sym + ".combine");
+  Function *apply = find(sym + ".apply");
+  int64_t aSize = aSizeOf(info, s), slotSize = aSize + d;
+  int64_t warps = block / 32;
+  Value *shared = gi.sharedMemory(b, fn, scanSharedBytes(info, s, warps));
+  Value *warpTotals = shared;                             // [warps][slotSize]
+  Value *warpX = elemPtr(shared, i64v(warps * slotSize)); // [warps][d]
+
+  Value *j = idx(GPUIntrinsics::Index::CtaidX);
+  // Uniform over the block, so the barriers below are reached by all.
+  returnUnless(b.CreateICmpSLT(j, field(FN)));
+  Value *tid = idx(GPUIntrinsics::Index::TidX);
+  Value *nt = idx(GPUIntrinsics::Index::NtidX);
+  Value *lane = b.CreateAnd(tid, i64v(31));
+  Value *warp = b.CreateLShr(tid, i64v(5));
+  Value *k = field(FNumChunks);
+  Value *seq = b.CreateLoad(i64, elemPtr8(field(FSeq), j));
+  Value *lo = b.CreateLoad(i64, elemPtr8(field(FLo), j));
+  Value *x0 = xIn(seq, lo);
+  // This thread's chunks [s, e).
+  Value *per = b.CreateUDiv(b.CreateAdd(k, b.CreateSub(nt, i64v(1))), nt);
+  Value *first =
+      b.CreateBinaryIntrinsic(Intrinsic::smin, b.CreateMul(tid, per), k);
+  Value *last =
+      b.CreateBinaryIntrinsic(Intrinsic::smin, b.CreateAdd(first, per), k);
+  auto aggA = [&](Value *chunk) {
+    return elemPtr(
+        field(FAgg),
+        b.CreateMul(b.CreateAdd(b.CreateMul(j, k), chunk), i64v(slotSize)));
+  };
+  auto carry = [&](Value *chunk) {
+    return elemPtr(field(FCarry),
+                   b.CreateMul(b.CreateAdd(b.CreateMul(j, k), chunk), i64v(d)));
+  };
+
+  // Thread-serial: the map of chunks [first, last), later maps on the left.
+  Value *mine = localArray(fty, slotSize), *other = localArray(fty, slotSize);
+  Value *mineB = elemPtr(mine, i64v(aSize)),
+        *otherB = elemPtr(other, i64v(aSize));
+  identity(s, mine, mineB);
+  ifThen(b.CreateICmpSLT(first, last), [&] {
+    copy(mine, aggA(first), slotSize);
+    forRange(b.CreateAdd(first, i64v(1)), last, [&](Value *c) {
+      Value *a = aggA(c);
+      call(combine, {a, elemPtr(a, i64v(aSize)), mine, mineB, mine, mineB});
+    });
+  });
+
+  // Warp inclusive scan by shuffles: lane l gets lanes l - delta's map and
+  // puts it first.
+  for (int delta = 1; delta < 32; delta *= 2) {
+    forRange(i64v(0), i64v(slotSize), [&](Value *i) {
+      Value *v = b.CreateLoad(fty, elemPtr(mine, i));
+      b.CreateStore(gi.shuffleUp(b, v, b.getInt32(delta)), elemPtr(other, i));
+    });
+    ifThen(b.CreateICmpUGE(lane, i64v(delta)), [&] {
+      call(combine, {mine, mineB, other, otherB, mine, mineB});
+    });
+  }
+  // The exclusive map of this lane: lane - 1's inclusive one.
+  forRange(i64v(0), i64v(slotSize), [&](Value *i) {
+    Value *v = b.CreateLoad(fty, elemPtr(mine, i));
+    b.CreateStore(gi.shuffleUp(b, v, b.getInt32(1)), elemPtr(other, i));
+  });
+  ifThen(b.CreateICmpEQ(lane, i64v(31)), [&] {
+    copy(elemPtr(warpTotals, b.CreateMul(warp, i64v(slotSize))), mine,
+         slotSize);
+  });
+  gi.barrier(b);
+  // x before each warp's chunks.
+  ifThen(b.CreateICmpEQ(tid, i64v(0)), [&] {
+    copy(warpX, x0, d);
+    forRange(i64v(1), b.CreateLShr(nt, i64v(5)), [&](Value *w) {
+      Value *tot = elemPtr(
+          warpTotals, b.CreateMul(b.CreateSub(w, i64v(1)), i64v(slotSize)));
+      call(apply,
+           {tot, elemPtr(tot, i64v(aSize)),
+            elemPtr(warpX, b.CreateMul(b.CreateSub(w, i64v(1)), i64v(d))),
+            elemPtr(warpX, b.CreateMul(w, i64v(d)))});
+    });
+  });
+  gi.barrier(b);
+  // The carries of this thread's chunks.
+  ifThen(b.CreateICmpSLT(first, last), [&] {
+    Value *base = elemPtr(warpX, b.CreateMul(warp, i64v(d)));
+    Value *dst = carry(first);
+    auto *firstLane = BasicBlock::Create(ctx, "lane0", fn);
+    auto *otherLane = BasicBlock::Create(ctx, "lanes", fn);
+    auto *join = BasicBlock::Create(ctx, "carried", fn);
+    b.CreateCondBr(b.CreateICmpEQ(lane, i64v(0)), firstLane, otherLane);
+    b.SetInsertPoint(firstLane);
+    copy(dst, base, d);
+    b.CreateBr(join);
+    b.SetInsertPoint(otherLane);
+    call(apply, {other, otherB, base, dst});
+    b.CreateBr(join);
+    b.SetInsertPoint(join);
+    forRange(first, b.CreateSub(last, i64v(1)), [&](Value *c) {
+      Value *a = aggA(c);
+      call(apply, {a, elemPtr(a, i64v(aSize)), carry(c),
+                   carry(b.CreateAdd(c, i64v(1)))});
+    });
+  });
+  return finish();
+}
+
+Function *KernelBuilder::sweep(SolverId s, Function *loop) {
+  std::string sym = getSolverSymbol(s).str();
+  begin("lds_gpu_" + info.name + "_" + sym + "_sweep");
+  Function *f = find("f");
+  Function *check = find("check");
+  // As the CPU executor: the first iterate of an exact solve is the
+  // solution; its rows are tested for finiteness only.
+  bool exact =
+      info.isAffine && (s == SolverId::Newton ||
+                        (s == SolverId::QuasiNewton && info.jacobianKind == 1));
+  Value *c = globalX();
+  Value *j = idx(GPUIntrinsics::Index::CtaidY);
+  Value *k = field(FNumChunks);
+  returnUnless(
+      b.CreateAnd(b.CreateICmpSLT(j, field(FN)), b.CreateICmpSLT(c, k)));
+  Value *seq = b.CreateLoad(i64, elemPtr8(field(FSeq), j));
+  Value *lo = b.CreateLoad(i64, elemPtr8(field(FLo), j));
+  Value *len = field(FChunkLen), *t = field(FT);
+  Value *start = b.CreateAdd(lo, b.CreateMul(c, len));
+  returnUnless(b.CreateICmpSLT(start, t));
+  Value *end =
+      b.CreateBinaryIntrinsic(Intrinsic::smin, b.CreateAdd(start, len), t);
+  Value *isFinal = b.CreateICmpEQ(end, t);
+  Value *out = field(FOut), *guess = field(FGuess), *excess = field(FExcess);
+  Value *tol = tolerance();
+  auto excessAt = [&](Value *i) {
+    return elemPtr(excess, b.CreateAdd(b.CreateMul(seq, t), i));
+  };
+  auto carry = [&](Value *chunk) {
+    return elemPtr(field(FCarry),
+                   b.CreateMul(b.CreateAdd(b.CreateMul(j, k), chunk), i64v(d)));
+  };
+  Value *xin = xIn(seq, lo);
+  Value *prev = b.CreateSelect(b.CreateICmpEQ(c, i64v(0)), xin, carry(c));
+  Value *isFront = b.CreateICmpEQ(start, lo);
+  // The window's first row: f of the final row before it.
+  ifThen(isFront, [&] {
+    Value *r = row(out, seq, lo);
+    call(f, {xin, inputTable(seq, lo), field(FParams), r});
+    call(check, {r, r, tol, excessAt(lo)});
+  });
+  Value *from = b.CreateSelect(isFront, b.CreateAdd(start, i64v(1)), start);
+  prev = b.CreateSelect(isFront, row(out, seq, lo), prev);
+  Value *stepEnd = b.CreateSelect(isFinal, end, b.CreateSub(end, i64v(1)));
+  ifThen(b.CreateICmpSLT(from, stepEnd), [&] {
+    call(loop, {row(guess, seq, b.CreateSub(from, i64v(1))), prev,
+                row(guess, seq, from), inputTable(seq, from), strideTable(),
+                field(FParams), b.CreateSub(stepEnd, from), row(out, seq, from),
+                tol, excessAt(from)});
+  });
+  // The last row of a chunk but the final one: the next chunk's carry.
+  Value *lastRow = b.CreateSub(end, i64v(1));
+  ifThen(b.CreateAnd(b.CreateNot(isFinal), b.CreateICmpSGE(lastRow, from)),
+         [&] {
+           Value *r = row(out, seq, lastRow);
+           copy(r, carry(b.CreateAdd(c, i64v(1))), d);
+           call(check, {r, row(guess, seq, lastRow), tol, excessAt(lastRow)});
+         });
+  if (exact)
+    forRange(from, end, [&](Value *i) {
+      Value *r = row(out, seq, i);
+      call(check, {r, r, tol, excessAt(i)});
+    });
+  // The chunk's first failing row and whether a test was NaN.
+  Value *bad = localArray(i64, 1), *nan = localArray(b.getInt1Ty(), 1);
+  b.CreateStore(t, bad);
+  b.CreateStore(b.getFalse(), nan);
+  forRange(start, end, [&](Value *i) {
+    Value *e = b.CreateLoad(fty, excessAt(i));
+    Value *fails = b.CreateFCmpUGT(e, ConstantFP::get(fty, 0.0));
+    Value *isNan = b.CreateFCmpUNO(e, e);
+    b.CreateStore(b.CreateOr(b.CreateLoad(b.getInt1Ty(), nan), isNan), nan);
+    Value *cur = b.CreateLoad(i64, bad);
+    b.CreateStore(
+        b.CreateSelect(b.CreateAnd(fails, b.CreateICmpEQ(cur, t)), i, cur),
+        bad);
+  });
+  Value *badRow = b.CreateLoad(i64, bad);
+  ifThen(b.CreateICmpSLT(badRow, t),
+         [&] { gi.atomicMin(b, elemPtr8(field(FFirstBad), j), badRow); });
+  ifThen(b.CreateLoad(b.getInt1Ty(), nan), [&] {
+    gi.storeFlag(b, elemPtr4(field(FNonfinite), j), b.getInt32(1));
+  });
+  return finish();
+}
+
+int32_t lds::maxScanBlock(const ModelInfo &info, SolverId solver) {
+  if (solver == SolverId::Newton && info.stateDim > kGPUMaxNewtonDim)
+    return 0;
+  int64_t perWarp = scanSharedBytes(info, solver, 1);
+  int64_t warps =
+      std::min<int64_t>(kGPUSharedBytes / perWarp, kGPUMaxScanBlock / 32);
+  return static_cast<int32_t>(warps * 32);
+}
+
+GPUKernelSet lds::addGPUKernels(Module &m, const ModelInfo &info,
+                                GPUIntrinsics &intrinsics) {
+  GPUKernelSet set;
+  KernelBuilder kb(m, info, intrinsics);
+  auto add = [&](Function *f) {
+    set.kernels.emplace_back(f->getName().str(), f);
+  };
+  Function *f = kb.find("f");
+  if (!f || !kb.find("check"))
+    return set;
+  if (Function *loop = kb.find("sequential"))
+    add(kb.sequential(loop));
+  add(kb.residual(f));
+
+  // The solvers with GPU kernels, and the scan block they all allow.
+  SmallVector<SolverId, 4> solvers;
+  int32_t block = kGPUMaxScanBlock;
+  for (SolverId s : {SolverId::Jacobi, SolverId::Picard, SolverId::QuasiNewton,
+                     SolverId::Newton}) {
+    std::string sym = getSolverSymbol(s).str();
+    if (!kb.find(sym + ".element") || !kb.find(sym + ".reduce") ||
+        !kb.find(sym + ".sweep") || !kb.find(sym + ".combine") ||
+        !kb.find(sym + ".apply"))
+      continue;
+    int32_t most = maxScanBlock(info, s);
+    if (most < 32)
+      continue;
+    block = std::min(block, most);
+    solvers.push_back(s);
+  }
+  set.scanBlock = solvers.empty() ? 0 : block;
+  for (SolverId s : solvers) {
+    std::string sym = getSolverSymbol(s).str();
+    add(kb.reduce(s, kb.find(sym + ".reduce")));
+    add(kb.scan(s, block));
+    add(kb.sweep(s, kb.find(sym + ".sweep")));
+    set.hasSolver[int(s)] = 1;
+  }
+  return set;
+}

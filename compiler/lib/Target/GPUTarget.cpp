@@ -1,0 +1,390 @@
+//===- GPUTarget.cpp - the models' CUDA kernels as PTX --------------------===//
+//
+// The GPU build: the derived kernels through the NVVM lowering pipeline, the
+// same wrappers and chunk loops as the CPU object (addModelABI, whose
+// descriptors are then dropped), the kernel entry points (GPUKernels.cpp),
+// libdevice for the math functions, O3 for NVPTX, and PTX.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lds/Target/GPUTarget.h"
+#include "lds/Conversion/LowerToLLVM.h"
+#include "lds/Conversion/LowerToNVVM.h"
+#include "lds/Target/CPUTarget.h"
+#include "lds/Target/GPUKernels.h"
+
+#include "llvm/ADT/StringSet.h"
+#include "llvm/ADT/StringSwitch.h"
+#include "llvm/IR/InstIterator.h"
+#include "llvm/IR/Instructions.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/IRReader/IRReader.h"
+#include "llvm/Linker/Linker.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/Transforms/IPO/Internalize.h"
+
+using namespace lds;
+using namespace llvm;
+
+static constexpr const char *kTriple = "nvptx64-nvidia-cuda";
+
+/// A solver whose kernels need more local memory (per thread) than this is
+/// left out on the GPU: the driver reserves it for every resident thread.
+static constexpr int64_t kMaxLocalBytes = 64 * 1024;
+
+ArrayRef<StringRef> lds::supportedGPUArchs() {
+  static const StringRef archs[] = {"sm_80",  "sm_86",  "sm_87",  "sm_88",
+                                    "sm_89",  "sm_90",  "sm_100", "sm_103",
+                                    "sm_110", "sm_120", "sm_121"};
+  return archs;
+}
+
+/// The CUDA toolkit directories to look in, in order.
+static std::vector<std::string> toolkitDirs(const GPUTargetOptions &options) {
+  std::vector<std::string> dirs;
+  if (!options.cudaPath.empty())
+    return {options.cudaPath};
+  if (std::optional<std::string> home = sys::Process::GetEnv("CUDA_HOME"))
+    dirs.push_back(*home);
+  dirs.push_back("/usr/local/cuda");
+  if (ErrorOr<std::string> ptxas = sys::findProgramByName("ptxas"))
+    dirs.push_back(
+        sys::path::parent_path(sys::path::parent_path(*ptxas)).str());
+  return dirs;
+}
+
+std::string lds::findPtxas(const GPUTargetOptions &options) {
+  for (const std::string &dir : toolkitDirs(options)) {
+    SmallString<256> path(dir);
+    sys::path::append(path, "bin", "ptxas");
+    if (sys::fs::can_execute(path))
+      return path.str().str();
+  }
+  return "";
+}
+
+static std::string findLibdevice(const GPUTargetOptions &options) {
+  for (const std::string &dir : toolkitDirs(options)) {
+    SmallString<256> path(dir);
+    sys::path::append(path, "nvvm", "libdevice", "libdevice.10.bc");
+    if (sys::fs::exists(path))
+      return path.str().str();
+  }
+  return "";
+}
+
+/// The libm-named function an intrinsic stands for (NVPTX cannot select
+/// these), or "".
+static std::string libmNameOf(Intrinsic::ID id) {
+  switch (id) {
+  case Intrinsic::exp:
+    return "exp";
+  case Intrinsic::exp2:
+    return "exp2";
+  case Intrinsic::exp10:
+    return "exp10";
+  case Intrinsic::log:
+    return "log";
+  case Intrinsic::log2:
+    return "log2";
+  case Intrinsic::log10:
+    return "log10";
+  case Intrinsic::sin:
+    return "sin";
+  case Intrinsic::cos:
+    return "cos";
+  case Intrinsic::tan:
+    return "tan";
+  case Intrinsic::pow:
+    return "pow";
+  default:
+    return "";
+  }
+}
+
+/// The intrinsic NVPTX selects as one instruction for the libm function
+/// `name` of type `ty` (fabsf for float, fabs for double, ...), or
+/// not_intrinsic.
+static Intrinsic::ID intrinsicOf(StringRef name, Type *ty) {
+  if (ty->isFloatTy() && !name.consume_back("f"))
+    return Intrinsic::not_intrinsic;
+  if (!ty->isFloatTy() && !ty->isDoubleTy())
+    return Intrinsic::not_intrinsic;
+  return StringSwitch<Intrinsic::ID>(name)
+      .Case("fabs", Intrinsic::fabs)
+      .Case("sqrt", Intrinsic::sqrt)
+      .Case("fma", Intrinsic::fma)
+      .Case("floor", Intrinsic::floor)
+      .Case("ceil", Intrinsic::ceil)
+      .Case("trunc", Intrinsic::trunc)
+      .Case("copysign", Intrinsic::copysign)
+      .Case("fmin", Intrinsic::minnum)
+      .Case("fmax", Intrinsic::maxnum)
+      .Default(Intrinsic::not_intrinsic);
+}
+
+/// Replaces the math functions `m` calls (libm names, LLVM intrinsics) by
+/// libdevice's and links the libdevice functions used.
+static bool linkLibdevice(Module &m, const GPUTargetOptions &options,
+                          std::string &error) {
+  // fabsf and friends as the instructions they are.
+  for (Function &f : llvm::make_early_inc_range(m.functions())) {
+    if (!f.isDeclaration() || f.isIntrinsic())
+      continue;
+    Type *ty = f.getReturnType();
+    Intrinsic::ID id = intrinsicOf(f.getName(), ty);
+    if (id == Intrinsic::not_intrinsic)
+      continue;
+    Function *intrinsic = Intrinsic::getDeclaration(&m, id, {ty});
+    if (intrinsic->getFunctionType() != f.getFunctionType())
+      continue;
+    f.replaceAllUsesWith(intrinsic);
+    f.eraseFromParent();
+  }
+  SmallVector<std::pair<Function *, std::string>> uses;
+  for (Function &f : m.functions()) {
+    if (!f.isDeclaration() || f.use_empty())
+      continue;
+    std::string name;
+    if (f.isIntrinsic()) {
+      Type *ty = f.getReturnType();
+      std::string base = libmNameOf(f.getIntrinsicID());
+      if (base.empty() || !(ty->isFloatTy() || ty->isDoubleTy()))
+        continue;
+      name = "__nv_" + base + (ty->isFloatTy() ? "f" : "");
+    } else if (!f.getName().starts_with("__nv_")) {
+      name = ("__nv_" + f.getName()).str();
+    } else {
+      name = f.getName().str();
+    }
+    uses.emplace_back(&f, name);
+  }
+  if (uses.empty())
+    return true;
+  std::string path = findLibdevice(options);
+  if (path.empty()) {
+    error = "the GPU kernels call math functions, and libdevice.10.bc was not "
+            "found (set CUDA_HOME or --cuda-path)";
+    return false;
+  }
+  SMDiagnostic diag;
+  std::unique_ptr<Module> lib = parseIRFile(path, diag, m.getContext());
+  if (!lib) {
+    error = "cannot read " + path + ": " + diag.getMessage().str();
+    return false;
+  }
+  lib->setTargetTriple(m.getTargetTriple());
+  lib->setDataLayout(m.getDataLayout());
+  for (auto &[f, name] : uses) {
+    Function *def = lib->getFunction(name);
+    if (!def || def->getFunctionType() != f->getFunctionType()) {
+      error = "the GPU kernels call '" + f->getName().str() +
+              "', which has no libdevice version";
+      return false;
+    }
+    Function *decl = cast<Function>(
+        m.getOrInsertFunction(name, f->getFunctionType()).getCallee());
+    if (decl == f)
+      continue;
+    f->replaceAllUsesWith(decl);
+  }
+  for (auto &[f, name] : uses)
+    if (f->getName() != name)
+      f->eraseFromParent();
+  if (Linker::linkModules(m, std::move(lib), Linker::Flags::LinkOnlyNeeded)) {
+    error = "linking libdevice failed";
+    return false;
+  }
+  return true;
+}
+
+static std::unique_ptr<TargetMachine>
+createNVPTXTargetMachine(std::string &error) {
+  LLVMInitializeNVPTXTargetInfo();
+  LLVMInitializeNVPTXTarget();
+  LLVMInitializeNVPTXTargetMC();
+  LLVMInitializeNVPTXAsmPrinter();
+  const Target *target = TargetRegistry::lookupTarget(kTriple, error);
+  if (!target)
+    return nullptr;
+  // PTX ISA 7.0 is the first with sm_80, and every later ptxas reads it.
+  std::unique_ptr<TargetMachine> tm(target->createTargetMachine(
+      kTriple, kPTXArch, "+ptx70", TargetOptions(), std::nullopt, std::nullopt,
+      CodeGenOptLevel::Aggressive));
+  if (!tm)
+    error = std::string("cannot create a target machine for ") + kTriple;
+  return tm;
+}
+
+/// O3 with NVPTX's additions (nvvm-reflect resolves libdevice's
+/// __nvvm_reflect queries).
+static void optimize(Module &m, TargetMachine &tm) {
+  LoopAnalysisManager lam;
+  FunctionAnalysisManager fam;
+  CGSCCAnalysisManager cgam;
+  ModuleAnalysisManager mam;
+  PassBuilder pb(&tm);
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  pb.buildPerModuleDefaultPipeline(OptimizationLevel::O3).run(m, mam);
+}
+
+/// Bytes of the allocas of `f` and of the functions it calls: after O3,
+/// the local memory a thread of kernel `f` needs (besides spills).
+static int64_t localBytes(const Function &f, const DataLayout &dl) {
+  int64_t own = 0, callees = 0;
+  for (const Instruction &inst : instructions(f)) {
+    if (auto *alloca = dyn_cast<AllocaInst>(&inst)) {
+      if (std::optional<TypeSize> size = alloca->getAllocationSize(dl))
+        own += size->getFixedValue();
+    } else if (auto *call = dyn_cast<CallBase>(&inst)) {
+      if (const Function *callee = call->getCalledFunction())
+        if (!callee->isDeclaration() && callee != &f)
+          callees = std::max(callees, localBytes(*callee, dl));
+    }
+  }
+  return own + callees;
+}
+
+/// Drops the kernels of the solvers that need more than kMaxLocalBytes of
+/// local memory per thread, and what only they used.
+static void dropHeavySolvers(Module &m, GPUBuild &build, StringSet<> &kernels) {
+  bool dropped = false;
+  for (GPUModelKernels &model : build.models)
+    for (SolverId s : {SolverId::Jacobi, SolverId::Picard,
+                       SolverId::QuasiNewton, SolverId::Newton}) {
+      if (!model.hasSolver[int(s)])
+        continue;
+      std::string prefix =
+          "lds_gpu_" + model.model + "_" + getSolverSymbol(s).str() + "_";
+      SmallVector<std::string, 3> names;
+      int64_t most = 0;
+      for (const char *phase : {"reduce", "scan", "sweep"}) {
+        names.push_back(prefix + phase);
+        if (Function *f = m.getFunction(names.back()))
+          most = std::max(most, localBytes(*f, m.getDataLayout()));
+      }
+      if (most <= kMaxLocalBytes)
+        continue;
+      model.hasSolver[int(s)] = 0;
+      for (const std::string &name : names) {
+        llvm::erase(model.kernels, name);
+        kernels.erase(name);
+        if (Function *f = m.getFunction(name)) {
+          f->replaceAllUsesWith(PoisonValue::get(f->getType()));
+          f->eraseFromParent();
+        }
+        dropped = true;
+      }
+    }
+  if (!dropped)
+    return;
+  // nvvm.annotations of the kernels left, and no unused internal code.
+  if (NamedMDNode *annotations = m.getNamedMetadata("nvvm.annotations")) {
+    SmallVector<MDNode *> keep;
+    for (MDNode *node : annotations->operands())
+      if (node->getNumOperands() && node->getOperand(0))
+        if (auto *v = dyn_cast<ValueAsMetadata>(node->getOperand(0)))
+          if (isa<Function>(v->getValue()))
+            keep.push_back(node);
+    annotations->clearOperands();
+    for (MDNode *node : keep)
+      annotations->addOperand(node);
+  }
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (Function &f : llvm::make_early_inc_range(m.functions()))
+      if (f.hasLocalLinkage() && f.use_empty()) {
+        f.eraseFromParent();
+        changed = true;
+      }
+  }
+  // The dropped scans' shared memory.
+  for (GlobalVariable &g : llvm::make_early_inc_range(m.globals())) {
+    g.removeDeadConstantUsers();
+    if (g.hasLocalLinkage() && g.use_empty())
+      g.eraseFromParent();
+  }
+}
+
+bool lds::buildGPUKernels(mlir::ModuleOp module,
+                          const std::vector<ModelInfo> &infos,
+                          const GPUTargetOptions &options, GPUBuild &build,
+                          std::string &error) {
+  std::unique_ptr<TargetMachine> tm = createNVPTXTargetMachine(error);
+  if (!tm)
+    return false;
+  if (mlir::failed(lowerToNVVMDialect(module))) {
+    error = "lowering the kernels for the GPU failed";
+    return false;
+  }
+  stripLDSAttributes(module);
+  LLVMContext context;
+  std::unique_ptr<Module> m = translateToLLVMIR(module, context);
+  if (!m) {
+    error = "translating the GPU kernels to LLVM IR failed";
+    return false;
+  }
+  m->setTargetTriple(kTriple);
+  m->setDataLayout(tm->createDataLayout());
+  // The same wrappers and chunk loops as the CPU object; the descriptors
+  // and their accessors are host-only.
+  addModelABI(*m, infos);
+  for (const ModelInfo &info : infos)
+    if (Function *accessor = m->getFunction("lds_model_" + info.name))
+      accessor->eraseFromParent();
+
+  std::unique_ptr<GPUIntrinsics> intrinsics = createNVVMIntrinsics(*m);
+  StringSet<> kernels;
+  for (const ModelInfo &info : infos) {
+    GPUKernelSet set = addGPUKernels(*m, info, *intrinsics);
+    GPUModelKernels summary;
+    summary.model = info.name;
+    summary.scanBlock = set.scanBlock;
+    std::copy(std::begin(set.hasSolver), std::end(set.hasSolver),
+              summary.hasSolver);
+    for (auto &[name, f] : set.kernels) {
+      summary.kernels.push_back(name);
+      kernels.insert(name);
+    }
+    build.models.push_back(std::move(summary));
+  }
+  if (!linkLibdevice(*m, options, error))
+    return false;
+  internalizeModule(*m, [&](const GlobalValue &gv) {
+    return kernels.contains(gv.getName());
+  });
+  optimize(*m, *tm);
+  dropHeavySolvers(*m, build, kernels);
+  for (Function &f : m->functions())
+    if (f.isDeclaration() && !f.isIntrinsic() && !f.use_empty()) {
+      error = "the GPU kernels call '" + f.getName().str() +
+              "', which the device does not have";
+      return false;
+    }
+
+  SmallString<0> ptx;
+  raw_svector_ostream os(ptx);
+  legacy::PassManager pm;
+  if (tm->addPassesToEmitFile(pm, os, nullptr, CodeGenFileType::AssemblyFile)) {
+    error = "the NVPTX target cannot emit PTX";
+    return false;
+  }
+  pm.run(*m);
+  build.ptx = ptx.str().str();
+
+  return true;
+}
