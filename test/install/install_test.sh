@@ -162,9 +162,13 @@ add_executable(gru_static "$SRC/examples/consumer/main.c")
 target_link_libraries(gru_static m) # plain signature: lds_add_model copes
 lds_add_model(gru_static "$GRU" SOLVER quasi-newton STATIC_RUNTIME)
 if(WITH_CUDA)
-  add_executable(gru_cuda "$SRC/examples/consumer/main.c")
-  lds_add_model(gru_cuda "$GRU" TARGETS cpu cuda)
+  add_subdirectory(cuda) # gru.lds with other options: another directory
 endif()
+EOF
+mkdir -p "$V/cuda"
+cat >"$V/cuda/CMakeLists.txt" <<EOF
+add_executable(gru_cuda "$SRC/examples/consumer/main.c")
+lds_add_model(gru_cuda "$GRU" TARGETS cpu cuda)
 EOF
 if run "$V/configure.log" configure "$V" "$V/build" &&
    run "$V/build.log" "$CMAKE" --build "$V/build"; then
