@@ -36,7 +36,8 @@ void lds::buildLowerToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createLDSLowerToLoops(loops));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  pm.addPass(createLDSCPUFastMath());
+  if (options.cpuFastMath)
+    pm.addPass(createLDSCPUFastMath());
   pm.addPass(createConvertSCFToCFPass());
   // What lds-cpu-fast-math left of math (f64, and ops with no f32
   // approximation) goes to the C library first: math-to-libm turns tanh,
@@ -46,9 +47,11 @@ void lds::buildLowerToLLVMPipeline(OpPassManager &pm,
   // libm calls.
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createConvertMathToLLVMPass());
-  ConvertVectorToLLVMPassOptions vector;
-  vector.reassociateFPReductions = true;
-  pm.addPass(createConvertVectorToLLVMPass(vector));
+  if (options.cpuFastMath) {
+    ConvertVectorToLLVMPassOptions vector;
+    vector.reassociateFPReductions = true;
+    pm.addPass(createConvertVectorToLLVMPass(vector));
+  }
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());

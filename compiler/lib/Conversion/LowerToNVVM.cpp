@@ -7,46 +7,22 @@
 //===----------------------------------------------------------------------===//
 
 #include "lds/Conversion/LowerToNVVM.h"
-#include "lds/Conversion/Passes.h"
+#include "lds/Conversion/LowerToLLVM.h"
 
-#include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
-#include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
-#include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVMPass.h"
-#include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
-#include "mlir/Conversion/MathToLibm/MathToLibm.h"
-#include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
-#include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
-#include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
-#include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
-#include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
 
 void lds::buildLowerToNVVMPipeline(OpPassManager &pm) {
-  LDSLowerToLoopsOptions loops;
-  loops.dropModels = true;
+  // The CPU pipeline's passes without its vectorisation and polynomial math
+  // (libdevice has an __nv_ function for each libm name math-to-libm uses).
   // A device thread has no heap worth using: every buffer is an alloca
   // (registers once promoted, local memory otherwise).
-  loops.maxAllocaBytes = 0;
-  pm.addPass(createLDSLowerToLoops(loops));
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
-  pm.addPass(createConvertSCFToCFPass());
-  // tanh, log1p, ... as calls named as in libm (readnone); libdevice has an
-  // __nv_ function of each name. What is left becomes LLVM intrinsics, which
-  // the GPU target maps too (exp, log, ...) or NVPTX selects (sqrt, fabs).
-  pm.addPass(createConvertMathToLibmPass());
-  pm.addPass(createConvertMathToLLVMPass());
-  pm.addPass(createArithToLLVMConversionPass());
-  pm.addPass(memref::createExpandStridedMetadataPass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
-  pm.addPass(createConvertControlFlowToLLVMPass());
-  ConvertFuncToLLVMPassOptions func;
-  func.useBarePtrCallConv = true;
-  pm.addPass(createConvertFuncToLLVMPass(func));
-  pm.addPass(createReconcileUnrealizedCastsPass());
+  LowerToLLVMOptions options;
+  options.maxAllocaBytes = 0;
+  options.cpuFastMath = false;
+  buildLowerToLLVMPipeline(pm, options);
 }
 
 LogicalResult lds::lowerToNVVMDialect(ModuleOp module) {

@@ -27,6 +27,9 @@ struct LowerToLLVMOptions {
   /// Buffers larger than this many bytes go to the heap rather than the
   /// stack (see lds-lower-to-loops); 0: all on the stack.
   int64_t maxAllocaBytes = 0;
+  /// Run lds-cpu-fast-math (and lower the vector ops it makes): the CPU
+  /// backend's choice. The GPU pipeline (LowerToNVVM.cpp) leaves it off.
+  bool cpuFastMath = true;
 };
 
 /// Appends the passes that take a module holding lds.models and the derived

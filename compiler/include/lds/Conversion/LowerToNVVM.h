@@ -1,9 +1,10 @@
 //===- LowerToNVVM.h - lds functions to LLVM for NVPTX ----------*- C++ -*-===//
 //
 // The GPU lowering pipeline: the derived step functions to the LLVM dialect
-// for the nvptx64 target, the same passes as the CPU pipeline (kept apart so
-// that CPU-only tuning does not reach the GPU code); math functions become
-// calls to the C library's names, which the GPU target maps to libdevice.
+// for the nvptx64 target: the CPU pipeline without its CPU-only tuning
+// (lds-cpu-fast-math) and with every buffer on the stack; math functions
+// become calls to the C library's names, which the GPU target maps to
+// libdevice.
 //
 //===----------------------------------------------------------------------===//
 
