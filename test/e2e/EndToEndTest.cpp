@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ExampleProblems.h"
 #include "References.h"
 
 #include "lds/model_abi.h"
@@ -46,8 +47,6 @@ using namespace lds_test;
 
 namespace {
 
-using StepFn = std::function<Vec(const Vec &, const StepArgs &)>;
-
 struct ModelCase {
   std::string name;
   const lds_model *(*f32)(void);
@@ -67,97 +66,12 @@ std::vector<ModelCase> modelCases() {
   };
 }
 
-/// Random data for one problem, kept in double; converted to the model's
-/// dtype for lds_solve (and the reference uses the converted values).
-struct Problem {
-  std::vector<Vec> params;
-  std::vector<Vec> inputs; // per input: [batch][T][size] (i32 as values)
-  Vec x0;                  // [batch][D]
-};
-
-Vec permutationMatrices(int n) {
-  std::vector<int> perm(n);
-  for (int i = 0; i < n; ++i)
-    perm[i] = i;
-  Vec out;
-  do {
-    for (int i = 0; i < n; ++i)
-      for (int j = 0; j < n; ++j)
-        out.push_back(perm[i] == j ? 1.0 : 0.0);
-  } while (std::next_permutation(perm.begin(), perm.end()));
-  return out;
-}
-
-Problem makeProblem(const lds_model *m, int64_t T, int64_t batch, bool isF32) {
-  std::mt19937_64 rng(42);
-  std::uniform_real_distribution<double> uniform(-1.0, 1.0);
-  std::normal_distribution<double> normal(0.0, 1.0);
-  auto round = [&](double v) { return isF32 ? double(float(v)) : v; };
-  Problem p;
-  for (int i = 0; i < m->num_params; ++i) {
-    const lds_tensor_info &t = m->params[i];
-    Vec v(t.size);
-    if (t.rank == 3 && t.shape[1] == 5 && t.shape[2] == 5 && t.shape[0] == 120)
-      v = permutationMatrices(5);
-    else if (t.rank == 2)
-      for (double &e : v)
-        e = round(uniform(rng) / std::sqrt(double(t.shape[1])));
-    else
-      for (double &e : v)
-        e = round(0.5 * uniform(rng));
-    p.params.push_back(v);
-  }
-  for (int i = 0; i < m->num_inputs; ++i) {
-    const lds_tensor_info &t = m->inputs[i];
-    Vec v(batch * T * t.size);
-    for (double &e : v)
-      e = t.dtype == LDS_DTYPE_I32 ? double(rng() % t.index_range)
-                                   : round(normal(rng));
-    p.inputs.push_back(v);
-  }
-  p.x0.resize(batch * m->state_dim);
-  for (double &e : p.x0)
-    e = round(0.5 * normal(rng));
-  return p;
-}
-
-/// The sequential float64 reference, [batch][T][D].
-Vec reference(const ModelCase &mc, const lds_model *m, const Problem &p,
-              int64_t T, int64_t batch) {
-  int64_t d = m->state_dim;
-  Vec out(batch * T * d);
-  for (int64_t b = 0; b < batch; ++b) {
-    Vec x(p.x0.begin() + b * d, p.x0.begin() + (b + 1) * d);
-    for (int64_t t = 0; t < T; ++t) {
-      std::vector<const double *> u;
-      int32_t w = 0;
-      for (int i = 0; i < m->num_inputs; ++i) {
-        const double *at = p.inputs[i].data() + (b * T + t) * m->inputs[i].size;
-        u.push_back(at);
-        if (m->inputs[i].dtype == LDS_DTYPE_I32)
-          w = int32_t(*at);
-      }
-      x = mc.step(x, StepArgs{p.params, u, w});
-      std::copy(x.begin(), x.end(), out.begin() + (b * T + t) * d);
-    }
-  }
-  return out;
-}
-
 /// Storage in the model's dtype for lds_solve's pointers.
 struct Buffers {
   std::vector<std::vector<char>> params, inputs;
   std::vector<char> x0, states;
   std::vector<const void *> paramPtrs, inputPtrs;
 };
-
-template <typename T> std::vector<char> pack(const Vec &v) {
-  std::vector<char> out(v.size() * sizeof(T));
-  T *p = reinterpret_cast<T *>(out.data());
-  for (size_t i = 0; i < v.size(); ++i)
-    p[i] = T(v[i]);
-  return out;
-}
 
 Buffers makeBuffers(const lds_model *m, const Problem &p, int64_t T,
                     int64_t batch, bool isF32) {
@@ -228,9 +142,9 @@ const Prepared &prepare(const Case &c, const lds_model *m) {
   auto &slot = cache[{c.model, c.isF32, c.T, c.batch}];
   if (!slot) {
     slot = std::make_unique<Prepared>();
-    slot->problem = makeProblem(m, c.T, c.batch, c.isF32);
+    slot->problem = makeProblem(m, c.T, c.batch, c.isF32, /*seed=*/42);
     slot->reference =
-        reference(modelCases()[c.model], m, slot->problem, c.T, c.batch);
+        reference(modelCases()[c.model].step, m, slot->problem, c.T, c.batch);
   }
   return *slot;
 }

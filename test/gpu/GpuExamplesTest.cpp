@@ -16,6 +16,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ExampleProblems.h"
 #include "References.h"
 
 #include "lds/model_abi.h"
@@ -46,8 +47,6 @@ LDS_DECLARE(elementwise)
 using namespace lds_test;
 
 namespace {
-
-using StepFn = std::function<Vec(const Vec &, const StepArgs &)>;
 
 struct Example {
   const char *name;
@@ -81,82 +80,6 @@ std::vector<int64_t> listFromEnv(const char *name, std::vector<int64_t> dflt) {
   return out;
 }
 
-/// Data of one problem in double (the reference reads these values; the
-/// solve gets them converted to the model's dtype, rounded first for f32).
-struct Problem {
-  std::vector<Vec> params, inputs;
-  Vec x0;
-};
-
-Problem makeProblem(const lds_model *m, int64_t T, int64_t batch, bool f32) {
-  std::mt19937_64 rng(7);
-  std::uniform_real_distribution<double> uniform(-1.0, 1.0);
-  std::normal_distribution<double> normal(0.0, 1.0);
-  auto round = [&](double v) { return f32 ? double(float(v)) : v; };
-  Problem p;
-  for (int i = 0; i < m->num_params; ++i) {
-    const lds_tensor_info &t = m->params[i];
-    Vec v(t.size);
-    if (t.rank == 3 && t.shape[0] == 120) { // S5: the permutation matrices
-      std::vector<int> perm = {0, 1, 2, 3, 4};
-      v.clear();
-      do
-        for (int r = 0; r < 5; ++r)
-          for (int c = 0; c < 5; ++c)
-            v.push_back(perm[r] == c ? 1.0 : 0.0);
-      while (std::next_permutation(perm.begin(), perm.end()));
-    } else if (t.rank == 2) {
-      for (double &e : v)
-        e = round(uniform(rng) / std::sqrt(double(t.shape[1])));
-    } else {
-      for (double &e : v)
-        e = round(0.5 * uniform(rng));
-    }
-    p.params.push_back(v);
-  }
-  for (int i = 0; i < m->num_inputs; ++i) {
-    const lds_tensor_info &t = m->inputs[i];
-    Vec v(batch * T * t.size);
-    for (double &e : v)
-      e = t.dtype == LDS_DTYPE_I32 ? double(rng() % t.index_range)
-                                   : round(normal(rng));
-    p.inputs.push_back(v);
-  }
-  p.x0.resize(batch * m->state_dim);
-  for (double &e : p.x0)
-    e = round(0.5 * normal(rng));
-  return p;
-}
-
-Vec reference(const Example &ex, const lds_model *m, const Problem &p,
-              int64_t T, int64_t batch) {
-  int64_t d = m->state_dim;
-  Vec out(batch * T * d);
-  for (int64_t b = 0; b < batch; ++b) {
-    Vec x(p.x0.begin() + b * d, p.x0.begin() + (b + 1) * d);
-    for (int64_t t = 0; t < T; ++t) {
-      std::vector<const double *> u;
-      int32_t w = 0;
-      for (int i = 0; i < m->num_inputs; ++i) {
-        const double *at = p.inputs[i].data() + (b * T + t) * m->inputs[i].size;
-        u.push_back(at);
-        if (m->inputs[i].dtype == LDS_DTYPE_I32)
-          w = int32_t(*at);
-      }
-      x = ex.step(x, StepArgs{p.params, u, w});
-      std::copy(x.begin(), x.end(), out.begin() + (b * T + t) * d);
-    }
-  }
-  return out;
-}
-
-template <class T> std::vector<char> pack(const Vec &v) {
-  std::vector<char> out(v.size() * sizeof(T));
-  for (size_t i = 0; i < v.size(); ++i)
-    reinterpret_cast<T *>(out.data())[i] = T(v[i]);
-  return out;
-}
-
 double readAt(const std::vector<char> &v, size_t i, bool f32) {
   return f32 ? double(reinterpret_cast<const float *>(v.data())[i])
              : reinterpret_cast<const double *>(v.data())[i];
@@ -171,8 +94,8 @@ void checkExample(const Example &ex, bool f32) {
   ASSERT_NE(m->gpu, nullptr) << ex.name << " was compiled without GPU kernels";
   for (int64_t T : listFromEnv("LDS_GPU_TEST_LENGTHS", {1, 2, 37, 300}))
     for (int64_t batch : listFromEnv("LDS_GPU_TEST_BATCHES", {1, 3})) {
-      Problem p = makeProblem(m, T, batch, f32);
-      Vec ref = reference(ex, m, p, T, batch);
+      Problem p = makeProblem(m, T, batch, f32, /*seed=*/7);
+      Vec ref = reference(ex.step, m, p, T, batch);
       std::vector<std::vector<char>> params, inputs;
       std::vector<const void *> paramPtrs, inputPtrs;
       for (const Vec &v : p.params)
