@@ -136,11 +136,14 @@ public:
       return failCuda(api, r, what);
     }
     *out = p;
+    tally.added(p, bytes);
     return LDS_OK;
   }
   void release(DevPtr p) override {
-    if (p)
-      api.cuMemFree(p);
+    if (!p)
+      return;
+    tally.removed(p);
+    api.cuMemFree(p);
   }
   lds_status copyToDevice(DevPtr dst, const void *src, int64_t bytes) override {
     if (bytes <= 0)
@@ -215,6 +218,7 @@ private:
   bool ownStream = false;
   char arch[16] = "";
   int64_t lanesCount = 1;
+  GpuMemoryTally tally;
 };
 
 lds_status CudaDriver::init(void *userStream) {

@@ -16,6 +16,8 @@
 #include "lds/runtime.h"
 
 #include <cstdint>
+#include <mutex>
+#include <vector>
 
 namespace lds {
 
@@ -54,6 +56,40 @@ public:
   virtual lds_status launch(GpuKernel k, const char *name, int64_t gridX,
                             int64_t gridY, int blockX, DevPtr args) = 0;
   virtual lds_status synchronize() = 0;
+};
+
+/// Bytes of device memory the runtime holds, counted process-wide by the
+/// backends' allocate() and release() (every backend, every thread): what
+/// it holds now and the most it held since the last resetGpuMemoryPeak().
+/// The bytes asked for, not the allocator's rounding; memory of the CUDA
+/// context and modules, and caller device buffers, are not counted. An
+/// internal accessor (the GPU benchmark and tests), not part of the C API.
+struct GpuMemoryUsage {
+  int64_t current = 0;
+  int64_t peak = 0;
+};
+GpuMemoryUsage gpuMemoryUsage();
+/// Sets the peak to the bytes held now.
+void resetGpuMemoryPeak();
+
+/// The sizes of one backend's live allocations, feeding gpuMemoryUsage():
+/// a backend calls added() after each allocation and removed() before each
+/// release. An allocation never released stays counted (it is leaked).
+class GpuMemoryTally {
+public:
+  GpuMemoryTally() = default;
+  GpuMemoryTally(const GpuMemoryTally &) = delete;
+  GpuMemoryTally &operator=(const GpuMemoryTally &) = delete;
+  void added(DevPtr p, int64_t bytes);
+  void removed(DevPtr p);
+
+private:
+  struct Entry {
+    DevPtr p;
+    int64_t bytes;
+  };
+  std::vector<Entry> live; // few per solve: a vector is enough
+  std::mutex mutex;
 };
 
 /// How lds_solve may reach a GPU.

@@ -3,13 +3,16 @@
 // A model reaches a GPU only through the kernels lds-compile embedded
 // (lds_model.gpu, model_abi.h). With LDS_GPU_EMULATE=1 (a testing aid) its
 // host-emulation image runs on the GPU emulator; otherwise the CUDA driver
-// loads the cubin for the device's architecture, or the PTX image.
+// loads the cubin for the device's architecture, or the PTX image. The
+// device-memory counter of every backend (GpuMemoryTally) is here too.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Error.h"
 #include "GpuBackend.h"
 
+#include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 
@@ -70,4 +73,46 @@ GpuBackend *lds::createGpuBackend(const lds_model *m, void *stream,
   if (gpuEmulationRequested())
     return createGpuEmulatorBackend(m, status);
   return createCudaDriverBackend(m, stream, status);
+}
+
+namespace {
+std::atomic<int64_t> heldBytes{0}, peakBytes{0};
+
+void raisePeak(int64_t now) {
+  int64_t peak = peakBytes.load(std::memory_order_relaxed);
+  while (now > peak &&
+         !peakBytes.compare_exchange_weak(peak, now, std::memory_order_relaxed))
+    ;
+}
+} // namespace
+
+GpuMemoryUsage lds::gpuMemoryUsage() {
+  GpuMemoryUsage u;
+  u.current = heldBytes.load(std::memory_order_relaxed);
+  u.peak = std::max(u.current, peakBytes.load(std::memory_order_relaxed));
+  return u;
+}
+
+void lds::resetGpuMemoryPeak() {
+  peakBytes.store(heldBytes.load(std::memory_order_relaxed),
+                  std::memory_order_relaxed);
+}
+
+void GpuMemoryTally::added(DevPtr p, int64_t bytes) {
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    live.push_back({p, bytes});
+  }
+  raisePeak(heldBytes.fetch_add(bytes, std::memory_order_relaxed) + bytes);
+}
+
+void GpuMemoryTally::removed(DevPtr p) {
+  std::lock_guard<std::mutex> lock(mutex);
+  for (size_t i = live.size(); i-- > 0;)
+    if (live[i].p == p) {
+      heldBytes.fetch_sub(live[i].bytes, std::memory_order_relaxed);
+      live[i] = live.back();
+      live.pop_back();
+      return;
+    }
 }

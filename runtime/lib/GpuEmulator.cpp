@@ -244,9 +244,14 @@ public:
                   "lds_solve: GPU emulator: out of memory for %lld bytes",
                   static_cast<long long>(bytes));
     *out = reinterpret_cast<DevPtr>(p);
+    tally.added(*out, bytes);
     return LDS_OK;
   }
-  void release(DevPtr p) override { std::free(reinterpret_cast<void *>(p)); }
+  void release(DevPtr p) override {
+    if (p)
+      tally.removed(p);
+    std::free(reinterpret_cast<void *>(p));
+  }
   lds_status copyToDevice(DevPtr dst, const void *src, int64_t bytes) override {
     if (bytes > 0)
       std::memmove(reinterpret_cast<void *>(dst), src, bytes);
@@ -311,6 +316,7 @@ public:
 private:
   const lds_gpu_image *image;
   BlockRunner runner;
+  GpuMemoryTally tally;
 };
 
 } // namespace
