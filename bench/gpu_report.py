@@ -337,6 +337,14 @@ def jax_solver(j):
     return j.get("solver") or _arg(j.get("argv", ""), "--solver")
 
 
+def jax_device_note(j):
+    """A warning when JAX's device does not look like a GPU."""
+    device = str(j.get("device", ""))
+    if not device or re.search(r"cuda|gpu|synthetic", device, re.I):
+        return ""
+    return " [JAX ran on %s, not a GPU]" % device
+
+
 def best_jax(rows):
     good = [j for j in rows if not j.get("error") and number(j.get("seconds"))
             and jax_solver(j) in JAX_FIXED_POINT]
@@ -381,10 +389,11 @@ def section_targets(r):
     if jbest and lds_fast:
         sp = jbest["seconds"] / row_num(lds_fast, "seconds")
         rows.append(["GRU D=8, T=100k, batch 16: ≥ 10× the JAX formulation",
-                     "lds %s (%s) vs JAX %s (%s, %s iterations; JAX lax.scan %s): %.2f×" % (
+                     "lds %s (%s) vs JAX %s (%s, %s iterations; JAX lax.scan %s)%s: %.2f×" % (
                          fmt_time(row_num(lds_fast, "seconds")), lds_fast["solver"],
                          fmt_time(jbest["seconds"]), jax_solver(jbest), jbest.get("iterations"),
-                         fmt_time(number(jbest.get("sequential_seconds"))), sp),
+                         fmt_time(number(jbest.get("sequential_seconds"))),
+                         jax_device_note(jbest), sp),
                      state(sp >= 10, em)])
     else:
         errs = ["%s: %s" % (jax_solver(j), j.get("error"))
@@ -522,7 +531,8 @@ def section_jax(r):
                      fmt_bytes(number(j.get("peak_bytes_in_use"))),
                      fmt_time(row_num(lds, "seconds")) + (" (%s)" % lds["solver"] if lds else ""),
                      fmt(secs / row_num(lds, "seconds"), "%.3g×") if lds and secs else "",
-                     "max abs error %s" % fmt(number(j.get("max_abs_err")), "%.2g")])
+                     "max abs error %s%s" % (fmt(number(j.get("max_abs_err")), "%.2g"),
+                                             jax_device_note(j))])
     return ("## JAX side by side (same GPU, batch 16)\n\n"
             "jax_fixed_point.py through jax_run.py: median of 3 after a warm-up, atol 1e-5, "
             "rtol 1e-4 (lds's f32 defaults); \"JAX lax.scan\" is its sequential reference; "

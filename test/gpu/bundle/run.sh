@@ -23,7 +23,8 @@
 #             bench.csv, bench.log
 #   jax       LDS_GPU_BUDGET_JAX=360       jax_run.py (jax_fixed_point.py) on
 #             the configurations, at most LDS_GPU_JAX_RUN_LIMIT=150 s
-#             a run: jax.jsonl (one JSON line per run, timeouts too), jax.log
+#             a run: jax.jsonl (one JSON line per run, timeouts too), jax.log;
+#             skipped when JAX's default device is not a GPU
 #   ncu       LDS_GPU_BUDGET_NCU=240       Nsight Compute on one iteration of
 #             Picard and quasi-Newton at D = 64 (elementwise, gru64),
 #             T = LDS_NCU_T=100000: ncu-<model>-<solver>.ncu-rep and .csv
@@ -191,8 +192,15 @@ phase_jax() {
     note="jax_fixed_point.py or jax_run.py is not in the bundle"
     return 1
   fi
-  if ! python3 -c 'import jax' > "$results/jax.log" 2>&1; then
-    note="python3 cannot import jax"
+  local platform
+  platform=$(python3 -c 'import jax; print(jax.devices()[0].platform)' 2> "$results/jax.log")
+  if [ -z "$platform" ]; then
+    note="python3 cannot import jax (jax.log)"
+    return 1
+  fi
+  # JAX falls back to the CPU when its CUDA plugin fails: not a comparison.
+  if [ "$platform" != gpu ] && [ "${LDS_GPU_JAX_ANY_DEVICE:-0}" != 1 ]; then
+    note="JAX's default device is '$platform', not a GPU (jax.log)"
     return 1
   fi
   local limit=${LDS_GPU_JAX_RUN_LIMIT:-150} t0 left run_limit argv n=0
