@@ -278,8 +278,9 @@ struct Data {
 //                     its stopping-test value)
 // A solve's totals: one sequential pass when it ran sequentially; else
 // iterations x one iteration (+ one pass if a fallback finished it
-// sequentially): an upper bound, since the sliding window shrinks as rows
-// are finalised (the `bound` column is 1 for those rows).
+// sequentially): an upper bound when it iterated more than once, since the
+// sliding window shrinks as rows are finalised (the `bound` column is 1 for
+// those rows).
 
 struct Work {
   double flops = 0, bytes = 0;
@@ -314,7 +315,7 @@ Work solveWork(const lds_model *m, lds_solver requested, const lds_stats &st,
     return passWork(m, T, batch, inBytes);
   Work one = iterationWork(m, s, T, batch, inBytes);
   double k = double(std::max<int64_t>(1, st.iterations));
-  Work w{k * one.flops, k * one.bytes, true};
+  Work w{k * one.flops, k * one.bytes, k > 1 || st.fallbacks > 0};
   if (st.fallbacks > 0 || st.solver == LDS_SOLVER_SEQUENTIAL) {
     Work pass = passWork(m, T, batch, inBytes);
     w.flops += pass.flops;
@@ -375,7 +376,8 @@ void printHeader() {
       "# byte model: sequential pass = batch*T*(D*4 + I); one iteration = "
       "batch*T*((2*D + 1)*4 + I); I = input bytes per step\n"
       "# a solve that iterated: iterations x one iteration (+ one pass "
-      "after a fallback): an upper bound (bound = 1)\n"
+      "after a fallback); bound = 1: an upper bound (more than one "
+      "iteration: the sliding window shrinks)\n"
       "# peak_device_bytes: the runtime's device allocations (its "
       "counter, reset before each run)\n"
       "kind,part,model,D,T,batch,solver,ran,device,status,iterations,"

@@ -91,7 +91,10 @@ record() {
   [ -n "$note" ] && line="$line: $note"
   echo "$line" > "$results/phase-$name.txt"
   echo "run.sh: $line"
+  summary="$summary  $line
+"
 }
+summary=""
 
 phase_examples() {
   LDS_GPU_TEST_LENGTHS=${LDS_GPU_TEST_LENGTHS:-1,2,37,1000,100000} \
@@ -352,7 +355,7 @@ for phase in "${phases[@]}"; do
 done
 
 echo "run.sh: summary ($(( $(date +%s) - start_all )) s):"
-cat "$results"/phase-*.txt 2>/dev/null | sed 's/^/  /'
+printf '%s' "$summary"
 if [ -n "$pack" ]; then
   tar czf "$pack" -C "$(dirname "$results")" "$(basename "$results")"
   # The device tool brings back files of at most 16 MiB: leave out the
