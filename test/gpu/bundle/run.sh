@@ -33,7 +33,7 @@
 #   report    python3 gpu_report.py on the results: report.md
 #
 # Each phase writes phase-<name>.txt (its exit status and time). Default
-# total: about 23 minutes. The device machine of this project's sessions
+# total: about 24 minutes. The device machine of this project's sessions
 # runs a command for at most 10 minutes: there, run the phases in several
 # calls, each packing its results for the way back, e.g.
 #
