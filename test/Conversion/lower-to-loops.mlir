@@ -10,6 +10,12 @@
 // RUN: lds-opt %s --split-input-file \
 // RUN:   --lds-lower-to-llvm=max-alloca-bytes=16 \
 // RUN:   | FileCheck %s --check-prefix=HEAP-LLVM
+// RUN: lds-opt %s --lds-lower-to-loops --split-input-file \
+// RUN:   | FileCheck %s --check-prefix=SHARE
+// RUN: lds-opt %s --lds-lower-to-loops=share-buffers-from=0 \
+// RUN:   --split-input-file | FileCheck %s --check-prefix=NOSHARE
+// RUN: lds-opt %s --lds-lower-to-llvm --split-input-file \
+// RUN:   | FileCheck %s --check-prefix=SHARE-LLVM
 
 // lds-lower-to-loops turns the derived step functions into scalar loops on
 // memrefs: tensor arguments become memrefs, tensor results trailing
@@ -331,4 +337,65 @@ func.func @heap(%a: tensor<2x3xf32>) -> (tensor<2x3xf32>, tensor<f32>) {
   %0 = lds.exp %a : tensor<2x3xf32>
   %1 = lds.sum %a : tensor<2x3xf32> -> tensor<f32>
   return %0, %1 : tensor<2x3xf32>, tensor<f32>
+}
+
+// -----
+
+// Stack buffers of at least share-buffers-from bytes (1 KiB by default)
+// whose lifetimes do not overlap share one 64-byte aligned i8 alloca that
+// each views. Here the tanh results (A, C) share one and the exp results
+// (B, D) the other: each buffer is dead once the next-but-one op has run.
+// The 4-byte sum stays on its own.
+// SHARE-LABEL:  func.func @share(
+// SHARE-DAG:      %[[C0:.*]] = arith.constant 0 : index
+// SHARE-DAG:      %[[S0:.*]] = memref.alloca() {alignment = 64 : i64} : memref<1024xi8>
+// SHARE-DAG:      %[[S1:.*]] = memref.alloca() {alignment = 64 : i64} : memref<1024xi8>
+// SHARE:          %[[A:.*]] = memref.view %[[SA:.*]][%[[C0]]][] : memref<1024xi8> to memref<16x16xf32>
+// SHARE-NEXT:     %[[B:.*]] = memref.view %[[SB:.*]][%[[C0]]][] : memref<1024xi8> to memref<16x16xf32>
+// SHARE-NEXT:     %[[C:.*]] = memref.view %[[SA]][%[[C0]]][] : memref<1024xi8> to memref<16x16xf32>
+// SHARE-NEXT:     %[[D:.*]] = memref.view %[[SB]][%[[C0]]][] : memref<1024xi8> to memref<16x16xf32>
+// SHARE-NEXT:     memref.alloca() : memref<f32>
+// SHARE-NOT:      memref.alloca() : memref<16x16xf32>
+// SHARE:          memref.copy %[[D]], %{{.*}}
+// NOSHARE-LABEL:  func.func @share(
+// NOSHARE-COUNT-4: memref.alloca() : memref<16x16xf32>
+// NOSHARE-NOT:    memref.view
+// SHARE-LLVM-LABEL: llvm.func @share(
+// SHARE-LLVM-COUNT-2: llvm.alloca %{{.*}} x i8 {alignment = 64 : i64}
+// SHARE-LLVM-NOT:   llvm.alloca %{{.*}} x i8
+// SHARE-LLVM:       llvm.alloca %{{.*}} x f32 : (i64) -> !llvm.ptr
+// SHARE-LLVM-NOT:   llvm.alloca
+func.func @share(%x: tensor<16x16xf32>) -> (tensor<16x16xf32>, tensor<f32>) {
+  %a = lds.tanh %x : tensor<16x16xf32>
+  %b = lds.exp %a : tensor<16x16xf32>
+  %c = lds.tanh %b : tensor<16x16xf32>
+  %d = lds.exp %c : tensor<16x16xf32>
+  %s = lds.sum %x : tensor<16x16xf32> -> tensor<f32>
+  return %d, %s : tensor<16x16xf32>, tensor<f32>
+}
+
+// A buffer read again at the end (A) keeps its own alloca. B and C overlap
+// (C is computed from B), so D takes B's memory once B is dead and E takes
+// C's.
+// SHARE-LABEL:  func.func @overlap(
+// SHARE-DAG:      %[[C0:.*]] = arith.constant 0 : index
+// SHARE-DAG:      memref.alloca() {alignment = 64 : i64} : memref<1024xi8>
+// SHARE-DAG:      memref.alloca() {alignment = 64 : i64} : memref<1024xi8>
+// SHARE-DAG:      %[[A:.*]] = memref.alloca() : memref<16x16xf32>
+// SHARE:          %[[B:.*]] = memref.view %[[SB:.*]][%[[C0]]][] : memref<1024xi8> to memref<16x16xf32>
+// SHARE-NEXT:     %[[C:.*]] = memref.view %[[SC:.*]][%[[C0]]][] : memref<1024xi8> to memref<16x16xf32>
+// SHARE-NEXT:     %[[D:.*]] = memref.view %[[SB]][%[[C0]]][] : memref<1024xi8> to memref<16x16xf32>
+// SHARE-NEXT:     %[[E:.*]] = memref.view %[[SC]][%[[C0]]][] : memref<1024xi8> to memref<16x16xf32>
+// SHARE:          memref.load %[[A]]
+// SHARE:          memref.copy %[[E]], %{{.*}}
+// SHARE-NEXT:     return
+// SHARE-LLVM-LABEL: llvm.func @overlap(
+// SHARE-LLVM-COUNT-2: llvm.alloca %{{.*}} x i8 {alignment = 64 : i64}
+func.func @overlap(%x: tensor<16x16xf32>) -> tensor<16x16xf32> {
+  %a = lds.tanh %x : tensor<16x16xf32>
+  %b = lds.exp %a : tensor<16x16xf32>
+  %c = lds.tanh %b : tensor<16x16xf32>
+  %d = lds.exp %c : tensor<16x16xf32>
+  %e = lds.add %d, %a : tensor<16x16xf32>
+  return %e : tensor<16x16xf32>
 }

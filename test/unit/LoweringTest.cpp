@@ -13,6 +13,7 @@
 #include "lds/Dialect/LDSDialect.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OwningOpRef.h"
@@ -697,6 +698,52 @@ TYPED_TEST(LoweringTest, HeapBuffers) {
   }
   this->expectClose(square, wSquare, "a @ a");
   this->expectClose(q[0], wQ, "v . (a @ a @ v)");
+}
+
+TYPED_TEST(LoweringTest, SharedBuffers) {
+  // With share-buffers-from = 16, every 4x4 intermediate is a candidate for
+  // sharing. A and B are read while C is written and C while D is written,
+  // so only buffers that are really dead may be reused (D takes A's or B's
+  // memory): a wrong live range shows up as a wrong product.
+  using T = TypeParam;
+  lds::LowerToLLVMOptions options;
+  options.shareBuffersFrom = 16;
+  auto jit = this->compile(R"(
+    func.func @chain(%a: tensor<4x4x$T>) -> tensor<4x4x$T> {
+      %0 = lds.matmul %a, %a : tensor<4x4x$T>, tensor<4x4x$T> -> tensor<4x4x$T>
+      %1 = lds.tanh %0 : tensor<4x4x$T>
+      %2 = lds.matmul %0, %1 : tensor<4x4x$T>, tensor<4x4x$T> -> tensor<4x4x$T>
+      %3 = lds.matmul %2, %2 : tensor<4x4x$T>, tensor<4x4x$T> -> tensor<4x4x$T>
+      return %3 : tensor<4x4x$T>
+    })",
+                           options);
+  ASSERT_TRUE(jit);
+  // The buffers really were shared: one 64-byte aligned i8 slot.
+  int slots = 0;
+  this->module->walk([&](mlir::LLVM::AllocaOp alloca) {
+    slots += alloca.getElemType().isInteger(8) && alloca.getAlignment() == 64;
+  });
+  EXPECT_EQ(slots, 1);
+
+  std::vector<T> a(16), out(16);
+  for (int i = 0; i < 16; ++i)
+    a[i] = T(((i * 5) % 7) - 3) / T(4);
+  for (int repeat = 0; repeat < 2; ++repeat)
+    this->call(*jit, "chain", a, out);
+  auto matmul = [](const std::vector<double> &x, const std::vector<double> &y) {
+    std::vector<double> z(16, 0.0);
+    for (int i = 0; i < 4; ++i)
+      for (int j = 0; j < 4; ++j)
+        for (int k = 0; k < 4; ++k)
+          z[i * 4 + j] += x[i * 4 + k] * y[k * 4 + j];
+    return z;
+  };
+  std::vector<double> a64(a.begin(), a.end());
+  std::vector<double> m0 = matmul(a64, a64), m1(16);
+  for (int i = 0; i < 16; ++i)
+    m1[i] = std::tanh(m0[i]);
+  std::vector<double> m2 = matmul(m0, m1);
+  this->expectClose(out, matmul(m2, m2), "chain");
 }
 
 //===----------------------------------------------------------------------===//

@@ -23,6 +23,8 @@
 #include "lds/Dialect/LDSDialect.h"
 #include "lds/Dialect/LDSOps.h"
 
+#include "ShareBuffers.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -921,8 +923,11 @@ struct LDSLowerToLoopsPass
       populateLowerToLoopsPatterns(converter, pool, patterns);
       if (failed(applyPartialConversion(funcs, target, std::move(patterns))))
         return signalPassFailure();
-      for (Operation *func : funcs)
-        placeBuffers(cast<func::FuncOp>(func), maxAllocaBytes);
+      for (Operation *op : funcs) {
+        auto func = cast<func::FuncOp>(op);
+        placeBuffers(func, maxAllocaBytes);
+        shareStackBuffers(func, shareBuffersFrom);
+      }
     }
 
     // lds.model holds declarations and a yield, which have no executable

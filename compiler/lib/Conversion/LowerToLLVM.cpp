@@ -33,6 +33,7 @@ void lds::buildLowerToLLVMPipeline(OpPassManager &pm,
   LDSLowerToLoopsOptions loops;
   loops.dropModels = true;
   loops.maxAllocaBytes = options.maxAllocaBytes;
+  loops.shareBuffersFrom = options.shareBuffersFrom;
   pm.addPass(createLDSLowerToLoops(loops));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -89,6 +90,11 @@ struct PipelineOptions : public PassPipelineOptions<PipelineOptions> {
       llvm::cl::desc("Buffers larger than this many bytes go to the heap "
                      "(0: all on the stack)"),
       llvm::cl::init(0)};
+  Option<int64_t> shareBuffersFrom{
+      *this, "share-buffers-from",
+      llvm::cl::desc("Stack buffers of at least this many bytes with disjoint "
+                     "lifetimes share memory (0: never)"),
+      llvm::cl::init(lds::LowerToLLVMOptions().shareBuffersFrom)};
 };
 } // namespace
 
@@ -100,6 +106,7 @@ void lds::registerLowerToLLVMPipeline() {
       [](OpPassManager &pm, const PipelineOptions &pipelineOptions) {
         LowerToLLVMOptions options;
         options.maxAllocaBytes = pipelineOptions.maxAllocaBytes;
+        options.shareBuffersFrom = pipelineOptions.shareBuffersFrom;
         buildLowerToLLVMPipeline(pm, options);
       });
 }

@@ -27,6 +27,9 @@ struct LowerToLLVMOptions {
   /// Buffers larger than this many bytes go to the heap rather than the
   /// stack (see lds-lower-to-loops); 0: all on the stack.
   int64_t maxAllocaBytes = 0;
+  /// Stack buffers of at least this many bytes with disjoint lifetimes share
+  /// memory (see lds-lower-to-loops); 0: never.
+  int64_t shareBuffersFrom = 1024;
   /// Run lds-cpu-fast-math (and lower the vector ops it makes): the CPU
   /// backend's choice. The GPU pipeline (LowerToNVVM.cpp) leaves it off.
   bool cpuFastMath = true;
@@ -56,7 +59,7 @@ std::unique_ptr<llvm::Module> translateToLLVMIR(mlir::ModuleOp module,
                                                 llvm::LLVMContext &llvmContext);
 
 /// Registers buildLowerToLLVMPipeline as the pass pipeline
-/// `lds-lower-to-llvm{max-alloca-bytes=N}`, for lds-opt.
+/// `lds-lower-to-llvm{max-alloca-bytes=N share-buffers-from=N}`, for lds-opt.
 void registerLowerToLLVMPipeline();
 
 } // namespace lds

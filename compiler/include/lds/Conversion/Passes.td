@@ -22,7 +22,9 @@ def LDSLowerToLoops : Pass<"lds-lower-to-loops", "mlir::ModuleOp"> {
       shape (`tensor<f32>` becomes `memref<f32>`), placed in the function's
       entry block so that LLVM sees static stack slots (with
       `max-alloca-bytes`, larger buffers are heap-allocated instead and freed
-      before returning);
+      before returning); large stack buffers whose lifetimes do not
+      overlap share one alloca (`share-buffers-from`, 1 KiB by default), as
+      MLIR's allocas carry no lifetime markers for LLVM's stack colouring;
     - every lds op becomes an `scf.for` nest of `arith`/`math` ops that fills
       its result buffer (non-splat constants become `memref.global`s);
     - each tensor argument becomes a memref argument of the same shape, and
@@ -77,6 +79,11 @@ def LDSLowerToLoops : Pass<"lds-lower-to-loops", "mlir::ModuleOp"> {
            "Put a buffer larger than this many bytes on the heap "
            "(memref.alloc, freed before returning) instead of the stack; "
            "0: every buffer on the stack">,
+    Option<"shareBuffersFrom", "share-buffers-from", "int64_t",
+           /*default=*/"1024",
+           "Stack buffers of at least this many bytes whose lifetimes do not "
+           "overlap share memory (one aligned i8 alloca viewed by each); "
+           "0: every buffer has its own">,
   ];
 }
 
