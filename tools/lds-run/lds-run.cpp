@@ -342,9 +342,10 @@ int runTool(int argc, char **argv) {
   auto jit = ModelJIT::create();
   if (!jit)
     return fail("cannot create the JIT: " + toString(jit.takeError()));
-  auto compileAndLoad = [&](const CompileOptions &options, bool promote,
-                            CompiledModel &compiled) -> const lds_model * {
-    if (!compileModel(sourceMgr, options, promote, compiled, llvm::errs()))
+  auto compileAndLoad =
+      [&](const CompileOptions &options, bool promote, CompiledModel &compiled,
+          llvm::raw_ostream &errs = llvm::errs()) -> const lds_model * {
+    if (!compileModel(sourceMgr, options, promote, compiled, errs))
       return nullptr;
     auto start = std::chrono::steady_clock::now();
     auto loaded = (*jit)->load(compiled);
@@ -359,8 +360,26 @@ int runTool(int argc, char **argv) {
     return *loaded;
   };
   CompiledModel mainCompile;
-  const lds_model *model =
-      compileAndLoad(compileOptions, /*promote=*/false, mainCompile);
+  std::string gpuErrors;
+  llvm::raw_string_ostream gpuErrorStream(gpuErrors);
+  // With auto, a GPU whose kernels cannot be built (no libdevice, a failing
+  // ptxas) leaves the CPU; the note says why.
+  bool gpuOptional = compileOptions.withGPU && device == LDS_DEVICE_AUTO;
+  const lds_model *model = compileAndLoad(
+      compileOptions, /*promote=*/false, mainCompile,
+      gpuOptional ? static_cast<llvm::raw_ostream &>(gpuErrorStream)
+                  : llvm::errs());
+  if (!model && gpuOptional) {
+    compileOptions.withGPU = false;
+    compileOptions.gpuArchs.clear();
+    model = compileAndLoad(compileOptions, /*promote=*/false, mainCompile);
+    llvm::StringRef reason = llvm::StringRef(gpuErrors).trim();
+    reason.consume_front("lds-run: error: ");
+    if (model)
+      llvm::errs() << "lds-run: note: --device auto: cannot build the CUDA "
+                      "kernels: "
+                   << reason << "; compiling for the CPU only\n";
+  }
   if (!model)
     return 1;
   std::string name = mainCompile.name;
