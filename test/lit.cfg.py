@@ -44,3 +44,16 @@ for d in filter(None, cuda_dirs):
         config.available_features.add("ptxas")
         config.substitutions.append(("%ptxas", ptxas))
         break
+
+# The GPU: no test reaches a real CUDA driver. LDS_CUDA_DRIVER names a
+# library that does not exist (lds-run --device auto then compiles for the
+# CPU, as on a machine without a GPU); a test that wants a driver names
+# test/gpu's libcuda stand-in (REQUIRES: fake-cuda, %fake_cuda_driver: a
+# device sm_90 whose launches fail, docs/runtime.md) or runs the GPU
+# emulator (LDS_GPU_EMULATE=1).
+config.environment["LDS_CUDA_DRIVER"] = "/nonexistent/libcuda.so.1"
+fake_cuda = os.path.join(config.lds_obj_root, "test", "gpu",
+                         "libfake_cuda_driver.so")
+if os.path.exists(fake_cuda):
+    config.available_features.add("fake-cuda")
+    config.substitutions.append(("%fake_cuda_driver", fake_cuda))

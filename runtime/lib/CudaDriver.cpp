@@ -241,17 +241,13 @@ lds_status CudaDriver::init(void *userStream) {
       return failCuda(api, r, "cuCtxSetCurrent");
     restoreContext = true;
   }
-  int major = 0, minor = 0, sms = 0, perSm = 0;
-  if ((r = api.cuDeviceGetAttribute(
-           &major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, device)) ||
-      (r = api.cuDeviceGetAttribute(
-           &minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, device)) ||
+  int sms = 0, perSm = 0;
+  if ((r = deviceArch(api, device, arch)) ||
       (r = api.cuDeviceGetAttribute(
            &sms, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, device)) ||
       (r = api.cuDeviceGetAttribute(
            &perSm, CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_MULTIPROCESSOR, device)))
     return failCuda(api, r, "cuDeviceGetAttribute");
-  std::snprintf(arch, sizeof(arch), "sm_%d%d", major, minor);
   lanesCount = static_cast<int64_t>(sms) * perSm;
   if (lanesCount < 1)
     lanesCount = 1;
@@ -309,7 +305,7 @@ lds_status CudaDriver::kernel(const lds_gpu_module *module, const char *name,
 
 } // namespace
 
-const DriverApi *cuda::driver() {
+const DriverApi *cuda::driver(std::string *whyNot) {
   const char *env = std::getenv("LDS_CUDA_DRIVER");
   std::string library = env && *env ? env : "libcuda.so.1";
   std::lock_guard<std::mutex> lock(driverMutex);
@@ -321,9 +317,24 @@ const DriverApi *cuda::driver() {
   if (!loaded.ok) {
     fail(LDS_ERR_NO_DEVICE, "lds_solve: no usable GPU: %s",
          loaded.message.c_str());
+    if (whyNot)
+      *whyNot = loaded.message;
     return nullptr;
   }
   return &loaded.api;
+}
+
+CUresult cuda::deviceArch(const DriverApi &api, CUdevice device,
+                          char (&arch)[16]) {
+  int major = 0, minor = 0;
+  CUresult r = api.cuDeviceGetAttribute(
+      &major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, device);
+  if (r == CUDA_SUCCESS)
+    r = api.cuDeviceGetAttribute(
+        &minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, device);
+  if (r == CUDA_SUCCESS)
+    std::snprintf(arch, sizeof(arch), "sm_%d%d", major, minor);
+  return r;
 }
 
 lds_status cuda::failCuda(const DriverApi &api, CUresult r, const char *what) {

@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace lds {
 namespace cuda {
@@ -72,9 +73,13 @@ struct DriverApi {
 
 /// The process's driver: libcuda.so.1 opened and cuInit(0) called, once.
 /// nullptr (with lds_last_error() set, status LDS_ERR_NO_DEVICE) if the
-/// library, a symbol or a device is missing. LDS_CUDA_DRIVER, if set, names
-/// the library to open instead (tests point it at a missing file).
-const DriverApi *driver();
+/// library, a symbol or a device is missing; `whyNot`, if given, then gets
+/// the reason ("libcuda.so.1 not found (...)"). LDS_CUDA_DRIVER, if set,
+/// names the library to open instead (tests point it at a missing file).
+const DriverApi *driver(std::string *whyNot = nullptr);
+
+/// `device`'s compute capability as "sm_XY" in `arch`.
+CUresult deviceArch(const DriverApi &api, CUdevice device, char (&arch)[16]);
 
 /// Records `what` failing with `r` ("lds_solve: <what>: CUDA error <name>:
 /// <message>") and returns its status: LDS_ERR_OUT_OF_MEMORY for

@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <mutex>
+#include <string>
 #include <vector>
 
 namespace lds {
@@ -113,6 +114,37 @@ const lds_gpu_image *selectGpuImage(const lds_gpu_module *m, bool emulate,
 GpuBackend *createCudaDriverBackend(const lds_model *m, void *stream,
                                     lds_status *status);
 GpuBackend *createGpuEmulatorBackend(const lds_model *m, lds_status *status);
+
+/// Whether a solve could reach a GPU now, and which: what a tool asks
+/// before compiling a model's GPU kernels (lds-run --device cuda|auto).
+struct GpuProbe {
+  bool usable = false;
+  /// LDS_GPU_EMULATE=1: the emulator stands in for the GPU (`arch` empty).
+  bool emulated = false;
+  /// The compute capability of device 0 (the device a solve without a
+  /// current CUDA context runs on) as "sm_XY", e.g. "sm_90".
+  std::string arch;
+  /// Why there is no usable GPU, as lds_solve would say it: "no usable GPU:
+  /// libcuda.so.1 not found (no NVIDIA driver on this machine)", "no usable
+  /// GPU: cuInit: no CUDA-capable device is detected", ...
+  std::string reason;
+};
+
+/// Loads the driver as a solve would (libcuda.so.1, or $LDS_CUDA_DRIVER)
+/// and reads device 0's compute capability. Never fails: a missing library,
+/// symbol or device is a `reason`. Leaves lds_last_error() as it was.
+GpuProbe probeGpu();
+
+/// One lds_emu_* hook of lds/gpu_emulator_hooks.h and its address.
+struct EmulatorHook {
+  const char *name;
+  void *address;
+};
+
+/// Every hook the host-emulation kernels may call, for a JIT that links a
+/// model object into a process whose dynamic symbol table lacks them (a
+/// tool linked with the static runtime, such as lds-run).
+const std::vector<EmulatorHook> &emulatorHooks();
 
 } // namespace lds
 

@@ -4,10 +4,12 @@
 // (lds_model.gpu, model_abi.h). With LDS_GPU_EMULATE=1 (a testing aid) its
 // host-emulation image runs on the GPU emulator; otherwise the CUDA driver
 // loads the cubin for the device's architecture, or the PTX image. The
-// device-memory counter of every backend (GpuMemoryTally) is here too.
+// device-memory counter of every backend (GpuMemoryTally) and probeGpu (is
+// there a GPU, of which architecture) are here too.
 //
 //===----------------------------------------------------------------------===//
 
+#include "CudaDriverApi.h"
 #include "Error.h"
 #include "GpuBackend.h"
 
@@ -15,6 +17,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 
 using namespace lds;
 
@@ -73,6 +76,38 @@ GpuBackend *lds::createGpuBackend(const lds_model *m, void *stream,
   if (gpuEmulationRequested())
     return createGpuEmulatorBackend(m, status);
   return createCudaDriverBackend(m, stream, status);
+}
+
+GpuProbe lds::probeGpu() {
+  GpuProbe probe;
+  if (gpuEmulationRequested()) {
+    probe.usable = probe.emulated = true;
+    return probe;
+  }
+  // The driver's failures set lds_last_error(); the probe is no failure.
+  std::string previousError = lds_last_error();
+  std::string whyNot;
+  const cuda::DriverApi *api = cuda::driver(&whyNot);
+  cuda::CUdevice device = 0;
+  char arch[16] = "";
+  cuda::CUresult r = cuda::CUDA_SUCCESS;
+  if (!api) {
+    probe.reason = "no usable GPU: " + whyNot;
+  } else if ((r = api->cuDeviceGet(&device, 0)) != cuda::CUDA_SUCCESS ||
+             (r = cuda::deviceArch(*api, device, arch)) != cuda::CUDA_SUCCESS) {
+    cuda::failCuda(*api, r, "device 0");
+    // "lds_solve: device 0: CUDA error ...", without the prefix.
+    const char *message = lds_last_error();
+    const char *prefix = "lds_solve: ";
+    if (std::strncmp(message, prefix, std::strlen(prefix)) == 0)
+      message += std::strlen(prefix);
+    probe.reason = std::string("no usable GPU: ") + message;
+  } else {
+    probe.usable = true;
+    probe.arch = arch;
+  }
+  fail(LDS_OK, "%s", previousError.c_str());
+  return probe;
 }
 
 namespace {

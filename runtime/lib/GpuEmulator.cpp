@@ -427,3 +427,20 @@ void lds_emu_store_i32(int32_t *address, int32_t value) {
 }
 
 } // extern "C"
+
+const std::vector<EmulatorHook> &lds::emulatorHooks() {
+#define LDS_HOOK(name)                                                         \
+  { #name, reinterpret_cast < void *>(&name) }
+  static const std::vector<EmulatorHook> hooks = {
+      LDS_HOOK(lds_emu_tid_x),           LDS_HOOK(lds_emu_ntid_x),
+      LDS_HOOK(lds_emu_ctaid_x),         LDS_HOOK(lds_emu_ctaid_y),
+      LDS_HOOK(lds_emu_nctaid_x),        LDS_HOOK(lds_emu_nctaid_y),
+      LDS_HOOK(lds_emu_lane_id),         LDS_HOOK(lds_emu_barrier),
+      LDS_HOOK(lds_emu_shfl_up_f32),     LDS_HOOK(lds_emu_shfl_up_f64),
+      LDS_HOOK(lds_emu_shfl_up_i32),     LDS_HOOK(lds_emu_shfl_up_i64),
+      LDS_HOOK(lds_emu_shared),          LDS_HOOK(lds_emu_atomic_min_i64),
+      LDS_HOOK(lds_emu_atomic_max_u32),  LDS_HOOK(lds_emu_atomic_max_u64),
+      LDS_HOOK(lds_emu_atomic_exch_i32), LDS_HOOK(lds_emu_store_i32)};
+#undef LDS_HOOK
+  return hooks;
+}

@@ -1,13 +1,16 @@
 /*===- FakeCudaDriver.c - a libcuda stand-in for the error paths ---------===*
  *
- * Built as a shared library that the tests load through LDS_CUDA_DRIVER in
- * place of libcuda.so.1, to reach the runtime's CUDA error handling without
- * a GPU. LDS_FAKE_CUDA picks the failure:
+ * Built as a shared library that the tests (GoogleTest, and lds-run's lit
+ * tests as %fake_cuda_driver) load through LDS_CUDA_DRIVER in place of
+ * libcuda.so.1, to reach the runtime's CUDA error handling without a GPU.
+ * LDS_FAKE_CUDA picks the failure:
  *   nodevice  cuInit fails with CUDA_ERROR_NO_DEVICE
+ *   noattr    cuDeviceGetAttribute fails with CUDA_ERROR_INVALID_VALUE
  *   oom       cuMemAlloc fails with CUDA_ERROR_OUT_OF_MEMORY
  *   badptx    cuModuleLoadData fails with CUDA_ERROR_INVALID_PTX
- * Otherwise a device sm_90 with host memory as "device" memory; modules and
- * launches are not emulated (a launch fails with CUDA_ERROR_LAUNCH_FAILED).
+ * Otherwise a device sm_90 (LDS_FAKE_CUDA_CC=75 makes it sm_75) with host
+ * memory as "device" memory; modules and launches are not emulated (a
+ * launch fails with CUDA_ERROR_LAUNCH_FAILED).
  *===----------------------------------------------------------------------===*/
 
 #include <stdint.h>
@@ -35,7 +38,14 @@ CUresult cuDeviceGet(int *d, int ordinal) {
 }
 CUresult cuDeviceGetAttribute(int *v, int attribute, int device) {
   (void)device;
-  *v = attribute == 75 ? 9 : attribute == 76 ? 0 : attribute == 16 ? 2 : 64;
+  if (mode("noattr"))
+    return 1;
+  const char *cc = getenv("LDS_FAKE_CUDA_CC");
+  int capability = cc && *cc ? atoi(cc) : 90;
+  *v = attribute == 75   ? capability / 10
+       : attribute == 76 ? capability % 10
+       : attribute == 16 ? 2
+                         : 64;
   return 0;
 }
 static int context;
@@ -127,7 +137,8 @@ CUresult cuPointerGetAttribute(void *out, int attribute, uint64_t p) {
   return 1; /* every pointer is host memory the driver does not know */
 }
 CUresult cuGetErrorString(CUresult r, const char **s) {
-  *s = r == 2     ? "out of memory"
+  *s = r == 1     ? "invalid argument"
+       : r == 2   ? "out of memory"
        : r == 100 ? "no CUDA-capable device is detected"
        : r == 218 ? "a PTX JIT compilation failed"
        : r == 719 ? "unspecified launch failure"
@@ -135,7 +146,8 @@ CUresult cuGetErrorString(CUresult r, const char **s) {
   return 0;
 }
 CUresult cuGetErrorName(CUresult r, const char **s) {
-  *s = r == 2     ? "CUDA_ERROR_OUT_OF_MEMORY"
+  *s = r == 1     ? "CUDA_ERROR_INVALID_VALUE"
+       : r == 2   ? "CUDA_ERROR_OUT_OF_MEMORY"
        : r == 100 ? "CUDA_ERROR_NO_DEVICE"
        : r == 218 ? "CUDA_ERROR_INVALID_PTX"
        : r == 719 ? "CUDA_ERROR_LAUNCH_FAILED"

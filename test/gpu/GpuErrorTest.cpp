@@ -5,14 +5,19 @@
 // read, no libcuda, no device, no image for the device, and CUDA errors
 // (through FakeCudaDriver.c, a libcuda stand-in loaded with
 // LDS_CUDA_DRIVER) mapped to LDS_ERR_OUT_OF_MEMORY and LDS_ERR_DEVICE with
-// the driver's message.
+// the driver's message; and probeGpu, which tells the same causes without
+// failing, and the table of the emulator's hooks.
 //
 //===----------------------------------------------------------------------===//
 
+#include "../../runtime/lib/GpuBackend.h"
 #include "GpuTestUtil.h"
 #include "ReferenceGpuKernels.h"
+#include "lds/gpu_emulator_hooks.h"
 
 #include <gtest/gtest.h>
+
+#include <set>
 
 using namespace lds_test;
 
@@ -155,6 +160,84 @@ TEST(GpuErrors, MissingKernel) {
   EXPECT_EQ(r.error, "lds_solve: GPU emulator: kernel "
                      "'lds_gpu_tanh_rnn_sequential' is not in the model's "
                      "host image");
+}
+
+TEST(GpuProbe, TellsWhyThereIsNoGpuWithoutFailing) {
+  ScopedEnv emulate("LDS_GPU_EMULATE", nullptr);
+  // The driver's failures do not replace the caller's last error.
+  std::string before = lds_last_error();
+  {
+    ScopedEnv driver("LDS_CUDA_DRIVER", "/nonexistent/libcuda.so.1");
+    lds::GpuProbe p = lds::probeGpu();
+    EXPECT_FALSE(p.usable);
+    EXPECT_EQ(p.arch, "");
+    EXPECT_EQ(p.reason, "no usable GPU: /nonexistent/libcuda.so.1 not found "
+                        "(no NVIDIA driver on this machine)");
+    EXPECT_EQ(lds_last_error(), before);
+  }
+  {
+    ScopedEnv mode("LDS_FAKE_CUDA", "nodevice");
+    std::string lib = fakeDriver("./././././.");
+    ScopedEnv driver("LDS_CUDA_DRIVER", lib.c_str());
+    lds::GpuProbe p = lds::probeGpu();
+    EXPECT_FALSE(p.usable);
+    EXPECT_EQ(p.reason,
+              "no usable GPU: cuInit: no CUDA-capable device is detected");
+  }
+  {
+    ScopedEnv mode("LDS_FAKE_CUDA", "noattr");
+    std::string lib = fakeDriver("././././././.");
+    ScopedEnv driver("LDS_CUDA_DRIVER", lib.c_str());
+    lds::GpuProbe p = lds::probeGpu();
+    EXPECT_FALSE(p.usable);
+    EXPECT_EQ(p.reason, "no usable GPU: device 0: CUDA error 1 "
+                        "CUDA_ERROR_INVALID_VALUE: invalid argument");
+    EXPECT_EQ(lds_last_error(), before);
+  }
+}
+
+TEST(GpuProbe, ReadsTheDevicesArchitecture) {
+  ScopedEnv emulate("LDS_GPU_EMULATE", nullptr);
+  ScopedEnv mode("LDS_FAKE_CUDA", "ok");
+  std::string lib = fakeDriver("./././././././.");
+  ScopedEnv driver("LDS_CUDA_DRIVER", lib.c_str());
+  lds::GpuProbe p = lds::probeGpu();
+  EXPECT_TRUE(p.usable);
+  EXPECT_FALSE(p.emulated);
+  EXPECT_EQ(p.arch, "sm_90");
+  EXPECT_EQ(p.reason, "");
+  ScopedEnv capability("LDS_FAKE_CUDA_CC", "75");
+  EXPECT_EQ(lds::probeGpu().arch, "sm_75");
+}
+
+TEST(GpuProbe, TheEmulatorIsAGpu) {
+  ScopedEnv emulate("LDS_GPU_EMULATE", "1");
+  ScopedEnv driver("LDS_CUDA_DRIVER", "/nonexistent/libcuda.so.1");
+  lds::GpuProbe p = lds::probeGpu();
+  EXPECT_TRUE(p.usable);
+  EXPECT_TRUE(p.emulated);
+  EXPECT_EQ(p.arch, "");
+}
+
+TEST(EmulatorHooks, EveryHookOnceAtItsAddress) {
+  const std::vector<lds::EmulatorHook> &hooks = lds::emulatorHooks();
+  std::set<std::string> names;
+  for (const lds::EmulatorHook &h : hooks) {
+    EXPECT_TRUE(names.insert(h.name).second) << h.name;
+    EXPECT_NE(h.address, nullptr) << h.name;
+  }
+  // gpu_emulator_hooks.h declares 18.
+  EXPECT_EQ(hooks.size(), 18u);
+  auto address = [&](const char *name) -> void * {
+    for (const lds::EmulatorHook &h : hooks)
+      if (std::string(h.name) == name)
+        return h.address;
+    return nullptr;
+  };
+  EXPECT_EQ(address("lds_emu_barrier"),
+            reinterpret_cast<void *>(&lds_emu_barrier));
+  EXPECT_EQ(address("lds_emu_store_i32"),
+            reinterpret_cast<void *>(&lds_emu_store_i32));
 }
 
 } // namespace

@@ -11,8 +11,7 @@
 #include "lds/Compiler/Explain.h"
 #include "lds/Compiler/Pipeline.h"
 #include "lds/Dialect/LDSDialect.h"
-#include "lds/Target/CPUTarget.h"
-#include "lds/Target/GPUTarget.h"
+#include "lds/Target/ModelObject.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
@@ -72,14 +71,12 @@ static cl::opt<std::string>
             cl::desc("GPU architectures to build cubins for, comma-separated "
                      "(default sm_80,sm_90); PTX for sm_80 is always embedded"),
             cl::init("sm_80,sm_90"), cl::cat(category));
-static cl::opt<std::string>
-    cudaPath("cuda-path",
-             cl::desc("The CUDA toolkit (bin/ptxas, nvvm/libdevice); default: "
-                      "$CUDA_HOME, /usr/local/cuda, or the ptxas on PATH"),
-             cl::value_desc("dir"), cl::cat(category));
+static cl::opt<std::string> cudaPath("cuda-path", cl::desc(kCudaPathHelp),
+                                     cl::value_desc("dir"), cl::cat(category));
 static cl::opt<bool> verbose("verbose",
-                             cl::desc("Say what the CUDA build did (the "
-                                      "ptxas used, or why there is no cubin)"),
+                             cl::desc("Say what the build did: the time of "
+                                      "each stage, the ptxas used, or why "
+                                      "there is no cubin"),
                              cl::cat(category));
 static cl::opt<std::string>
     solver("solver",
@@ -148,23 +145,19 @@ int main(int argc, char **argv) {
     if (!target.getNumOccurrences())
       target = "cuda";
   }
-  GPUTargetOptions gpuOptions;
-  gpuOptions.cudaPath = cudaPath;
-  gpuOptions.archs.clear();
-  for (llvm::StringRef arch : llvm::split(gpuArch, ',')) {
-    arch = arch.trim();
-    if (!llvm::is_contained(supportedGPUArchs(), arch)) {
-      llvm::errs() << "lds-compile: error: --gpu-arch: unknown GPU "
-                      "architecture '"
-                   << arch
-                   << "' (supported: " << llvm::join(supportedGPUArchs(), ", ")
-                   << ")\n";
-      return 1;
-    }
-    if (!llvm::is_contained(gpuOptions.archs, arch))
-      gpuOptions.archs.push_back(arch.str());
+  ModelObjectOptions objectOptions;
+  objectOptions.gpu.cudaPath = cudaPath;
+  std::string error;
+  if (!parseGPUArchs(gpuArch, objectOptions.gpu.archs, error)) {
+    llvm::errs() << "lds-compile: error: " << error << "\n";
+    return 1;
   }
-  bool withGPU = target != "cpu";
+  objectOptions.withGPU = target != "cpu";
+  objectOptions.cpu.cpu = cpu;
+  if (verbose)
+    objectOptions.log = [](const std::string &note) {
+      llvm::errs() << "lds-compile: note: " << note << "\n";
+    };
 
   mlir::MLIRContext context;
   context.loadDialect<LDSDialect>();
@@ -172,7 +165,6 @@ int main(int argc, char **argv) {
   if (!loadSourceFile(inputFile, sourceMgr, llvm::errs()))
     return 1;
 
-  std::string error;
   std::string outPath = outputFile;
   if (outPath.empty())
     outPath = emitKind == EmitKind::Obj
@@ -247,71 +239,28 @@ int main(int argc, char **argv) {
   if (!headerFile.empty() && !writeHeader(headerFile))
     return 1;
 
-  // GPU kernels first, from a copy: the CPU lowering changes the module.
-  GPUBuild gpuBuild;
-  std::vector<GPUImage> images;
-  if (withGPU) {
-    mlir::OwningOpRef<mlir::ModuleOp> gpuModule = module->clone();
-    if (!buildGPUKernels(*gpuModule, infos, gpuOptions, gpuBuild, error)) {
+  // --emit=ptx: the GPU kernels alone (their build changes the module).
+  if (emitKind == EmitKind::PTX) {
+    GPUBuild gpuBuild;
+    if (!buildGPUKernels(*module, infos, objectOptions.gpu, gpuBuild, error)) {
       llvm::errs() << "lds-compile: error: " << error << "\n";
       return 1;
     }
-    if (emitKind == EmitKind::PTX) {
-      if (!openOutput())
-        return 1;
-      output->os() << gpuBuild.ptx;
-      output->keep();
-      return 0;
-    }
-    std::string ptxas = findPtxas(gpuOptions);
-    if (ptxas.empty() && verbose)
-      llvm::errs() << "lds-compile: note: no ptxas found: the object holds "
-                      "PTX only, for the driver to compile\n";
-    for (const std::string &arch : gpuOptions.archs) {
-      if (ptxas.empty())
-        break;
-      GPUImage cubin{arch, 0, ""};
-      if (!runPtxas(ptxas, gpuBuild.ptx, arch, cubin.data, error)) {
-        llvm::errs() << "lds-compile: error: " << error << "\n";
-        return 1;
-      }
-      if (verbose)
-        llvm::errs() << "lds-compile: note: " << ptxas << " -arch=" << arch
-                     << ": " << cubin.data.size() << " bytes of cubin\n";
-      images.push_back(std::move(cubin));
-    }
-    images.push_back(GPUImage{"compute_80", 1, gpuBuild.ptx});
+    if (!openOutput())
+      return 1;
+    output->os() << gpuBuild.ptx;
+    output->keep();
+    return 0;
   }
 
-  // CPU code: lower, add the runtime ABI, optimise, emit.
-  CPUTargetOptions cpuOptions;
-  cpuOptions.cpu = cpu;
-  std::unique_ptr<llvm::TargetMachine> tm =
-      createCPUTargetMachine(cpuOptions, error);
-  if (!tm) {
-    llvm::errs() << "lds-compile: error: " << error << "\n";
-    return 1;
-  }
-  llvm::LLVMContext llvmContext;
-  std::unique_ptr<llvm::Module> llvmModule =
-      buildModelLLVMModule(*module, llvmContext);
-  if (!llvmModule)
-    return 1;
-  if (withGPU && !addGPUModules(*llvmModule, infos, gpuBuild, images, error)) {
-    llvm::errs() << "lds-compile: error: " << error << "\n";
-    return 1;
-  }
   if (!openOutput())
     return 1;
-  if (emitKind == EmitKind::LLVM) {
-    if (!optimizeModule(*llvmModule, *tm, cpuOptions.optLevel, error)) {
+  if (!emitModelObject(*module, infos, objectOptions,
+                       emitKind == EmitKind::LLVM ? ModelObjectFormat::LLVMIR
+                                                  : ModelObjectFormat::Object,
+                       output->os(), error)) {
+    if (!error.empty())
       llvm::errs() << "lds-compile: error: " << error << "\n";
-      return 1;
-    }
-    llvmModule->print(output->os(), nullptr);
-  } else if (!emitObject(*llvmModule, *tm, cpuOptions.optLevel, output->os(),
-                         error)) {
-    llvm::errs() << "lds-compile: error: " << error << "\n";
     return 1;
   }
   output->keep();

@@ -7,11 +7,14 @@
 #include "lds/Compiler/Pipeline.h"
 #include "lds/Dialect/LDSDialect.h"
 #include "lds/Dialect/LDSOps.h"
-#include "lds/Target/CPUTarget.h"
+#include "lds/Target/ModelObject.h"
+
+#include "GpuBackend.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Config/llvm-config.h"
+#include "llvm/ExecutionEngine/Orc/Core.h"
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
 #include "llvm/IR/LLVMContext.h"
@@ -27,6 +30,7 @@
 #include "llvm/TargetParser/Host.h"
 
 #include <chrono>
+#include <cstdio>
 
 using namespace lds;
 using namespace lds::run;
@@ -40,6 +44,16 @@ namespace {
 double secondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
       .count();
+}
+
+/// For --verbose: "<what> in 0.12 s" since `start`.
+void note(const CompileOptions &options, const llvm::Twine &what,
+          std::chrono::steady_clock::time_point start) {
+  if (!options.log)
+    return;
+  char seconds[32];
+  std::snprintf(seconds, sizeof(seconds), " in %.2f s", secondsSince(start));
+  options.log((what + seconds).str());
 }
 
 /// The CPU code is generated for: the host's name and features for
@@ -65,11 +79,22 @@ std::string cacheKey(llvm::StringRef source, const CompileOptions &options,
     hash.update(s);
     hash.update(llvm::StringRef("\0", 1));
   };
-  add("lds-run model cache 1");
+  add("lds-run model cache 2");
   add(options.version);
   add(model);
   add(options.solver);
   add(describeCPU(options.cpu));
+  if (options.withGPU) {
+    // The cubins depend on the archs and on the ptxas (none: PTX only).
+    GPUTargetOptions gpu;
+    gpu.cudaPath = options.cudaPath;
+    add("cpu+cuda");
+    add(llvm::join(options.gpuArchs, ","));
+    add(findPtxas(gpu));
+    add(options.cudaPath);
+  } else {
+    add("cpu");
+  }
   add(promoteToF64 ? "f64" : "as-written");
   add(source);
   std::array<uint8_t, 32> digest = hash.final();
@@ -190,6 +215,8 @@ bool lds::run::compileModel(llvm::SourceMgr &sourceMgr,
   if (mlir::failed(compileToDialect(sourceMgr, context, module,
                                     /*astOut=*/nullptr, promoteToF64)))
     return false;
+  note(options, promoteToF64 ? "front end (float64 reference)" : "front end",
+       start);
   llvm::StringRef file = sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID())
                              ->getBufferIdentifier();
   llvm::SmallVector<ModelOp> models =
@@ -237,36 +264,41 @@ bool lds::run::compileModel(llvm::SourceMgr &sourceMgr,
       result.object = std::move(*buffer);
       result.fromCache = true;
       result.seconds = secondsSince(start);
+      if (options.log)
+        options.log(("cached: " + cachePath).str());
       return true;
     }
   }
+  if (options.log)
+    options.log("compiling model " + result.name +
+                (promoteToF64 ? " (float64 reference)" : "") + " for " +
+                (options.withGPU ? "cpu+cuda" : "cpu") +
+                (caching ? " (cache entry " + cachePath.str().str() + ")"
+                         : std::string(" (no cache)")));
 
   // Only the chosen model is compiled.
   for (ModelOp m : models)
     if (m != chosen)
       m.erase();
+  auto stage = std::chrono::steady_clock::now();
   PipelineOptions pipeline;
   pipeline.solver = options.solver;
-  pipeline.target = "cpu";
+  pipeline.target = options.withGPU ? "all" : "cpu";
   if (mlir::failed(runModelPipeline(*module, pipeline)))
     return false;
-  CPUTargetOptions cpuOptions;
-  cpuOptions.cpu = options.cpu;
-  std::unique_ptr<llvm::TargetMachine> tm =
-      createCPUTargetMachine(cpuOptions, error);
-  if (!tm) {
-    errs << "lds-run: error: " << error << "\n";
-    return false;
-  }
-  llvm::LLVMContext llvmContext;
-  std::unique_ptr<llvm::Module> llvmModule =
-      buildModelLLVMModule(*module, llvmContext);
-  if (!llvmModule)
-    return false;
+  note(options, "lds pipeline", stage);
+  ModelObjectOptions objectOptions;
+  objectOptions.withGPU = options.withGPU;
+  objectOptions.gpu.archs = options.gpuArchs;
+  objectOptions.gpu.cudaPath = options.cudaPath;
+  objectOptions.cpu.cpu = options.cpu;
+  objectOptions.log = options.log;
   llvm::SmallVector<char, 0> bytes;
   llvm::raw_svector_ostream os(bytes);
-  if (!emitObject(*llvmModule, *tm, cpuOptions.optLevel, os, error)) {
-    errs << "lds-run: error: " << error << "\n";
+  if (!emitModelObject(*module, collectModelInfo(*module), objectOptions,
+                       ModelObjectFormat::Object, os, error)) {
+    if (!error.empty())
+      errs << "lds-run: error: " << error << "\n";
     return false;
   }
   llvm::StringRef object(bytes.data(), bytes.size());
@@ -314,6 +346,14 @@ llvm::Expected<const lds_model *> ModelJIT::load(CompiledModel &model) {
   if (!generator)
     return generator.takeError();
   dylib->addGenerator(std::move(*generator));
+  // The emulator's hooks, which the GPU modules' host image calls.
+  llvm::orc::SymbolMap hooks;
+  for (const EmulatorHook &hook : emulatorHooks())
+    hooks[jit->mangleAndIntern(hook.name)] = {
+        llvm::orc::ExecutorAddr::fromPtr(hook.address),
+        llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable};
+  if (llvm::Error err = dylib->define(llvm::orc::absoluteSymbols(hooks)))
+    return std::move(err);
   if (llvm::Error err = jit->addObjectFile(*dylib, std::move(model.object)))
     return std::move(err);
   auto symbol = jit->lookup(*dylib, "lds_model_" + model.name);

@@ -8,9 +8,11 @@
 // The cache lives in $LDS_CACHE_DIR, else $XDG_CACHE_HOME/lds, else
 // ~/.cache/lds. An entry `<model>-<key>.o` is keyed by a SHA-256 of the
 // source text, the model name, the solver, the CPU (for `native`, the host's
-// name and features), the float type (the float64 reference of --check is
-// its own entry) and the compiler's version (including the size and time of
-// the lds-run executable, so a rebuilt compiler misses the cache).
+// name and features), the target with its GPU architectures and the ptxas
+// that builds their cubins, the float type (the float64 reference of
+// --check is its own entry) and the compiler's version (including the size
+// and time of the lds-run executable, so a rebuilt compiler misses the
+// cache).
 //
 //===----------------------------------------------------------------------===//
 
@@ -23,8 +25,10 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace llvm {
 namespace orc {
@@ -39,9 +43,16 @@ struct CompileOptions {
   std::string modelName;       // "" : the file's only model
   std::string solver = "auto"; // as lds-compile --solver
   std::string cpu = "native";  // as lds-compile --cpu
+  /// Also the GPU kernels, as lds-compile --target=all: a cubin per
+  /// `gpuArchs` (when ptxas is found), the PTX and the host-emulation image.
+  bool withGPU = false;
+  std::vector<std::string> gpuArchs; // as lds-compile --gpu-arch
+  std::string cudaPath;              // as lds-compile --cuda-path
   bool useCache = true;
   std::string cacheDir; // "" : no cache
   std::string version;  // the compiler version in the cache key
+  /// If set, receives a note per compile stage with its time (--verbose).
+  std::function<void(const std::string &)> log;
 };
 
 struct CompiledModel {
@@ -69,7 +80,9 @@ bool compileModel(llvm::SourceMgr &sourceMgr, const CompileOptions &options,
 
 /// Model objects loaded into one process, each in its own JITDylib (the
 /// float64 reference defines the same symbols). Symbols the objects do not
-/// define (libm's tanhf, expf, ...) resolve in the running process.
+/// define resolve in the running process (libm's tanhf, expf, ...) or, for
+/// the host-emulation GPU kernels, to the runtime's lds_emu_* hooks, which
+/// the statically linked runtime does not export.
 class ModelJIT {
 public:
   static llvm::Expected<std::unique_ptr<ModelJIT>> create();

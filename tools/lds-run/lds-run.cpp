@@ -16,7 +16,10 @@
 #include "RunData.h"
 
 #include "lds/Compiler/Driver.h"
+#include "lds/Target/ModelObject.h"
 #include "lds/runtime.h"
+
+#include "GpuBackend.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
@@ -58,11 +61,23 @@ static cl::opt<std::string>
 // --threads: libLLVM registers an option of that name too, so this one is
 // created in main() after taking that one off the command line.
 static cl::opt<int> *numThreadsOption;
-static cl::opt<std::string> deviceName("device",
-                                       cl::desc("auto, cpu or cuda (default "
-                                                "auto)"),
-                                       cl::value_desc("name"), cl::init("auto"),
-                                       cl::cat(category));
+static cl::opt<std::string> deviceName(
+    "device",
+    cl::desc("auto, cpu or cuda (default auto). cuda, and auto when a GPU "
+             "is usable, also compile the model's CUDA kernels"),
+    cl::value_desc("name"), cl::init("auto"), cl::cat(category));
+static cl::opt<std::string>
+    gpuArch("gpu-arch",
+            cl::desc("GPU architectures to build cubins for, comma-separated "
+                     "(default: the GPU's own, e.g. sm_90); the PTX is always "
+                     "embedded"),
+            cl::value_desc("sm_XY,..."), cl::cat(category));
+static cl::opt<std::string> cudaPath("cuda-path", cl::desc(kCudaPathHelp),
+                                     cl::value_desc("dir"), cl::cat(category));
+static cl::opt<bool> verbose("verbose",
+                             cl::desc("Say how the model is compiled: the GPU "
+                                      "found, each stage and its time"),
+                             cl::cat(category));
 static cl::opt<uint64_t>
     seed("seed",
          cl::desc("Seed of the random params, inputs and x0 (default 0)"),
@@ -162,6 +177,81 @@ std::string describeCompile(const CompiledModel &m) {
   return m.fromCache ? "cached" : format("compiled in %.2f s", m.seconds);
 }
 
+void note(const std::string &message) {
+  if (verbose)
+    llvm::errs() << "lds-run: note: " << message << "\n";
+}
+
+/// Whether to compile the model's GPU kernels for `device`, and for which
+/// architectures: --gpu-arch's (already in `options.gpuArchs`), else the
+/// GPU's own. False with `error` set when --device cuda cannot run.
+bool planGpuBuild(lds_device device, CompileOptions &options,
+                  std::string &error) {
+  if (device == LDS_DEVICE_CPU)
+    return true;
+  GpuProbe probe = probeGpu();
+  std::string flag =
+      device == LDS_DEVICE_CUDA ? "--device cuda" : "--device auto";
+  if (!probe.usable) {
+    if (device == LDS_DEVICE_CUDA) {
+      error = flag + ": " + probe.reason;
+      return false;
+    }
+    note(flag + ": " + probe.reason + "; compiling for the CPU only");
+    return true;
+  }
+  if (gpuArch.getNumOccurrences()) {
+    note(probe.emulated ? "GPU: the emulator (LDS_GPU_EMULATE=1)"
+                        : "GPU: device 0 is " + probe.arch);
+    options.withGPU = true; // options.gpuArchs: --gpu-arch's
+    return true;
+  }
+  if (probe.emulated) {
+    note("GPU: the emulator (LDS_GPU_EMULATE=1), which runs the kernels' "
+         "host image: no cubins");
+    options.withGPU = true;
+    return true;
+  }
+  if (llvm::is_contained(supportedGPUArchs(), probe.arch)) {
+    note("GPU: device 0 is " + probe.arch + ": a cubin for it");
+    options.withGPU = true;
+    options.gpuArchs = {probe.arch};
+    return true;
+  }
+  // Older than the PTX's sm_80: the kernels cannot run on it. Newer than
+  // ptxas is asked to build for: the driver compiles the PTX.
+  unsigned capability = 0;
+  if (!llvm::StringRef(probe.arch).drop_front(3).getAsInteger(10, capability) &&
+      capability < 80) {
+    std::string why = "the GPU (device 0) is " + probe.arch +
+                      "; the CUDA kernels need sm_80 or newer";
+    if (device == LDS_DEVICE_CUDA) {
+      error = flag + ": " + why;
+      return false;
+    }
+    note(flag + ": " + why + "; compiling for the CPU only");
+    return true;
+  }
+  note("GPU: device 0 is " + probe.arch +
+       ", which lds builds no cubin for: the object holds PTX only, for the "
+       "driver to compile");
+  options.withGPU = true;
+  return true;
+}
+
+/// ", with CUDA kernels (cubin sm_90, PTX)" for a model compiled with them.
+std::string describeGpuBuild(const CompileOptions &options) {
+  if (!options.withGPU)
+    return "";
+  GPUTargetOptions gpu;
+  gpu.cudaPath = options.cudaPath;
+  std::string images;
+  if (!findPtxas(gpu).empty())
+    for (const std::string &arch : options.gpuArchs)
+      images += "cubin " + arch + ", ";
+  return ", with CUDA kernels (" + images + "PTX)";
+}
+
 /// "params, x0: random (seed 0), inputs: u.npz": sources grouped.
 std::string describeSources(const RunData &data) {
   std::vector<std::pair<std::string, std::string>> groups; // source, names
@@ -217,6 +307,15 @@ int runTool(int argc, char **argv) {
     return fail("--atol and --rtol must be finite and non-negative");
   if (!(checkTol >= 0) || !std::isfinite(checkTol))
     return fail("--check-tol must be finite and non-negative");
+  std::string error;
+  std::vector<std::string> gpuArchs;
+  if (gpuArch.getNumOccurrences() && !parseGPUArchs(gpuArch, gpuArchs, error))
+    return fail(error);
+  if (device == LDS_DEVICE_CPU &&
+      (gpuArch.getNumOccurrences() || cudaPath.getNumOccurrences()))
+    return fail(std::string(gpuArch.getNumOccurrences() ? "--gpu-arch"
+                                                        : "--cuda-path") +
+                " is for the CUDA kernels; --device cpu compiles none");
 
   // Compile (or load from the cache) and link the model.
   llvm::SourceMgr sourceMgr;
@@ -230,6 +329,12 @@ int runTool(int argc, char **argv) {
   compileOptions.modelName = modelName;
   compileOptions.solver = "auto";
   compileOptions.cpu = cpu;
+  compileOptions.cudaPath = cudaPath;
+  compileOptions.gpuArchs = gpuArchs;
+  if (!planGpuBuild(device, compileOptions, error))
+    return fail(error);
+  if (verbose)
+    compileOptions.log = note;
   compileOptions.useCache = !noCache;
   compileOptions.cacheDir = getDefaultCacheDir();
   compileOptions.version = getCompilerVersion(
@@ -237,20 +342,44 @@ int runTool(int argc, char **argv) {
   auto jit = ModelJIT::create();
   if (!jit)
     return fail("cannot create the JIT: " + toString(jit.takeError()));
-  auto compileAndLoad = [&](const CompileOptions &options, bool promote,
-                            CompiledModel &compiled) -> const lds_model * {
-    if (!compileModel(sourceMgr, options, promote, compiled, llvm::errs()))
+  auto compileAndLoad =
+      [&](const CompileOptions &options, bool promote, CompiledModel &compiled,
+          llvm::raw_ostream &errs = llvm::errs()) -> const lds_model * {
+    if (!compileModel(sourceMgr, options, promote, compiled, errs))
       return nullptr;
+    auto start = std::chrono::steady_clock::now();
     auto loaded = (*jit)->load(compiled);
     if (!loaded) {
       fail("cannot load the compiled model: " + toString(loaded.takeError()));
       return nullptr;
     }
+    note(format(
+        "JIT link in %.2f s",
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count()));
     return *loaded;
   };
   CompiledModel mainCompile;
-  const lds_model *model =
-      compileAndLoad(compileOptions, /*promote=*/false, mainCompile);
+  std::string gpuErrors;
+  llvm::raw_string_ostream gpuErrorStream(gpuErrors);
+  // With auto, a GPU whose kernels cannot be built (no libdevice, a failing
+  // ptxas) leaves the CPU; the note says why.
+  bool gpuOptional = compileOptions.withGPU && device == LDS_DEVICE_AUTO;
+  const lds_model *model = compileAndLoad(
+      compileOptions, /*promote=*/false, mainCompile,
+      gpuOptional ? static_cast<llvm::raw_ostream &>(gpuErrorStream)
+                  : llvm::errs());
+  if (!model && gpuOptional) {
+    compileOptions.withGPU = false;
+    compileOptions.gpuArchs.clear();
+    model = compileAndLoad(compileOptions, /*promote=*/false, mainCompile);
+    llvm::StringRef reason = llvm::StringRef(gpuErrors).trim();
+    reason.consume_front("lds-run: error: ");
+    if (model)
+      llvm::errs() << "lds-run: note: --device auto: cannot build the CUDA "
+                      "kernels: "
+                   << reason << "; compiling for the CPU only\n";
+  }
   if (!model)
     return 1;
   std::string name = mainCompile.name;
@@ -278,7 +407,11 @@ int runTool(int argc, char **argv) {
     if (dtype == LDS_DTYPE_F64) {
       reference = model;
     } else {
-      reference = compileAndLoad(compileOptions, /*promote=*/true, refCompile);
+      // The reference runs on the CPU: no GPU kernels.
+      CompileOptions forReference = compileOptions;
+      forReference.withGPU = false;
+      forReference.gpuArchs.clear();
+      reference = compileAndLoad(forReference, /*promote=*/true, refCompile);
       if (!reference)
         return 1;
       if (lds_model_dtype(reference) != LDS_DTYPE_F64 ||
@@ -291,7 +424,8 @@ int runTool(int argc, char **argv) {
   int64_t d = lds_model_state_dim(model);
   std::string header = "model " + name + " (" + lds_dtype_name(dtype) +
                        ", D = " + std::to_string(d) + ") from " + inputFile +
-                       ": " + describeCompile(mainCompile);
+                       ": " + describeCompile(mainCompile) +
+                       describeGpuBuild(compileOptions);
   if (check && dtype == LDS_DTYPE_F32)
     header += ", float64 reference " + describeCompile(refCompile);
   llvm::outs() << header << "\n";
@@ -306,11 +440,10 @@ int runTool(int argc, char **argv) {
   dataOptions.inputsPath = inputsFile;
   dataOptions.x0Path = x0File;
   RunData data;
-  std::string error;
   if (!prepareRunData(model, dataOptions, data, error))
     return fail(error);
-  for (const std::string &note : data.notes)
-    llvm::errs() << "lds-run: note: " << note << "\n";
+  for (const std::string &dataNote : data.notes)
+    llvm::errs() << "lds-run: note: " << dataNote << "\n";
   if ((!saveParamsFile.empty() &&
        !saveParams(model, data, dtype, saveParamsFile, error)) ||
       (!saveInputsFile.empty() &&
@@ -419,6 +552,10 @@ int main(int argc, char **argv) {
       "permutation\nmatrices (all k! in lexicographic order when n = k!); "
       "other params\nuniform(+-0.5); float inputs N(0, 1); i32 inputs "
       "uniform in [0, index range);\nx0 N(0, 0.5^2).\n\n"
+      "--device cuda (and auto, when libcuda.so.1 finds a GPU) compiles the "
+      "model's CUDA\nkernels too: a cubin for the GPU's architecture "
+      "(--gpu-arch), the PTX, and the\nhost image of the GPU emulator "
+      "(LDS_GPU_EMULATE=1); --device cpu compiles none.\n\n"
       "Compiled models are cached in $LDS_CACHE_DIR, $XDG_CACHE_HOME/lds or "
       "~/.cache/lds.\n\n"
       "Exit status: 0 ok, 1 error, 2 not converged, 3 --check failed.\n");

@@ -63,6 +63,12 @@ bool buildGPUKernels(mlir::ModuleOp module, const std::vector<ModelInfo> &infos,
                      const GPUTargetOptions &options, GPUBuild &build,
                      std::string &error);
 
+/// The help of the tools' --cuda-path (GPUTargetOptions::cudaPath): where
+/// the toolkit is looked for.
+constexpr const char *kCudaPathHelp =
+    "The CUDA toolkit (bin/ptxas, nvvm/libdevice); default: $CUDA_HOME, "
+    "/usr/local/cuda, or the ptxas on PATH";
+
 /// The toolkit's ptxas, or "" when there is none.
 std::string findPtxas(const GPUTargetOptions &options);
 
