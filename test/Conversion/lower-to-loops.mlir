@@ -16,6 +16,10 @@
 // RUN:   --split-input-file | FileCheck %s --check-prefix=NOSHARE
 // RUN: lds-opt %s --lds-lower-to-llvm --split-input-file \
 // RUN:   | FileCheck %s --check-prefix=SHARE-LLVM
+// RUN: lds-opt %s --lds-lower-to-loops=fold-transposes=1 --canonicalize \
+// RUN:   --split-input-file | FileCheck %s --check-prefix=FOLD
+// RUN: lds-opt %s --lds-lower-to-loops --split-input-file \
+// RUN:   | FileCheck %s --check-prefix=NOFOLD
 
 // lds-lower-to-loops turns the derived step functions into scalar loops on
 // memrefs: tensor arguments become memrefs, tensor results trailing
@@ -398,4 +402,43 @@ func.func @overlap(%x: tensor<16x16xf32>) -> tensor<16x16xf32> {
   %d = lds.exp %c : tensor<16x16xf32>
   %e = lds.add %d, %a : tensor<16x16xf32>
   return %e : tensor<16x16xf32>
+}
+
+// -----
+
+// With fold-transposes (the GPU pipeline's choice), a matmul whose left
+// operand is a transpose reads the transpose's operand with swapped indices;
+// a transpose nothing else reads is not materialised at all (its copy loop,
+// left with loads only, goes to the canonicalizer). By default the copy is
+// made (contiguous, vectorisable rows on the CPU).
+// FOLD-LABEL:  func.func @fold(
+// FOLD-SAME:       %[[M:[a-z0-9]+]]: memref<3x4xf32>, %[[V:[a-z0-9]+]]: memref<3xf32>, %[[N:[a-z0-9]+]]: memref<3x2xf32>
+// FOLD-NOT:      memref.alloca() : memref<4x3xf32>
+// FOLD:          scf.for %[[I:.*]] = 
+// FOLD:            scf.for %[[K:.*]] = {{.*}} iter_args
+// FOLD-NEXT:         memref.load %[[M]][%[[K]], %[[I]]] : memref<3x4xf32>
+// FOLD-NEXT:         memref.load %[[V]][%[[K]]] : memref<3xf32>
+// FOLD:          scf.for %[[I2:.*]] = 
+// FOLD:            scf.for %[[J2:.*]] = 
+// FOLD:              scf.for %[[K2:.*]] = {{.*}} iter_args
+// FOLD-NEXT:           memref.load %[[M]][%[[K2]], %[[I2]]] : memref<3x4xf32>
+// FOLD-NEXT:           memref.load %[[N]][%[[K2]], %[[J2]]] : memref<3x2xf32>
+// FOLD-LABEL:  func.func @kept(
+// FOLD:          %[[T:.*]] = memref.alloca() : memref<4x3xf32>
+// FOLD:          memref.copy %[[T]]
+// NOFOLD-LABEL: func.func @fold(
+// NOFOLD:        memref.alloca() : memref<4x3xf32>
+func.func @fold(%m: tensor<3x4xf32>, %v: tensor<3xf32>, %n: tensor<3x2xf32>)
+    -> (tensor<4xf32>, tensor<4x2xf32>) {
+  %t = lds.transpose %m : tensor<3x4xf32> -> tensor<4x3xf32>
+  %y = lds.matmul %t, %v : tensor<4x3xf32>, tensor<3xf32> -> tensor<4xf32>
+  %z = lds.matmul %t, %n : tensor<4x3xf32>, tensor<3x2xf32> -> tensor<4x2xf32>
+  return %y, %z : tensor<4xf32>, tensor<4x2xf32>
+}
+// A transpose that is also returned is still materialised.
+func.func @kept(%m: tensor<3x4xf32>, %v: tensor<3xf32>)
+    -> (tensor<4xf32>, tensor<4x3xf32>) {
+  %t = lds.transpose %m : tensor<3x4xf32> -> tensor<4x3xf32>
+  %y = lds.matmul %t, %v : tensor<4x3xf32>, tensor<3xf32> -> tensor<4xf32>
+  return %y, %t : tensor<4xf32>, tensor<4x3xf32>
 }

@@ -746,6 +746,48 @@ TYPED_TEST(LoweringTest, SharedBuffers) {
   this->expectClose(out, matmul(m2, m2), "chain");
 }
 
+TYPED_TEST(LoweringTest, FoldedTransposes) {
+  // With fold-transposes (the GPU pipeline's setting), transpose(M) @ v and
+  // transpose(M) @ N read M with swapped indices; a transpose that is also
+  // returned is still materialised. Non-square shapes catch a swap gone
+  // wrong.
+  using T = TypeParam;
+  lds::LowerToLLVMOptions options;
+  options.foldTransposes = true;
+  auto jit = this->compile(R"(
+    func.func @fold(%m: tensor<3x4x$T>, %v: tensor<3x$T>, %n: tensor<3x2x$T>)
+        -> (tensor<4x$T>, tensor<4x2x$T>, tensor<4x3x$T>) {
+      %t = lds.transpose %m : tensor<3x4x$T> -> tensor<4x3x$T>
+      %y = lds.matmul %t, %v : tensor<4x3x$T>, tensor<3x$T> -> tensor<4x$T>
+      %z = lds.matmul %t, %n : tensor<4x3x$T>, tensor<3x2x$T> -> tensor<4x2x$T>
+      %u = lds.transpose %n : tensor<3x2x$T> -> tensor<2x3x$T>
+      %w = lds.matmul %u, %m : tensor<2x3x$T>, tensor<3x4x$T> -> tensor<2x4x$T>
+      %r = lds.transpose %w : tensor<2x4x$T> -> tensor<4x2x$T>
+      %s = lds.add %z, %r : tensor<4x2x$T>
+      return %y, %s, %t : tensor<4x$T>, tensor<4x2x$T>, tensor<4x3x$T>
+    })",
+                           options);
+  ASSERT_TRUE(jit);
+  std::vector<T> m(12), v = this->values({0.5, -1, 2}), n(6), y(4), s(8), t(12);
+  for (int i = 0; i < 12; ++i)
+    m[i] = T((i * 7) % 5) - T(1.5);
+  for (int i = 0; i < 6; ++i)
+    n[i] = T(i) / T(3) - T(1);
+  this->call(*jit, "fold", m, v, n, y, s, t);
+  // m is 3x4 (row-major m[r * 4 + c]), n is 3x2.
+  std::vector<double> wy(4, 0.0), ws(8, 0.0), wt(12);
+  for (int i = 0; i < 4; ++i)
+    for (int k = 0; k < 3; ++k) {
+      wy[i] += double(m[k * 4 + i]) * v[k];
+      wt[i * 3 + k] = m[k * 4 + i];
+      for (int j = 0; j < 2; ++j) // (m^T n)[i][j] + ((n^T m)^T)[i][j]
+        ws[i * 2 + j] += 2 * double(m[k * 4 + i]) * n[k * 2 + j];
+    }
+  this->expectClose(y, wy, "transpose(m) @ v");
+  this->expectClose(s, ws, "transpose(m) @ n + transpose(transpose(n) @ m)");
+  this->expectClose(t, wt, "transpose(m)");
+}
+
 //===----------------------------------------------------------------------===//
 // LLVM IR: the C signature convention
 //===----------------------------------------------------------------------===//

@@ -502,8 +502,12 @@ namespace {
 template <typename OpT>
 class ContractionLowering : public OpConversionPattern<OpT> {
 public:
-  using OpConversionPattern<OpT>::OpConversionPattern;
   using OpAdaptor = typename OpConversionPattern<OpT>::OpAdaptor;
+
+  ContractionLowering(const TypeConverter &converter, MLIRContext *context,
+                      bool foldTransposes)
+      : OpConversionPattern<OpT>(converter, context),
+        foldTransposes(foldTransposes) {}
 
   LogicalResult
   matchAndRewrite(OpT op, OpAdaptor adaptor,
@@ -514,6 +518,14 @@ public:
       return failure();
     Value lhs = adaptor.getLhs(), rhs = adaptor.getRhs();
     auto lhsType = cast<MemRefType>(lhs.getType());
+    // transpose(M) @ v reads M[k][i] for lhs[i][k]: no D x D copy.
+    bool transposed = false;
+    if (foldTransposes)
+      if (auto transpose = op.getLhs().template getDefiningOp<TransposeOp>())
+        if (Value source = rewriter.getRemappedValue(transpose.getOperand())) {
+          lhs = source;
+          transposed = true;
+        }
     int64_t lhsOuter = lhsType.getRank() - 1;
     int64_t depth = lhsType.getShape().back();
     Type elementType = lhsType.getElementType();
@@ -529,6 +541,8 @@ public:
                    [&](OpBuilder &kb, Location kloc, Value k, ValueRange acc) {
                      SmallVector<Value> lhsIndices(ivs.take_front(lhsOuter));
                      lhsIndices.push_back(k);
+                     if (transposed)
+                       std::swap(lhsIndices[0], lhsIndices[1]);
                      SmallVector<Value> rhsIndices{k};
                      llvm::append_range(rhsIndices, ivs.drop_front(lhsOuter));
                      Value l = kb.create<memref::LoadOp>(kloc, lhs, lhsIndices);
@@ -544,6 +558,9 @@ public:
     rewriter.replaceOp(op, *result);
     return success();
   }
+
+private:
+  bool foldTransposes;
 };
 } // namespace
 
@@ -816,6 +833,7 @@ public:
 
 static void populateLowerToLoopsPatterns(const TypeConverter &converter,
                                          ConstantPool &pool,
+                                         bool foldTransposes,
                                          RewritePatternSet &patterns) {
   MLIRContext *context = patterns.getContext();
   for (const ElementwiseRule &rule : kElementwiseRules)
@@ -824,9 +842,10 @@ static void populateLowerToLoopsPatterns(const TypeConverter &converter,
     patterns.add<DataMovementLowering>(converter, context, rule);
   for (const ReductionRule &rule : kReductionRules)
     patterns.add<ReductionLowering>(converter, context, rule);
-  patterns.add<ConcatLowering, ContractionLowering<MatmulOp>,
-               ContractionLowering<DotOp>, FuncLowering, ReturnLowering>(
-      converter, context);
+  patterns.add<ConcatLowering, FuncLowering, ReturnLowering>(converter,
+                                                             context);
+  patterns.add<ContractionLowering<MatmulOp>, ContractionLowering<DotOp>>(
+      converter, context, foldTransposes);
   patterns.add<ConstantLowering>(converter, context, pool);
 }
 
@@ -890,6 +909,28 @@ static void placeBuffers(func::FuncOp func, int64_t maxAllocaBytes) {
   });
 }
 
+/// Erases the buffers that are written and never read (a transpose whose
+/// every reader was folded into a matmul), with their stores; the
+/// canonicalizer then removes the loops that only loaded for them.
+static void eraseWriteOnlyBuffers(func::FuncOp func) {
+  SmallVector<memref::AllocaOp> dead;
+  func.walk([&](memref::AllocaOp alloca) {
+    bool writeOnly = !alloca->use_empty() &&
+                     llvm::all_of(alloca->getUses(), [](OpOperand &use) {
+                       auto store = dyn_cast<memref::StoreOp>(use.getOwner());
+                       return store && store.getMemRef() == use.get() &&
+                              store.getValueToStore() != use.get();
+                     });
+    if (writeOnly)
+      dead.push_back(alloca);
+  });
+  for (memref::AllocaOp alloca : dead) {
+    for (Operation *store : llvm::make_early_inc_range(alloca->getUsers()))
+      store->erase();
+    alloca.erase();
+  }
+}
+
 namespace {
 struct LDSLowerToLoopsPass
     : public lds::impl::LDSLowerToLoopsBase<LDSLowerToLoopsPass> {
@@ -920,11 +961,12 @@ struct LDSLowerToLoopsPass
       ConstantPool pool;
       pool.module = module;
       RewritePatternSet patterns(context);
-      populateLowerToLoopsPatterns(converter, pool, patterns);
+      populateLowerToLoopsPatterns(converter, pool, foldTransposes, patterns);
       if (failed(applyPartialConversion(funcs, target, std::move(patterns))))
         return signalPassFailure();
       for (Operation *op : funcs) {
         auto func = cast<func::FuncOp>(op);
+        eraseWriteOnlyBuffers(func);
         placeBuffers(func, maxAllocaBytes);
         shareStackBuffers(func, shareBuffersFrom);
       }

@@ -34,6 +34,7 @@ void lds::buildLowerToLLVMPipeline(OpPassManager &pm,
   loops.dropModels = true;
   loops.maxAllocaBytes = options.maxAllocaBytes;
   loops.shareBuffersFrom = options.shareBuffersFrom;
+  loops.foldTransposes = options.foldTransposes;
   pm.addPass(createLDSLowerToLoops(loops));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

@@ -18,9 +18,11 @@ void lds::buildLowerToNVVMPipeline(OpPassManager &pm) {
   // The CPU pipeline's passes without its vectorisation and polynomial math
   // (libdevice has an __nv_ function for each libm name math-to-libm uses).
   // A device thread has no heap worth using: every buffer is an alloca
-  // (registers once promoted, local memory otherwise).
+  // (registers once promoted, local memory otherwise), so a transpose that
+  // only feeds matmuls is read in place rather than copied to local memory.
   LowerToLLVMOptions options;
   options.maxAllocaBytes = 0;
+  options.foldTransposes = true;
   options.cpuFastMath = false;
   buildLowerToLLVMPipeline(pm, options);
 }

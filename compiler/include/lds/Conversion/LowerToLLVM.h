@@ -30,6 +30,9 @@ struct LowerToLLVMOptions {
   /// Stack buffers of at least this many bytes with disjoint lifetimes share
   /// memory (see lds-lower-to-loops); 0: never.
   int64_t shareBuffersFrom = 1024;
+  /// Fold lds.transpose into the matmuls it feeds (see lds-lower-to-loops):
+  /// the GPU pipeline's choice.
+  bool foldTransposes = false;
   /// Run lds-cpu-fast-math (and lower the vector ops it makes): the CPU
   /// backend's choice. The GPU pipeline (LowerToNVVM.cpp) leaves it off.
   bool cpuFastMath = true;

@@ -84,6 +84,12 @@ def LDSLowerToLoops : Pass<"lds-lower-to-loops", "mlir::ModuleOp"> {
            "Stack buffers of at least this many bytes whose lifetimes do not "
            "overlap share memory (one aligned i8 alloca viewed by each); "
            "0: every buffer has its own">,
+    Option<"foldTransposes", "fold-transposes", "bool", /*default=*/"false",
+           "A matmul whose left operand is an lds.transpose reads the "
+           "transpose's operand with swapped indices; the transpose's buffer "
+           "is dropped when nothing else reads it (the GPU pipeline's "
+           "choice: less local memory; on the CPU the copy keeps the "
+           "contraction contiguous and vectorisable)">,
   ];
 }
 
