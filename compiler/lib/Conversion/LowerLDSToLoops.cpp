@@ -866,11 +866,6 @@ static bool needsLowering(func::FuncOp func) {
   return found.wasInterrupted();
 }
 
-static int64_t byteSize(MemRefType type) {
-  // i1 buffers (lds.cmp results) take a byte per element.
-  return type.getNumElements() * ((type.getElementTypeBitWidth() + 7) / 8);
-}
-
 /// Places the buffers once the whole function is lowered. Patterns create
 /// allocas where the op was, but once scf-to-cf splits the body into blocks,
 /// an alloca outside the entry block is a dynamic stack allocation to LLVM,
@@ -890,7 +885,7 @@ static void placeBuffers(func::FuncOp func, int64_t maxAllocaBytes) {
   for (memref::AllocaOp alloca : llvm::reverse(allocas)) {
     alloca->moveBefore(&entry, entry.begin());
     MemRefType type = alloca.getType();
-    if (maxAllocaBytes <= 0 || byteSize(type) <= maxAllocaBytes)
+    if (maxAllocaBytes <= 0 || bufferBytes(type) <= maxAllocaBytes)
       continue;
     builder.setInsertionPoint(alloca);
     Value heap = builder.create<memref::AllocOp>(alloca.getLoc(), type);

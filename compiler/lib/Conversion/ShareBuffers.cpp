@@ -33,7 +33,7 @@ struct Slot {
 };
 } // namespace
 
-static int64_t bufferBytes(MemRefType type) {
+int64_t lds::bufferBytes(MemRefType type) {
   return type.getNumElements() * ((type.getElementTypeBitWidth() + 7) / 8);
 }
 
@@ -61,9 +61,9 @@ liveRange(Value buffer, Block &entry,
   return range;
 }
 
-int64_t lds::shareStackBuffers(func::FuncOp func, int64_t minBytes) {
+void lds::shareStackBuffers(func::FuncOp func, int64_t minBytes) {
   if (minBytes <= 0 || func.isExternal())
-    return 0;
+    return;
   Block &entry = func.getBody().front();
   DenseMap<Operation *, unsigned> index;
   for (Operation &op : entry)
@@ -106,7 +106,6 @@ int64_t lds::shareStackBuffers(func::FuncOp func, int64_t minBytes) {
     best->members.push_back(buffer.alloca);
   }
 
-  int64_t saved = 0;
   OpBuilder builder(func.getContext());
   Value zero;
   for (Slot &slot : slots) {
@@ -122,14 +121,11 @@ int64_t lds::shareStackBuffers(func::FuncOp func, int64_t minBytes) {
         loc, byteType, ValueRange(), ValueRange(),
         builder.getI64IntegerAttr(64));
     for (memref::AllocaOp member : slot.members) {
-      saved += bufferBytes(member.getType());
       builder.setInsertionPoint(member);
       Value view = builder.create<memref::ViewOp>(
           member.getLoc(), member.getType(), shared, zero, ValueRange());
       member.replaceAllUsesWith(view);
       member.erase();
     }
-    saved -= slot.bytes;
   }
-  return saved;
 }
