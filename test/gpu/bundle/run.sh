@@ -65,6 +65,12 @@ mkdir -p "$results"
 cd "$bundle"
 start_all=$(date +%s)
 
+# The two large executables travel gzipped (the device tool carries 64 MiB
+# at most; they take about 60 MiB unpacked, 14 MiB packed).
+if [ -f bin.tar.gz ] && { [ ! -x lds-gpu-bench ] || [ ! -x lds-gpu-examples-tests ]; }; then
+  tar xzf bin.tar.gz || { echo "run.sh: cannot unpack bin.tar.gz" >&2; exit 1; }
+fi
+
 # Is a GPU usable? The emulator (LDS_GPU_EMULATE=1, a testing aid) stands
 # in for one in the lds phases, never in the JAX and ncu phases.
 gpu_reason=""
