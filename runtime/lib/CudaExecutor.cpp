@@ -1,8 +1,10 @@
 //===- CudaExecutor.cpp - runs a solve's GPU kernels ----------------------===//
 //
 // The GPU counterpart of CpuExecutor.cpp, driven by the same iteration
-// driver. One fixed-point iteration of the sequences of one solver is three
-// launches of the model's kernels (model_abi.h, "GPU kernels"):
+// driver. One fixed-point iteration of the sequences of one solver is one
+// launch of the solver's iterate kernel where the model has one (a single
+// pass with decoupled look-back across blocks), else three launches of the
+// model's kernels (model_abi.h, "GPU kernels"):
 //
 //   reduce  thread (chunk, item): each chunk's composed affine map -> agg
 //   scan    block per item: exclusive scan of the maps applied to the row
@@ -22,7 +24,8 @@
 // Memory on the device: the states (unless the caller's are already there),
 // the second iterate, x0, inputs and params (unless already there), the
 // stopping-test values ([batch][T]), per-chunk maps and carries (at most
-// kAggBudget bytes; their number bounds the chunks) and per-item words.
+// kAggBudget bytes; their number bounds the chunks) or the iterate kernels'
+// per-block tiles and flags, and per-item words.
 //
 //===----------------------------------------------------------------------===//
 
@@ -66,15 +69,24 @@ int64_t chunkRowsOverride() {
   return n > 0 ? n : 0;
 }
 
-enum KernelSlot { kReduce, kScan, kSweep, kNumSolverKernels };
+/// False if LDS_GPU_ITERATE=0 (a testing and benchmarking aid): every
+/// iteration then takes the three launches even where an iterate kernel
+/// exists.
+bool iterateKernelsWanted() {
+  const char *v = std::getenv("LDS_GPU_ITERATE");
+  return !v || std::strcmp(v, "0") != 0;
+}
+
+enum KernelSlot { kReduce, kScan, kSweep, kIterate, kNumSolverKernels };
 
 /// "newton_reduce": a solver kernel's name after "lds_gpu_<model>_".
 const char *solverKernelSuffix(lds_solver s, KernelSlot k) {
   static const char *const names[][kNumSolverKernels] = {
-      {"jacobi_reduce", "jacobi_scan", "jacobi_sweep"},
-      {"picard_reduce", "picard_scan", "picard_sweep"},
-      {"quasi_newton_reduce", "quasi_newton_scan", "quasi_newton_sweep"},
-      {"newton_reduce", "newton_scan", "newton_sweep"}};
+      {"jacobi_reduce", "jacobi_scan", "jacobi_sweep", "jacobi_iterate"},
+      {"picard_reduce", "picard_scan", "picard_sweep", "picard_iterate"},
+      {"quasi_newton_reduce", "quasi_newton_scan", "quasi_newton_sweep",
+       "quasi_newton_iterate"},
+      {"newton_reduce", "newton_scan", "newton_sweep", "newton_iterate"}};
   return names[s - LDS_SOLVER_JACOBI][k];
 }
 
@@ -85,6 +97,11 @@ struct Launch {
   bool guessInSpare;
   int64_t first, count; // items [first, first + count)
   int64_t chunkRows, chunks;
+  /// Threads of an iterate block, or 0: three launches.
+  int iterateBlock = 0;
+  /// Where its tiles start among the iteration's (blocks, bytes).
+  int64_t tileFirst = 0, tileByte = 0;
+  int64_t blocks() const { return (chunks + iterateBlock - 1) / iterateBlock; }
 };
 
 class CudaExecutor final : public GpuExecutor {
@@ -152,7 +169,7 @@ private:
   lds_status launchResidual(const Launch &l, DevPtr rows, int64_t maxRows);
   lds_status launchSequential(int64_t first, int64_t count);
   lds_status downloadItems(int64_t n);
-  lds_status ensureChunkBuffers(int64_t aggBytes, int64_t carryBytes);
+  lds_status ensureBuffer(DevPtr &buffer, int64_t &size, int64_t need);
 
   Problem p;
   const lds_model *m;
@@ -165,8 +182,10 @@ private:
   DevPtr inputTable = 0, paramTable = 0, args = 0;
   DevPtr items = 0; // seq, lo, hi, first_bad: [batch] int64 each; residual
                     // [batch] of the float type; nonfinite [batch] int32
-  DevPtr agg = 0, carry = 0;
-  int64_t aggBytes = 0, carryBytes = 0;
+  DevPtr agg = 0, carry = 0, tile = 0, tileFlags = 0;
+  int64_t aggBytes = 0, carryBytes = 0, tileBytes = 0, tileFlagBytes = 0;
+  int64_t tileBlocks = 0; // of this iteration's iterate launches
+  bool useIterate = iterateKernelsWanted();
   int64_t itemCapacity = 0;
 
   std::vector<uint8_t> inSpare; // per sequence: its iterate is in `spare`
@@ -342,6 +361,13 @@ lds_gpu_args CudaExecutor::argsFor(const Launch &l, DevPtr guess,
   a.agg = reinterpret_cast<void *>(agg);
   a.carry = reinterpret_cast<void *>(carry);
   a.excess = reinterpret_cast<void *>(excess);
+  if (l.iterateBlock) {
+    // The flags of every launch's blocks, then a ticket per item.
+    a.tile = reinterpret_cast<void *>(tile + l.tileByte);
+    a.tile_flag = reinterpret_cast<int32_t *>(tileFlags + l.tileFirst * 4);
+    a.ticket =
+        reinterpret_cast<int32_t *>(tileFlags + (tileBlocks + l.first) * 4);
+  }
   a.atol = p.atol;
   a.rtol = p.rtol;
   return a;
@@ -403,30 +429,23 @@ void bindItems(lds_gpu_args &a, DevPtr items, int64_t n, int64_t first,
   a.nonfinite = reinterpret_cast<int32_t *>(at(5 * n * 8 + first * 4));
 }
 
-lds_status CudaExecutor::ensureChunkBuffers(int64_t needAgg,
-                                            int64_t needCarry) {
-  if (needAgg <= aggBytes && needCarry <= carryBytes)
+lds_status CudaExecutor::ensureBuffer(DevPtr &buffer, int64_t &size,
+                                      int64_t need) {
+  if (need <= size)
     return LDS_OK;
-  // Earlier launches may still read the old buffers.
+  // Earlier launches may still read the old buffer.
   if (lds_status s = dev->synchronize())
     return s;
-  auto replace = [&](DevPtr &buffer, int64_t &size, int64_t need) {
-    if (need <= size)
-      return LDS_OK;
-    if (buffer) {
-      dev->release(buffer);
-      owned.erase(std::find(owned.begin(), owned.end(), buffer));
-      buffer = 0;
-      size = 0;
-    }
-    if (lds_status s = allocate(need, &buffer))
-      return s;
-    size = need;
-    return LDS_OK;
-  };
-  if (lds_status s = replace(agg, aggBytes, needAgg))
+  if (buffer) {
+    dev->release(buffer);
+    owned.erase(std::find(owned.begin(), owned.end(), buffer));
+    buffer = 0;
+    size = 0;
+  }
+  if (lds_status s = allocate(need, &buffer))
     return s;
-  return replace(carry, carryBytes, needCarry);
+  size = need;
+  return LDS_OK;
 }
 
 lds_status CudaExecutor::iterate(const SequenceWork *work, int64_t n,
@@ -459,19 +478,46 @@ lds_status CudaExecutor::iterate(const SequenceWork *work, int64_t n,
         if (forced)
           rows = std::max(forced, ceilDiv(window * perChunk, kAggBudget));
         chunks = ceilDiv(window, rows);
-        launches.push_back({static_cast<lds_solver>(s), where == 1, first + k,
-                            count, rows, chunks});
+        Launch l{static_cast<lds_solver>(s),
+                 where == 1,
+                 first + k,
+                 count,
+                 rows,
+                 chunks};
+        if (useIterate)
+          l.iterateBlock = m->gpu->iterate_block[s];
+        launches.push_back(l);
       }
     }
-  // Chunk buffers for the largest launch, before any launch uses them.
-  int64_t maxAgg = 0, maxCarry = 0;
-  for (const Launch &l : launches) {
-    maxAgg = std::max(maxAgg,
-                      l.count * l.chunks * (m->solvers[l.solver].a_size + d));
+  // Chunk buffers for the largest three-launch iteration, and tiles for
+  // every iterate launch, before any launch uses them.
+  int64_t maxAgg = 0, maxCarry = 0, blocks = 0, tileByte = 0;
+  for (Launch &l : launches) {
+    int64_t slot = m->solvers[l.solver].a_size + d;
+    if (l.iterateBlock) {
+      l.tileFirst = blocks;
+      l.tileByte = tileByte;
+      blocks += l.count * l.blocks();
+      tileByte += l.count * l.blocks() * (slot + d) * es;
+      continue;
+    }
+    maxAgg = std::max(maxAgg, l.count * l.chunks * slot);
     maxCarry = std::max(maxCarry, l.count * l.chunks * d);
   }
-  if (lds_status s = ensureChunkBuffers(maxAgg * es, maxCarry * es))
+  if (lds_status s = ensureBuffer(agg, aggBytes, maxAgg * es))
     return s;
+  if (lds_status s = ensureBuffer(carry, carryBytes, maxCarry * es))
+    return s;
+  if (blocks) {
+    if (lds_status s = ensureBuffer(tile, tileBytes, tileByte))
+      return s;
+    // The blocks' flags, then a ticket per item; all 0 before the launches.
+    if (lds_status s = ensureBuffer(tileFlags, tileFlagBytes, (blocks + n) * 4))
+      return s;
+    if (lds_status s = dev->memset8(tileFlags, 0, (blocks + n) * 4))
+      return s;
+  }
+  tileBlocks = blocks;
   if (lds_status s = uploadItems(sorted.data(), nullptr, n))
     return s;
   for (const Launch &l : launches)
@@ -533,6 +579,13 @@ lds_status CudaExecutor::launchIteration(const Launch &l) {
   DevPtr next = l.guessInSpare ? states : spare;
   lds_gpu_args a = argsFor(l, guess, next);
   bindItems(a, items, static_cast<int64_t>(sorted.size()), l.first, es);
+  if (l.iterateBlock) {
+    GpuKernel iterate;
+    if (lds_status s = kernelFor(l.solver, kIterate, &iterate))
+      return s;
+    return launchKernel(iterate, solverKernelSuffix(l.solver, kIterate), a,
+                        l.blocks(), l.count, l.iterateBlock);
+  }
   GpuKernel reduce, scan, sweep;
   if (lds_status s = kernelFor(l.solver, kReduce, &reduce))
     return s;

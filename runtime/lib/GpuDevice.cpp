@@ -73,6 +73,18 @@ GpuBackend *lds::createGpuBackend(const lds_model *m, void *stream,
                    name, g->scan_block);
     return nullptr;
   }
+  for (int s = 0; s < LDS_NUM_SOLVER_SLOTS; ++s) {
+    int32_t block = g->iterate_block[s];
+    if (block < 0 || block > 1024 || block % 32 ||
+        (block && !g->has_solver[s])) {
+      *status = fail(LDS_ERR_INVALID_ARGUMENT,
+                     "lds_solve: model '%s' has an iterate block of %d threads "
+                     "for solver %s (want 0, or a multiple of 32 in [32, "
+                     "1024] for a solver with GPU kernels)",
+                     name, block, lds_solver_name(static_cast<lds_solver>(s)));
+      return nullptr;
+    }
+  }
   if (gpuEmulationRequested())
     return createGpuEmulatorBackend(m, status);
   return createCudaDriverBackend(m, stream, status);

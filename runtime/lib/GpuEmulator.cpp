@@ -2,12 +2,14 @@
 //
 // A testing aid (LDS_GPU_EMULATE=1): the GPU backend for a model whose
 // object carries a format-2 image, its GPU kernels compiled for the host
-// (model_abi.h). "Device memory" is host memory. A launch runs the grid one
-// block at a time; the block's threads are real threads of a pool, so the
-// kernels' barriers, warp shuffles and atomics (gpu_emulator_hooks.h) meet
-// the same interleavings a GPU allows, and a kernel that relies on lockstep
-// execution without synchronising fails here too. Blocks run in order,
-// which a GPU does not promise; the kernels' ABI never relies on it.
+// (model_abi.h). "Device memory" is host memory. A launch runs up to
+// kConcurrentBlocks blocks of the grid at once, each runner taking the next
+// block when it finishes one; a block's threads are real threads of a pool,
+// so the kernels' barriers, warp shuffles and atomics (gpu_emulator_hooks.h)
+// meet the same interleavings a GPU allows, a kernel that relies on
+// lockstep execution without synchronising fails here too, and blocks that
+// wait for one another (the iterate kernels' look-back) do so across real
+// threads.
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,6 +17,8 @@
 #include "GpuBackend.h"
 #include "lds/gpu_emulator_hooks.h"
 
+#include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <cstdlib>
 #include <cstring>
@@ -31,6 +35,8 @@ namespace {
 constexpr int kWarp = 32;
 constexpr int kMaxBlock = 1024;
 constexpr int64_t kMaxGridY = 65535;
+/// Blocks a launch runs at once.
+constexpr int kConcurrentBlocks = 4;
 
 /// A warp's shuffle slots and barrier (its own lock: a shuffle wakes only
 /// the warp's lanes).
@@ -302,20 +308,34 @@ public:
                   static_cast<long long>(gridY), blockX);
     auto fn = reinterpret_cast<void (*)(const lds_gpu_args *)>(k);
     const auto *a = reinterpret_cast<const lds_gpu_args *>(args);
-    for (int64_t y = 0; y < gridY; ++y)
-      for (int64_t x = 0; x < gridX; ++x)
-        if (!runner.run(fn, a, static_cast<int32_t>(x), static_cast<int32_t>(y),
-                        static_cast<int32_t>(gridX),
-                        static_cast<int32_t>(gridY), blockX))
-          return fail(LDS_ERR_OUT_OF_MEMORY,
-                      "lds_solve: GPU emulator: out of memory for a block");
+    const int64_t blocks = gridX * gridY;
+    std::atomic<int64_t> next{0};
+    std::atomic<bool> failed{false};
+    // A runner takes the grid's next block until none is left.
+    auto drive = [&](BlockRunner &r) {
+      for (int64_t i; (i = next.fetch_add(1)) < blocks;)
+        if (!r.run(fn, a, static_cast<int32_t>(i % gridX),
+                   static_cast<int32_t>(i / gridX), static_cast<int32_t>(gridX),
+                   static_cast<int32_t>(gridY), blockX))
+          failed = true;
+    };
+    std::vector<std::thread> helpers;
+    int64_t extra = std::min<int64_t>(kConcurrentBlocks, blocks) - 1;
+    for (int64_t r = 1; r <= extra; ++r)
+      helpers.emplace_back(drive, std::ref(runners[r]));
+    drive(runners[0]);
+    for (std::thread &t : helpers)
+      t.join();
+    if (failed)
+      return fail(LDS_ERR_OUT_OF_MEMORY,
+                  "lds_solve: GPU emulator: out of memory for a block");
     return LDS_OK;
   }
   lds_status synchronize() override { return LDS_OK; }
 
 private:
   const lds_gpu_image *image;
-  BlockRunner runner;
+  BlockRunner runners[kConcurrentBlocks];
   GpuMemoryTally tally;
 };
 
@@ -425,6 +445,15 @@ int32_t lds_emu_atomic_exch_i32(int32_t *address, int32_t value) {
 void lds_emu_store_i32(int32_t *address, int32_t value) {
   __atomic_store_n(address, value, __ATOMIC_RELAXED);
 }
+int32_t lds_emu_atomic_add_i32(int32_t *address, int32_t value) {
+  return __atomic_fetch_add(address, value, __ATOMIC_ACQ_REL);
+}
+int32_t lds_emu_load_i32(const int32_t *address) {
+  // Callers spin on it: let the threads they wait for run.
+  std::this_thread::yield();
+  return __atomic_load_n(address, __ATOMIC_ACQUIRE);
+}
+void lds_emu_fence(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 
 } // extern "C"
 
@@ -432,15 +461,27 @@ const std::vector<EmulatorHook> &lds::emulatorHooks() {
 #define LDS_HOOK(name)                                                         \
   { #name, reinterpret_cast < void *>(&name) }
   static const std::vector<EmulatorHook> hooks = {
-      LDS_HOOK(lds_emu_tid_x),           LDS_HOOK(lds_emu_ntid_x),
-      LDS_HOOK(lds_emu_ctaid_x),         LDS_HOOK(lds_emu_ctaid_y),
-      LDS_HOOK(lds_emu_nctaid_x),        LDS_HOOK(lds_emu_nctaid_y),
-      LDS_HOOK(lds_emu_lane_id),         LDS_HOOK(lds_emu_barrier),
-      LDS_HOOK(lds_emu_shfl_up_f32),     LDS_HOOK(lds_emu_shfl_up_f64),
-      LDS_HOOK(lds_emu_shfl_up_i32),     LDS_HOOK(lds_emu_shfl_up_i64),
-      LDS_HOOK(lds_emu_shared),          LDS_HOOK(lds_emu_atomic_min_i64),
-      LDS_HOOK(lds_emu_atomic_max_u32),  LDS_HOOK(lds_emu_atomic_max_u64),
-      LDS_HOOK(lds_emu_atomic_exch_i32), LDS_HOOK(lds_emu_store_i32)};
+      LDS_HOOK(lds_emu_tid_x),
+      LDS_HOOK(lds_emu_ntid_x),
+      LDS_HOOK(lds_emu_ctaid_x),
+      LDS_HOOK(lds_emu_ctaid_y),
+      LDS_HOOK(lds_emu_nctaid_x),
+      LDS_HOOK(lds_emu_nctaid_y),
+      LDS_HOOK(lds_emu_lane_id),
+      LDS_HOOK(lds_emu_barrier),
+      LDS_HOOK(lds_emu_shfl_up_f32),
+      LDS_HOOK(lds_emu_shfl_up_f64),
+      LDS_HOOK(lds_emu_shfl_up_i32),
+      LDS_HOOK(lds_emu_shfl_up_i64),
+      LDS_HOOK(lds_emu_shared),
+      LDS_HOOK(lds_emu_atomic_min_i64),
+      LDS_HOOK(lds_emu_atomic_max_u32),
+      LDS_HOOK(lds_emu_atomic_max_u64),
+      LDS_HOOK(lds_emu_atomic_exch_i32),
+      LDS_HOOK(lds_emu_store_i32),
+      LDS_HOOK(lds_emu_atomic_add_i32),
+      LDS_HOOK(lds_emu_load_i32),
+      LDS_HOOK(lds_emu_fence)};
 #undef LDS_HOOK
   return hooks;
 }

@@ -52,7 +52,7 @@ TEST(GpuErrors, UnreadableModule) {
   GpuResult<float> r = f.solve();
   EXPECT_EQ(r.status, LDS_ERR_INVALID_ARGUMENT);
   EXPECT_EQ(r.error, "lds_solve: model 'tanh_rnn' has GPU kernels of GPU ABI "
-                     "version 7; this runtime reads version 1 (recompile the "
+                     "version 7; this runtime reads version 2 (recompile the "
                      "model)");
   f.module.abi_version = LDS_GPU_ABI_VERSION;
   f.module.scan_block = 48;
@@ -60,6 +60,14 @@ TEST(GpuErrors, UnreadableModule) {
   EXPECT_EQ(r.status, LDS_ERR_INVALID_ARGUMENT);
   EXPECT_EQ(r.error, "lds_solve: model 'tanh_rnn' has a GPU scan block of 48 "
                      "threads (want a multiple of 32 in [32, 1024])");
+  f.module.scan_block = 256;
+  f.module.iterate_block[LDS_SOLVER_PICARD] = 100;
+  r = f.solve();
+  EXPECT_EQ(r.status, LDS_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(r.error,
+            "lds_solve: model 'tanh_rnn' has an iterate block of 100 "
+            "threads for solver picard (want 0, or a multiple of 32 in "
+            "[32, 1024] for a solver with GPU kernels)");
 }
 
 TEST(GpuErrors, NoDriver) {
@@ -226,8 +234,8 @@ TEST(EmulatorHooks, EveryHookOnceAtItsAddress) {
     EXPECT_TRUE(names.insert(h.name).second) << h.name;
     EXPECT_NE(h.address, nullptr) << h.name;
   }
-  // gpu_emulator_hooks.h declares 18.
-  EXPECT_EQ(hooks.size(), 18u);
+  // gpu_emulator_hooks.h declares 21.
+  EXPECT_EQ(hooks.size(), 21u);
   auto address = [&](const char *name) -> void * {
     for (const lds::EmulatorHook &h : hooks)
       if (std::string(h.name) == name)
@@ -238,6 +246,9 @@ TEST(EmulatorHooks, EveryHookOnceAtItsAddress) {
             reinterpret_cast<void *>(&lds_emu_barrier));
   EXPECT_EQ(address("lds_emu_store_i32"),
             reinterpret_cast<void *>(&lds_emu_store_i32));
+  EXPECT_EQ(address("lds_emu_load_i32"),
+            reinterpret_cast<void *>(&lds_emu_load_i32));
+  EXPECT_EQ(address("lds_emu_fence"), reinterpret_cast<void *>(&lds_emu_fence));
 }
 
 } // namespace

@@ -18,6 +18,7 @@
 
 #include "ExampleProblems.h"
 #include "References.h"
+#include "ScopedEnv.h"
 
 #include "lds/model_abi.h"
 #include "lds/runtime.h"
@@ -26,6 +27,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <functional>
 #include <random>
@@ -89,61 +91,142 @@ const lds_solver kSolvers[] = {LDS_SOLVER_SEQUENTIAL, LDS_SOLVER_JACOBI,
                                LDS_SOLVER_PICARD,     LDS_SOLVER_QUASI_NEWTON,
                                LDS_SOLVER_NEWTON,     LDS_SOLVER_AUTO};
 
+/// One example problem packed for lds_solve, with its float64 reference.
+struct PackedProblem {
+  Vec ref;
+  std::vector<std::vector<char>> params, inputs;
+  std::vector<const void *> paramPtrs, inputPtrs;
+  std::vector<char> x0;
+};
+
+PackedProblem packProblem(const Example &ex, const lds_model *m, int64_t T,
+                          int64_t batch, bool f32) {
+  PackedProblem pp;
+  Problem p = makeProblem(m, T, batch, f32, /*seed=*/7);
+  pp.ref = reference(ex.step, m, p, T, batch);
+  for (const Vec &v : p.params)
+    pp.params.push_back(f32 ? pack<float>(v) : pack<double>(v));
+  for (int i = 0; i < m->num_inputs; ++i)
+    pp.inputs.push_back(m->inputs[i].dtype == LDS_DTYPE_I32
+                            ? pack<int32_t>(p.inputs[i])
+                        : f32 ? pack<float>(p.inputs[i])
+                              : pack<double>(p.inputs[i]));
+  for (auto &v : pp.params)
+    pp.paramPtrs.push_back(v.data());
+  for (auto &v : pp.inputs)
+    pp.inputPtrs.push_back(v.data());
+  pp.x0 = f32 ? pack<float>(p.x0) : pack<double>(p.x0);
+  return pp;
+}
+
+/// Solves `pp` with solver `s` on the GPU; false (and a skip) without one.
+/// `*relErr`: the largest error against the reference, relative to
+/// max(1, |ref|).
+bool solveOnGpu(const lds_model *m, const PackedProblem &pp, int64_t T,
+                int64_t batch, bool f32, lds_solver s, lds_stats *stats,
+                double *relErr) {
+  std::vector<char> states(pp.ref.size() * (f32 ? 4 : 8), 0);
+  lds_options o = lds_default_options();
+  o.solver = s;
+  o.device = LDS_DEVICE_CUDA;
+  lds_status st =
+      lds_solve(m, pp.paramPtrs.data(), pp.x0.data(), pp.inputPtrs.data(), T,
+                batch, states.data(), &o, stats);
+  if (st == LDS_ERR_NO_DEVICE) {
+    [] { GTEST_SKIP() << "no GPU: " << lds_last_error(); }();
+    return false;
+  }
+  EXPECT_EQ(st, LDS_OK) << lds_status_string(st) << ": " << lds_last_error();
+  EXPECT_EQ(stats->device, LDS_DEVICE_CUDA);
+  EXPECT_TRUE(stats->converged);
+  EXPECT_LE(stats->iterations, T);
+  double err = 0, scale = 1;
+  for (size_t i = 0; i < pp.ref.size(); ++i) {
+    double v = readAt(states, i, f32);
+    err = std::isfinite(v) ? std::max(err, std::fabs(v - pp.ref[i])) : INFINITY;
+    scale = std::max(scale, std::fabs(pp.ref[i]));
+  }
+  *relErr = err / scale;
+  return true;
+}
+
 void checkExample(const Example &ex, bool f32) {
   const lds_model *m = f32 ? ex.f32() : ex.f64();
   ASSERT_NE(m->gpu, nullptr) << ex.name << " was compiled without GPU kernels";
   for (int64_t T : listFromEnv("LDS_GPU_TEST_LENGTHS", {1, 2, 37, 300}))
     for (int64_t batch : listFromEnv("LDS_GPU_TEST_BATCHES", {1, 3})) {
-      Problem p = makeProblem(m, T, batch, f32, /*seed=*/7);
-      Vec ref = reference(ex.step, m, p, T, batch);
-      std::vector<std::vector<char>> params, inputs;
-      std::vector<const void *> paramPtrs, inputPtrs;
-      for (const Vec &v : p.params)
-        params.push_back(f32 ? pack<float>(v) : pack<double>(v));
-      for (int i = 0; i < m->num_inputs; ++i)
-        inputs.push_back(m->inputs[i].dtype == LDS_DTYPE_I32
-                             ? pack<int32_t>(p.inputs[i])
-                         : f32 ? pack<float>(p.inputs[i])
-                               : pack<double>(p.inputs[i]));
-      for (auto &v : params)
-        paramPtrs.push_back(v.data());
-      for (auto &v : inputs)
-        inputPtrs.push_back(v.data());
-      std::vector<char> x0 = f32 ? pack<float>(p.x0) : pack<double>(p.x0);
+      PackedProblem pp = packProblem(ex, m, T, batch, f32);
       for (lds_solver s : kSolvers) {
         if (s >= LDS_SOLVER_JACOBI && !m->gpu->has_solver[s])
           continue; // lds-compile left it out of the GPU kernels
         SCOPED_TRACE(::testing::Message()
                      << ex.name << (f32 ? " f32 " : " f64 ")
                      << lds_solver_name(s) << " T " << T << " batch " << batch);
-        std::vector<char> states(ref.size() * (f32 ? 4 : 8), 0);
-        lds_options o = lds_default_options();
-        o.solver = s;
-        o.device = LDS_DEVICE_CUDA;
         lds_stats stats;
-        lds_status st =
-            lds_solve(m, paramPtrs.data(), x0.data(), inputPtrs.data(), T,
-                      batch, states.data(), &o, &stats);
-        if (st == LDS_ERR_NO_DEVICE)
-          GTEST_SKIP() << "no GPU: " << lds_last_error();
-        ASSERT_EQ(st, LDS_OK)
-            << lds_status_string(st) << ": " << lds_last_error();
-        EXPECT_EQ(stats.device, LDS_DEVICE_CUDA);
-        EXPECT_TRUE(stats.converged);
-        EXPECT_LE(stats.iterations, T);
-        double err = 0, scale = 1;
-        for (size_t i = 0; i < ref.size(); ++i) {
-          double v = readAt(states, i, f32);
-          err = std::isfinite(v) ? std::max(err, std::fabs(v - ref[i]))
-                                 : INFINITY;
-          scale = std::max(scale, std::fabs(ref[i]));
-        }
-        EXPECT_LE(err / scale, f32 ? 1e-4 : 1e-9)
+        double err;
+        if (!solveOnGpu(m, pp, T, batch, f32, s, &stats, &err))
+          return;
+        EXPECT_LE(err, f32 ? 1e-4 : 1e-9)
             << "solver ran: " << lds_solver_name(stats.solver)
             << ", iterations " << stats.iterations << ", fallbacks "
             << stats.fallbacks;
       }
     }
+}
+
+/// Many blocks per item (one row per chunk), so the iterate kernels look
+/// back across blocks that run at once (on the emulator: several threads).
+/// Newton on s5 (affine) is exact: its one iteration is the answer, so a
+/// wrong carry across blocks is a wrong result. On the other examples the
+/// single pass must take no more iterations than the three launches
+/// (LDS_GPU_ITERATE=0), which compute the same maps: a wrong carry costs
+/// iterations there, not accuracy.
+TEST(GpuLookBack, ManyBlocksPerItem) {
+  ScopedEnv rows("LDS_GPU_CHUNK_ROWS", "1");
+  // Iterations are counted to convergence, with no sequential takeover.
+  ScopedEnv guard("LDS_COST_GUARD", "0");
+  const int64_t T = 400, batch = 2;
+  {
+    const Example &ex = examples()[2];
+    const lds_model *m = ex.f64();
+    ASSERT_EQ(std::string(ex.name), "s5");
+    ASSERT_GT(m->gpu->iterate_block[LDS_SOLVER_NEWTON], 0);
+    PackedProblem pp = packProblem(ex, m, T, batch, false);
+    lds_stats stats;
+    double err;
+    if (!solveOnGpu(m, pp, T, batch, false, LDS_SOLVER_NEWTON, &stats, &err))
+      return;
+    EXPECT_EQ(stats.iterations, 1);
+    EXPECT_EQ(stats.fallbacks, 0);
+    EXPECT_LE(err, 1e-9);
+  }
+  for (auto [index, solver] :
+       {std::pair{0, LDS_SOLVER_NEWTON}, std::pair{3, LDS_SOLVER_PICARD},
+        std::pair{4, LDS_SOLVER_QUASI_NEWTON}}) {
+    const Example &ex = examples()[index];
+    const lds_model *m = ex.f64();
+    SCOPED_TRACE(::testing::Message()
+                 << ex.name << " " << lds_solver_name(solver));
+    ASSERT_GT(m->gpu->iterate_block[solver], 0);
+    PackedProblem pp = packProblem(ex, m, T, batch, false);
+    lds_stats single, three;
+    double errSingle, errThree;
+    if (!solveOnGpu(m, pp, T, batch, false, solver, &single, &errSingle))
+      return;
+    {
+      ScopedEnv off("LDS_GPU_ITERATE", "0");
+      solveOnGpu(m, pp, T, batch, false, solver, &three, &errThree);
+    }
+    EXPECT_LE(errSingle, 1e-9);
+    EXPECT_LE(errThree, 1e-9);
+    EXPECT_LE(single.iterations, three.iterations);
+    EXPECT_EQ(single.fallbacks, 0);
+    std::printf("[          ] %s %s: %lld iterations (three launches: "
+                "%lld)\n",
+                ex.name, lds_solver_name(solver),
+                static_cast<long long>(single.iterations),
+                static_cast<long long>(three.iterations));
+  }
 }
 
 class GpuExamples : public ::testing::TestWithParam<std::tuple<int, bool>> {};

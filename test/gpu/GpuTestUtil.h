@@ -9,37 +9,13 @@
 #ifndef LDS_TEST_GPU_GPUTESTUTIL_H
 #define LDS_TEST_GPU_GPUTESTUTIL_H
 
+#include "ScopedEnv.h"
 #include "TestModels.h"
 
 #include <cstdlib>
 #include <string>
 
 namespace lds_test {
-
-/// Sets (or, with nullptr, unsets) an environment variable for a scope.
-class ScopedEnv {
-public:
-  ScopedEnv(const char *name, const char *value) : name(name) {
-    const char *old = std::getenv(name);
-    had = old != nullptr;
-    if (had)
-      previous = old;
-    if (value)
-      setenv(name, value, 1);
-    else
-      unsetenv(name);
-  }
-  ~ScopedEnv() {
-    if (had)
-      setenv(name.c_str(), previous.c_str(), 1);
-    else
-      unsetenv(name.c_str());
-  }
-
-private:
-  std::string name, previous;
-  bool had = false;
-};
 
 template <class T> struct GpuResult {
   lds_status status = LDS_ERR_INTERNAL;

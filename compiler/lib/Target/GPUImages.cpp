@@ -17,7 +17,7 @@ using namespace lds;
 using namespace llvm;
 
 /// model_abi.h's LDS_GPU_ABI_VERSION.
-static constexpr int32_t kGPUABIVersion = 1;
+static constexpr int32_t kGPUABIVersion = 2;
 
 namespace {
 
@@ -32,9 +32,11 @@ public:
     // lds_gpu_host_kernel {name, fn}
     hostKernelTy = StructType::create(ctx, {ptr, ptr}, "lds_gpu_host_kernel");
     // lds_gpu_module {abi_version, num_images, images, scan_block,
-    // has_solver[6]}
+    // has_solver[6], iterate_block[6]}
     moduleTy = StructType::create(
-        ctx, {i32, i32, ptr, i32, ArrayType::get(i32, 6)}, "lds_gpu_module");
+        ctx,
+        {i32, i32, ptr, i32, ArrayType::get(i32, 6), ArrayType::get(i32, 6)},
+        "lds_gpu_module");
   }
 
   /// The images shared by every model of the object.
@@ -77,14 +79,17 @@ public:
         new GlobalVariable(m, imagesTy, true, GlobalValue::PrivateLinkage,
                            ConstantArray::get(imagesTy, images),
                            "lds." + info.name + ".gpu.images");
-    SmallVector<Constant *, 6> has;
-    for (int32_t h : set.hasSolver)
-      has.push_back(ConstantInt::get(i32, h));
+    auto array6 = [&](const int32_t(&values)[6]) {
+      SmallVector<Constant *, 6> elements;
+      for (int32_t v : values)
+        elements.push_back(ConstantInt::get(i32, v));
+      return ConstantArray::get(ArrayType::get(i32, 6), elements);
+    };
     Constant *module = ConstantStruct::get(
         moduleTy, {ConstantInt::get(i32, kGPUABIVersion),
                    ConstantInt::get(i32, images.size()), imagesVar,
-                   ConstantInt::get(i32, set.scanBlock),
-                   ConstantArray::get(ArrayType::get(i32, 6), has)});
+                   ConstantInt::get(i32, set.scanBlock), array6(set.hasSolver),
+                   array6(set.iterateBlock)});
     return new GlobalVariable(m, moduleTy, true, GlobalValue::PrivateLinkage,
                               module, "lds." + info.name + ".gpu");
   }
@@ -149,6 +154,8 @@ bool lds::addGPUModules(Module &module, const std::vector<ModelInfo> &infos,
     // local memory; the host image follows it.
     std::copy(std::begin(gpu.hasSolver), std::end(gpu.hasSolver),
               set.hasSolver);
+    std::copy(std::begin(gpu.iterateBlock), std::end(gpu.iterateBlock),
+              set.iterateBlock);
     Constant *gpuModule = builder.add(info, set);
     // The descriptor's last field, `gpu`.
     auto *init = cast<ConstantStruct>(descriptor->getInitializer());

@@ -76,8 +76,23 @@ public:
                       AtomicOrdering::Monotonic);
   }
 
+  // Volatile: ld/st.volatile bypass the (incoherent) L1 cache.
   void storeFlag(IRBuilder<> &b, Value *p, Value *v) override {
-    b.CreateStore(v, p);
+    b.CreateAlignedStore(v, p, Align(4), /*isVolatile=*/true);
+  }
+
+  Value *atomicAdd(IRBuilder<> &b, Value *p, Value *v) override {
+    return b.CreateAtomicRMW(AtomicRMWInst::Add, p, v, Align(4),
+                             AtomicOrdering::Monotonic);
+  }
+
+  Value *loadFlag(IRBuilder<> &b, Value *p) override {
+    return b.CreateAlignedLoad(b.getInt32Ty(), p, Align(4),
+                               /*isVolatile=*/true);
+  }
+
+  void fence(IRBuilder<> &b) override {
+    b.CreateIntrinsic(Intrinsic::nvvm_membar_gl, {}, {});
   }
 
   void markKernel(Function *f) override {
@@ -144,6 +159,21 @@ public:
     b.CreateCall(hook("lds_emu_atomic_exch_i32", b.getInt32Ty(),
                       {b.getPtrTy(), b.getInt32Ty()}),
                  {p, v});
+  }
+
+  Value *atomicAdd(IRBuilder<> &b, Value *p, Value *v) override {
+    return b.CreateCall(hook("lds_emu_atomic_add_i32", b.getInt32Ty(),
+                             {b.getPtrTy(), b.getInt32Ty()}),
+                        {p, v});
+  }
+
+  Value *loadFlag(IRBuilder<> &b, Value *p) override {
+    return b.CreateCall(
+        hook("lds_emu_load_i32", b.getInt32Ty(), {b.getPtrTy()}), {p});
+  }
+
+  void fence(IRBuilder<> &b) override {
+    b.CreateCall(hook("lds_emu_fence", b.getVoidTy(), {}));
   }
 
   void markKernel(Function *f) override {

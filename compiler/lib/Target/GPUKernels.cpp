@@ -21,6 +21,14 @@
 //               x_in, the compiled sweep loop the middle rows, the chunk's
 //               last row (but the final chunk's) takes the next chunk's
 //               carry, as the CPU executor does; then the first failing row.
+//   iterate     the three in one launch, one chunk per thread: a block
+//               takes a ticket (its place in the item's chunks), reduces,
+//               scans its maps (warp shuffles; thread 0 across the warps),
+//               publishes its aggregate map, looks back over earlier
+//               blocks' tiles (decoupled look-back, on states: aggregates
+//               are applied to the nearest inclusive x, never composed),
+//               publishes its inclusive x and sweeps. Its maps stay in
+//               local and shared memory: agg and carry are not used.
 //
 //===----------------------------------------------------------------------===//
 
@@ -58,7 +66,10 @@ enum Field {
   FNonfinite,
   FResidual,
   FAtol,
-  FRtol
+  FRtol,
+  FTile,
+  FTileFlag,
+  FTicket
 };
 
 /// Newton's dense D x D elements on the GPU up to this D (the CUDA limit of
@@ -80,6 +91,16 @@ int64_t scanSharedBytes(const ModelInfo &info, SolverId s, int64_t warps) {
   return warps * (aSizeOf(info, s) + 2 * info.stateDim) * elementBytes(info);
 }
 
+/// Shared memory of an iterate block of `warps` warps: the warps' maps, x
+/// before each warp and after the last, and the block's ticket.
+int64_t iterateSharedBytes(const ModelInfo &info, SolverId s, int64_t warps) {
+  int64_t slot = aSizeOf(info, s) + info.stateDim;
+  return (warps * slot + (warps + 1) * info.stateDim) * elementBytes(info) + 8;
+}
+
+/// Tile flags of the iterate kernels' look-back (model_abi.h).
+constexpr int32_t kTileAggregate = 1, kTileInclusive = 2;
+
 class KernelBuilder {
 public:
   KernelBuilder(Module &m, const ModelInfo &info, GPUIntrinsics &gi)
@@ -100,8 +121,26 @@ public:
   Function *reduce(SolverId s, Function *loop);
   Function *scan(SolverId s, int32_t block);
   Function *sweep(SolverId s, Function *loop);
+  Function *iterate(SolverId s, Function *reduceLoop, Function *sweepLoop,
+                    int32_t block);
 
 private:
+  /// Chunk `c` of item `j`: its map into (a, bv), the identity if empty.
+  void reduceChunk(SolverId s, Function *loop, Value *j, Value *c, Value *a,
+                   Value *bv);
+  /// Chunk `c` (< num_chunks) of item `j`: the new iterate from `carry`
+  /// (x before the chunk; ignored for chunk 0) and `nextCarry()` (x at its
+  /// last row), the stopping tests and the item's first failing row.
+  /// Returns from the kernel for an empty chunk.
+  void sweepChunk(SolverId s, Function *loop, Value *j, Value *c, Value *carry,
+                  function_ref<Value *()> nextCarry);
+  /// An inclusive scan by shuffles over the warp of `mine` (a map, A then
+  /// b): lane l ends with the composition of lanes 0..l, and `other` with
+  /// that of lanes 0..l-1 (lane 0: garbage).
+  void warpScan(Function *combine, int64_t aSize, Value *mine, Value *other,
+                Value *lane);
+  /// `count` values from `src`, loaded volatile (another block wrote them).
+  void copyVolatile(Value *dst, Value *src, int64_t count);
   /// A kernel `void name(const lds_gpu_args *)` with the builder at its
   /// entry; `ret` is a block that returns.
   void begin(const Twine &name);
@@ -283,6 +322,14 @@ void KernelBuilder::copy(Value *dst, Value *src, int64_t count) {
   });
 }
 
+void KernelBuilder::copyVolatile(Value *dst, Value *src, int64_t count) {
+  forRange(i64v(0), i64v(count), [&](Value *i) {
+    b.CreateStore(b.CreateAlignedLoad(fty, elemPtr(src, i), Align(es),
+                                      /*isVolatile=*/true),
+                  elemPtr(dst, i));
+  });
+}
+
 void KernelBuilder::identity(SolverId s, Value *a, Value *bv) {
   Constant *zero = ConstantFP::get(fty, 0.0), *one = ConstantFP::get(fty, 1.0);
   forRange(i64v(0), i64v(d),
@@ -391,19 +438,25 @@ Function *KernelBuilder::reduce(SolverId s, Function *loop) {
   Value *k = field(FNumChunks);
   returnUnless(
       b.CreateAnd(b.CreateICmpSLT(j, field(FN)), b.CreateICmpSLT(c, k)));
+  Value *a = elemPtr(field(FAgg), b.CreateMul(b.CreateAdd(b.CreateMul(j, k), c),
+                                              i64v(slotSize)));
+  reduceChunk(s, loop, j, c, a, elemPtr(a, i64v(aSize)));
+  return finish();
+}
+
+void KernelBuilder::reduceChunk(SolverId s, Function *loop, Value *j, Value *c,
+                                Value *a, Value *bv) {
   Value *seq = b.CreateLoad(i64, elemPtr8(field(FSeq), j));
   Value *lo = b.CreateLoad(i64, elemPtr8(field(FLo), j));
   Value *len = field(FChunkLen), *t = field(FT);
   Value *start = b.CreateAdd(lo, b.CreateMul(c, len));
-  Value *a = elemPtr(field(FAgg), b.CreateMul(b.CreateAdd(b.CreateMul(j, k), c),
-                                              i64v(slotSize)));
-  Value *bv = elemPtr(a, i64v(aSize));
   auto *empty = BasicBlock::Create(ctx, "empty", fn);
   auto *work = BasicBlock::Create(ctx, "work", fn);
+  auto *join = BasicBlock::Create(ctx, "reduced", fn);
   b.CreateCondBr(b.CreateICmpSGE(start, t), empty, work);
   b.SetInsertPoint(empty);
   identity(s, a, bv);
-  b.CreateBr(ret);
+  b.CreateBr(join);
 
   b.SetInsertPoint(work);
   Value *end =
@@ -413,7 +466,8 @@ Function *KernelBuilder::reduce(SolverId s, Function *loop) {
                                  row(guess, seq, b.CreateSub(start, i64v(1))));
   call(loop, {xFirst, row(guess, seq, start), inputTable(seq, start),
               strideTable(), field(FParams), b.CreateSub(end, start), a, bv});
-  return finish();
+  b.CreateBr(join);
+  b.SetInsertPoint(join);
 }
 
 Function *KernelBuilder::scan(SolverId s, int32_t block) {
@@ -467,22 +521,7 @@ Function *KernelBuilder::scan(SolverId s, int32_t block) {
     });
   });
 
-  // Warp inclusive scan by shuffles: lane l gets lanes l - delta's map and
-  // puts it first.
-  for (int delta = 1; delta < 32; delta *= 2) {
-    forRange(i64v(0), i64v(slotSize), [&](Value *i) {
-      Value *v = b.CreateLoad(fty, elemPtr(mine, i));
-      b.CreateStore(gi.shuffleUp(b, v, b.getInt32(delta)), elemPtr(other, i));
-    });
-    ifThen(b.CreateICmpUGE(lane, i64v(delta)), [&] {
-      call(combine, {mine, mineB, other, otherB, mine, mineB});
-    });
-  }
-  // The exclusive map of this lane: lane - 1's inclusive one.
-  forRange(i64v(0), i64v(slotSize), [&](Value *i) {
-    Value *v = b.CreateLoad(fty, elemPtr(mine, i));
-    b.CreateStore(gi.shuffleUp(b, v, b.getInt32(1)), elemPtr(other, i));
-  });
+  warpScan(combine, aSize, mine, other, lane);
   ifThen(b.CreateICmpEQ(lane, i64v(31)), [&] {
     copy(elemPtr(warpTotals, b.CreateMul(warp, i64v(slotSize))), mine,
          slotSize);
@@ -525,9 +564,48 @@ Function *KernelBuilder::scan(SolverId s, int32_t block) {
   return finish();
 }
 
+void KernelBuilder::warpScan(Function *combine, int64_t aSize, Value *mine,
+                             Value *other, Value *lane) {
+  int64_t slotSize = aSize + d;
+  Value *mineB = elemPtr(mine, i64v(aSize)),
+        *otherB = elemPtr(other, i64v(aSize));
+  // Lane l gets lane l - delta's map and puts it first.
+  for (int delta = 1; delta < 32; delta *= 2) {
+    forRange(i64v(0), i64v(slotSize), [&](Value *i) {
+      Value *v = b.CreateLoad(fty, elemPtr(mine, i));
+      b.CreateStore(gi.shuffleUp(b, v, b.getInt32(delta)), elemPtr(other, i));
+    });
+    ifThen(b.CreateICmpUGE(lane, i64v(delta)), [&] {
+      call(combine, {mine, mineB, other, otherB, mine, mineB});
+    });
+  }
+  // The exclusive map of this lane: lane - 1's inclusive one.
+  forRange(i64v(0), i64v(slotSize), [&](Value *i) {
+    Value *v = b.CreateLoad(fty, elemPtr(mine, i));
+    b.CreateStore(gi.shuffleUp(b, v, b.getInt32(1)), elemPtr(other, i));
+  });
+}
+
 Function *KernelBuilder::sweep(SolverId s, Function *loop) {
   std::string sym = getSolverSymbol(s).str();
   begin("lds_gpu_" + info.name + "_" + sym + "_sweep");
+  Value *c = globalX();
+  Value *j = idx(GPUIntrinsics::Index::CtaidY);
+  Value *k = field(FNumChunks);
+  returnUnless(
+      b.CreateAnd(b.CreateICmpSLT(j, field(FN)), b.CreateICmpSLT(c, k)));
+  auto carry = [&](Value *chunk) {
+    return elemPtr(field(FCarry),
+                   b.CreateMul(b.CreateAdd(b.CreateMul(j, k), chunk), i64v(d)));
+  };
+  sweepChunk(s, loop, j, c, carry(c),
+             [&] { return carry(b.CreateAdd(c, i64v(1))); });
+  return finish();
+}
+
+void KernelBuilder::sweepChunk(SolverId s, Function *loop, Value *j, Value *c,
+                               Value *carryIn,
+                               function_ref<Value *()> nextCarry) {
   Function *f = find("f");
   Function *check = find("check");
   // As the CPU executor: the first iterate of an exact solve is the
@@ -535,11 +613,6 @@ Function *KernelBuilder::sweep(SolverId s, Function *loop) {
   bool exact =
       info.isAffine && (s == SolverId::Newton ||
                         (s == SolverId::QuasiNewton && info.jacobianKind == 1));
-  Value *c = globalX();
-  Value *j = idx(GPUIntrinsics::Index::CtaidY);
-  Value *k = field(FNumChunks);
-  returnUnless(
-      b.CreateAnd(b.CreateICmpSLT(j, field(FN)), b.CreateICmpSLT(c, k)));
   Value *seq = b.CreateLoad(i64, elemPtr8(field(FSeq), j));
   Value *lo = b.CreateLoad(i64, elemPtr8(field(FLo), j));
   Value *len = field(FChunkLen), *t = field(FT);
@@ -553,12 +626,8 @@ Function *KernelBuilder::sweep(SolverId s, Function *loop) {
   auto excessAt = [&](Value *i) {
     return elemPtr(excess, b.CreateAdd(b.CreateMul(seq, t), i));
   };
-  auto carry = [&](Value *chunk) {
-    return elemPtr(field(FCarry),
-                   b.CreateMul(b.CreateAdd(b.CreateMul(j, k), chunk), i64v(d)));
-  };
   Value *xin = xIn(seq, lo);
-  Value *prev = b.CreateSelect(b.CreateICmpEQ(c, i64v(0)), xin, carry(c));
+  Value *prev = b.CreateSelect(b.CreateICmpEQ(c, i64v(0)), xin, carryIn);
   Value *isFront = b.CreateICmpEQ(start, lo);
   // The window's first row: f of the final row before it.
   ifThen(isFront, [&] {
@@ -580,7 +649,7 @@ Function *KernelBuilder::sweep(SolverId s, Function *loop) {
   ifThen(b.CreateAnd(b.CreateNot(isFinal), b.CreateICmpSGE(lastRow, from)),
          [&] {
            Value *r = row(out, seq, lastRow);
-           copy(r, carry(b.CreateAdd(c, i64v(1))), d);
+           copy(r, nextCarry(), d);
            call(check, {r, row(guess, seq, lastRow), tol, excessAt(lastRow)});
          });
   if (exact)
@@ -608,6 +677,146 @@ Function *KernelBuilder::sweep(SolverId s, Function *loop) {
   ifThen(b.CreateLoad(b.getInt1Ty(), nan), [&] {
     gi.storeFlag(b, elemPtr4(field(FNonfinite), j), b.getInt32(1));
   });
+}
+
+Function *KernelBuilder::iterate(SolverId s, Function *reduceLoop,
+                                 Function *sweepLoop, int32_t block) {
+  std::string sym = getSolverSymbol(s).str();
+  begin("lds_gpu_" + info.name + "_" + sym + "_iterate");
+  Function *combine = find(sym + ".combine");
+  Function *apply = find(sym + ".apply");
+  int64_t aSize = aSizeOf(info, s), slotSize = aSize + d;
+  int64_t warps = block / 32;
+  Value *shared = gi.sharedMemory(b, fn, iterateSharedBytes(info, s, warps));
+  // [warps][slotSize]: warp w's map, then (thread 0) that of warps 0..w.
+  Value *warpMaps = shared;
+  // [warps + 1][d]: x before warp w's chunks; [warps]: after the block's.
+  Value *warpX = elemPtr(shared, i64v(warps * slotSize));
+  Value *ticketSlot = b.CreateInBoundsGEP(
+      b.getInt8Ty(), shared, i64v((warps * slotSize + (warps + 1) * d) * es));
+  auto mapOf = [&](Value *w) {
+    return elemPtr(warpMaps, b.CreateMul(w, i64v(slotSize)));
+  };
+  auto xOf = [&](Value *w) { return elemPtr(warpX, b.CreateMul(w, i64v(d))); };
+
+  Value *j = idx(GPUIntrinsics::Index::CtaidY);
+  // Uniform over the block, so the barriers below are reached by all.
+  returnUnless(b.CreateICmpSLT(j, field(FN)));
+  Value *tid = idx(GPUIntrinsics::Index::TidX);
+  Value *nt = idx(GPUIntrinsics::Index::NtidX);
+  Value *nb = idx(GPUIntrinsics::Index::NctaidX);
+  Value *lane = b.CreateAnd(tid, i64v(31));
+  Value *warp = b.CreateLShr(tid, i64v(5));
+  Value *nw = b.CreateLShr(nt, i64v(5));
+  // The block's place among the item's blocks: the order they started in,
+  // so a block only waits for blocks that are running or done.
+  ifThen(b.CreateICmpEQ(tid, i64v(0)), [&] {
+    b.CreateStore(gi.atomicAdd(b, elemPtr4(field(FTicket), j), b.getInt32(1)),
+                  ticketSlot);
+  });
+  gi.barrier(b);
+  Value *v = b.CreateZExt(b.CreateLoad(b.getInt32Ty(), ticketSlot), i64);
+  Value *c = b.CreateAdd(b.CreateMul(v, nt), tid);
+  Value *seq = b.CreateLoad(i64, elemPtr8(field(FSeq), j));
+  Value *lo = b.CreateLoad(i64, elemPtr8(field(FLo), j));
+
+  // This thread's chunk map, and the warp's scan of them.
+  Value *mine = localArray(fty, slotSize), *other = localArray(fty, slotSize);
+  Value *mineB = elemPtr(mine, i64v(aSize)),
+        *otherB = elemPtr(other, i64v(aSize));
+  reduceChunk(s, reduceLoop, j, c, mine, mineB);
+  warpScan(combine, aSize, mine, other, lane);
+  ifThen(b.CreateICmpEQ(lane, i64v(31)),
+         [&] { copy(mapOf(warp), mine, slotSize); });
+  gi.barrier(b);
+
+  ifThen(b.CreateICmpEQ(tid, i64v(0)), [&] {
+    // The maps of warps 0..w, in place; the last is the block's.
+    forRange(i64v(1), nw, [&](Value *w) {
+      Value *later = mapOf(w), *earlier = mapOf(b.CreateSub(w, i64v(1)));
+      call(combine,
+           {later, elemPtr(later, i64v(aSize)), earlier,
+            elemPtr(earlier, i64v(aSize)), later, elemPtr(later, i64v(aSize))});
+    });
+    Value *total = mapOf(b.CreateSub(nw, i64v(1)));
+    auto tile = [&](Value *block) {
+      return elemPtr(field(FTile),
+                     b.CreateMul(b.CreateAdd(b.CreateMul(j, nb), block),
+                                 i64v(slotSize + d)));
+    };
+    auto flag = [&](Value *block) {
+      return elemPtr4(field(FTileFlag), b.CreateAdd(b.CreateMul(j, nb), block));
+    };
+    Value *x = xOf(i64v(0));
+    auto *firstBB = BasicBlock::Create(ctx, "first.block", fn);
+    auto *laterBB = BasicBlock::Create(ctx, "look.back", fn);
+    auto *known = BasicBlock::Create(ctx, "x.known", fn);
+    b.CreateCondBr(b.CreateICmpEQ(v, i64v(0)), firstBB, laterBB);
+    b.SetInsertPoint(firstBB);
+    copy(x, xIn(seq, lo), d);
+    b.CreateBr(known);
+
+    b.SetInsertPoint(laterBB);
+    copy(tile(v), total, slotSize);
+    gi.fence(b);
+    gi.storeFlag(b, flag(v), b.getInt32(kTileAggregate));
+    // Back to the nearest block with an inclusive x; block 0 always has
+    // one. Spins while a block has published nothing yet.
+    Value *at = localArray(i64, 1);
+    b.CreateStore(b.CreateSub(v, i64v(1)), at);
+    auto *spin = BasicBlock::Create(ctx, "spin", fn);
+    auto *found = BasicBlock::Create(ctx, "found", fn);
+    b.CreateBr(spin);
+    b.SetInsertPoint(spin);
+    Value *p = b.CreateLoad(i64, at);
+    Value *state = gi.loadFlag(b, flag(p));
+    b.CreateStore(
+        b.CreateSelect(b.CreateICmpEQ(state, b.getInt32(kTileAggregate)),
+                       b.CreateSub(p, i64v(1)), p),
+        at);
+    b.CreateCondBr(b.CreateICmpEQ(state, b.getInt32(kTileInclusive)), found,
+                   spin);
+    b.SetInsertPoint(found);
+    gi.fence(b);
+    Value *q = b.CreateLoad(i64, at);
+    copyVolatile(x, elemPtr(tile(q), i64v(slotSize)), d);
+    // Lane 0's exclusive map is unused: `other` holds each aggregate.
+    Value *next = localArray(fty, d);
+    forRange(b.CreateAdd(q, i64v(1)), v, [&](Value *r) {
+      copyVolatile(other, tile(r), slotSize);
+      call(apply, {other, otherB, x, next});
+      copy(x, next, d);
+    });
+    b.CreateBr(known);
+
+    b.SetInsertPoint(known);
+    forRange(i64v(1), b.CreateAdd(nw, i64v(1)), [&](Value *w) {
+      Value *m = mapOf(b.CreateSub(w, i64v(1)));
+      call(apply, {m, elemPtr(m, i64v(aSize)), x, xOf(w)});
+    });
+    copy(elemPtr(tile(v), i64v(slotSize)), xOf(nw), d);
+    gi.fence(b);
+    gi.storeFlag(b, flag(v), b.getInt32(kTileInclusive));
+  });
+  gi.barrier(b);
+
+  // x before this thread's chunk and at its last row: those its neighbours
+  // compute from the same maps.
+  Value *base = xOf(warp);
+  Value *carry = localArray(fty, d), *nextCarry = localArray(fty, d);
+  Value *isLane0 = b.CreateICmpEQ(lane, i64v(0));
+  ifThen(isLane0, [&] { copy(carry, base, d); });
+  ifThen(b.CreateNot(isLane0), [&] {
+    call(apply, {other, otherB, base, carry});
+  });
+  Value *isLane31 = b.CreateICmpEQ(lane, i64v(31));
+  ifThen(isLane31,
+         [&] { copy(nextCarry, xOf(b.CreateAdd(warp, i64v(1))), d); });
+  ifThen(b.CreateNot(isLane31), [&] {
+    call(apply, {mine, mineB, base, nextCarry});
+  });
+  returnUnless(b.CreateICmpSLT(c, field(FNumChunks)));
+  sweepChunk(s, sweepLoop, j, c, carry, [&] { return nextCarry; });
   return finish();
 }
 
@@ -617,6 +826,17 @@ int32_t lds::maxScanBlock(const ModelInfo &info, SolverId solver) {
   int64_t perWarp = scanSharedBytes(info, solver, 1);
   int64_t warps =
       std::min<int64_t>(kGPUSharedBytes / perWarp, kGPUMaxScanBlock / 32);
+  return static_cast<int32_t>(warps * 32);
+}
+
+int32_t lds::iterateBlock(const ModelInfo &info, SolverId solver) {
+  if (!maxScanBlock(info, solver))
+    return 0;
+  // Newton's combine is D^3 flops, which thread 0 pays per warp of the
+  // block; its kernels hold few threads per SM anyway.
+  int64_t warps = solver == SolverId::Newton ? 1 : kGPUIterateBlock / 32;
+  while (warps > 0 && iterateSharedBytes(info, solver, warps) > kGPUSharedBytes)
+    --warps;
   return static_cast<int32_t>(warps * 32);
 }
 
@@ -657,6 +877,11 @@ GPUKernelSet lds::addGPUKernels(Module &m, const ModelInfo &info,
     add(kb.scan(s, block));
     add(kb.sweep(s, kb.find(sym + ".sweep")));
     set.hasSolver[int(s)] = 1;
+    if (int32_t iterate = iterateBlock(info, s)) {
+      add(kb.iterate(s, kb.find(sym + ".reduce"), kb.find(sym + ".sweep"),
+                     iterate));
+      set.iterateBlock[int(s)] = iterate;
+    }
   }
   return set;
 }

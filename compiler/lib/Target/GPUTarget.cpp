@@ -260,7 +260,8 @@ static int64_t localBytes(const Function &f, const DataLayout &dl) {
 }
 
 /// Drops the kernels of the solvers that need more than kMaxLocalBytes of
-/// local memory per thread, and what only they used.
+/// local memory per thread (or only the iterate kernel, if only it does),
+/// and what only they used.
 static void dropHeavySolvers(Module &m, GPUBuild &build, StringSet<> &kernels) {
   bool dropped = false;
   for (GPUModelKernels &model : build.models)
@@ -270,16 +271,25 @@ static void dropHeavySolvers(Module &m, GPUBuild &build, StringSet<> &kernels) {
         continue;
       std::string prefix =
           "lds_gpu_" + model.model + "_" + getSolverSymbol(s).str() + "_";
-      SmallVector<std::string, 3> names;
+      SmallVector<std::string, 4> names;
       int64_t most = 0;
       for (const char *phase : {"reduce", "scan", "sweep"}) {
         names.push_back(prefix + phase);
         if (Function *f = m.getFunction(names.back()))
           most = std::max(most, localBytes(*f, m.getDataLayout()));
       }
-      if (most <= kMaxLocalBytes)
+      // The iterate kernel holds both loops' memory: it may go alone.
+      names.push_back(prefix + "iterate");
+      Function *iterate = m.getFunction(names.back());
+      bool iterateFits =
+          iterate && localBytes(*iterate, m.getDataLayout()) <= kMaxLocalBytes;
+      if (most <= kMaxLocalBytes && (iterateFits || !iterate))
         continue;
-      model.hasSolver[int(s)] = 0;
+      model.iterateBlock[int(s)] = 0;
+      if (most <= kMaxLocalBytes)
+        names.erase(names.begin(), names.begin() + 3);
+      else
+        model.hasSolver[int(s)] = 0;
       for (const std::string &name : names) {
         llvm::erase(model.kernels, name);
         kernels.erase(name);
@@ -356,6 +366,8 @@ bool lds::buildGPUKernels(mlir::ModuleOp module,
     summary.scanBlock = set.scanBlock;
     std::copy(std::begin(set.hasSolver), std::end(set.hasSolver),
               summary.hasSolver);
+    std::copy(std::begin(set.iterateBlock), std::end(set.iterateBlock),
+              summary.iterateBlock);
     for (auto &[name, f] : set.kernels) {
       summary.kernels.push_back(name);
       kernels.insert(name);

@@ -4,9 +4,9 @@
  * model_abi.h) holds its GPU kernels compiled for the host. Where the CUDA
  * kernels read a special register, synchronise or shuffle, the host versions
  * call these functions instead; liblds_runtime's GPU emulator
- * (runtime/lib/GpuEmulator.cpp) defines them. The emulator runs a grid one
- * block at a time, each of the block's threads as a real thread, so barriers,
- * shuffles and atomics behave as on the device.
+ * (runtime/lib/GpuEmulator.cpp) defines them. The emulator runs each of a
+ * block's threads as a real thread, so barriers, shuffles and atomics behave
+ * as on the device.
  *
  * Semantics follow PTX:
  *   - ids are those of the calling thread (tid.x, ctaid.x/y, ntid.x,
@@ -21,8 +21,15 @@
  *     uninitialised (the emulator fills it with 0xff bytes, NaN as floats,
  *     at the start of each block);
  *   - atomics return the old value (callers may ignore it) and are atomic
- *     across the grid; lds_emu_store_i32 is a relaxed atomic store (a plain
- *     store on the GPU) for flags several threads may set at once.
+ *     across the grid; lds_emu_store_i32 is a relaxed atomic store (a
+ *     volatile store on the GPU) for flags several threads may set at once;
+ *   - lds_emu_load_i32: an acquire load of a flag another block may store
+ *     (a volatile load on the GPU); it yields the CPU, as callers spin on it;
+ *   - lds_emu_fence: membar.gl (a sequentially consistent fence).
+ *
+ * The emulator runs several blocks of a grid at once (in no fixed order),
+ * so kernels whose blocks wait for one another (the iterate kernels' look-
+ * back) meet the interleavings a GPU allows.
  *
  * Calling any of them outside an emulated kernel is a bug (ids read 0).
  *===----------------------------------------------------------------------===*/
@@ -68,6 +75,9 @@ LDS_EMU_API uint32_t lds_emu_atomic_max_u32(uint32_t *address, uint32_t value);
 LDS_EMU_API uint64_t lds_emu_atomic_max_u64(uint64_t *address, uint64_t value);
 LDS_EMU_API int32_t lds_emu_atomic_exch_i32(int32_t *address, int32_t value);
 LDS_EMU_API void lds_emu_store_i32(int32_t *address, int32_t value);
+LDS_EMU_API int32_t lds_emu_atomic_add_i32(int32_t *address, int32_t value);
+LDS_EMU_API int32_t lds_emu_load_i32(const int32_t *address);
+LDS_EMU_API void lds_emu_fence(void);
 
 #ifdef __cplusplus
 }

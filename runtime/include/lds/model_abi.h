@@ -179,6 +179,21 @@ typedef struct {
  *                          stopping test of the row against `guess`;
  *                          first_bad[j] lowered to the first row whose test
  *                          is > 0 or NaN; nonfinite[j] = 1 on NaN.
+ *   lds_gpu_M_S_iterate    (GPU ABI 2) reduce, scan and sweep in one launch:
+ *                          grid (B, n), blocks of iterate_block[S] threads;
+ *                          block k of item j takes ticket v = atomicAdd(
+ *                          ticket[j], 1) and handles chunks [v b, (v+1) b)
+ *                          (b = block.x, one chunk per thread). The block
+ *                          scans its chunks' maps (warp shuffles, shared
+ *                          memory), publishes its aggregate map in tile[j][v]
+ *                          (tile_flag 1), looks back over tiles v-1, v-2, ...
+ *                          to the first with an inclusive x (flag 2),
+ *                          applies the aggregates after it to get x before
+ *                          its first chunk, publishes its own inclusive x
+ *                          (flag 2), then sweeps its chunks as the sweep
+ *                          kernel does. The runtime zeroes tile_flag and
+ *                          ticket before each launch; agg and carry are not
+ *                          used.
  *
  * x_in of item j is row lo[j] - 1 of `final_rows`, or x0 when lo[j] = 0.
  * Inputs are [batch][T][size] in their own dtype, as lds_solve takes them.
@@ -194,7 +209,7 @@ typedef struct {
  * lds/gpu_emulator_hooks.h where the CUDA kernels use NVVM intrinsics.
  *===----------------------------------------------------------------------===*/
 
-#define LDS_GPU_ABI_VERSION 1
+#define LDS_GPU_ABI_VERSION 2
 
 typedef struct {
   int64_t T;
@@ -217,6 +232,11 @@ typedef struct {
   int32_t *nonfinite;        /* [n]: the runtime sets 0 before a launch */
   void *residual;            /* [n], the float type; the runtime sets 0 */
   double atol, rtol;
+  /* Appended in GPU ABI 2, for the iterate kernels. */
+  void *tile;         /* [n][B][a_size + 2 D]: a block's aggregate map
+                         (A, b), then x after its last chunk */
+  int32_t *tile_flag; /* [n][B]: 0 nothing yet, 1 aggregate, 2 inclusive x */
+  int32_t *ticket;    /* [n]: the next block's ticket */
 } lds_gpu_args;
 
 /* One embedded image of the kernels. */
@@ -245,6 +265,11 @@ typedef struct {
   /* Indexed as lds_model.solvers: 1 if the GPU kernels of the solver exist
    * (a solver compiled for the CPU may be too large for the GPU). */
   int32_t has_solver[LDS_NUM_SOLVER_SLOTS];
+  /* Appended in GPU ABI 2, indexed as has_solver: the threads of an
+   * iterate kernel's block (a multiple of 32; its shared memory is sized
+   * for it), or 0 if the solver has no iterate kernel (its reduce, scan and
+   * sweep kernels then serve alone). */
+  int32_t iterate_block[LDS_NUM_SOLVER_SLOTS];
 } lds_gpu_module;
 
 typedef struct lds_model {

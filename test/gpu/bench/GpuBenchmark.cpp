@@ -12,10 +12,13 @@
 //              (solver and device that ran, iterations, fallbacks).
 //   iteration  one fixed-point iteration over the whole window (every
 //              sequence from row 0), as the runtime runs it: the GPU
-//              executor's iterate() (reduce, scan and sweep launches, the
-//              fronts read back, the residual of the rows finalised),
-//              timed on its own after the executor's setup; the median of
-//              a few. The roofline target's measurement.
+//              executor's iterate() (one iterate launch, or reduce, scan
+//              and sweep launches; the fronts read back, the residual of
+//              the rows finalised), timed on its own after the executor's
+//              setup; the median of a few. The roofline target's
+//              measurement. Each solver with an iterate kernel is timed
+//              twice: part "P" with it, part "P-3launch" with
+//              LDS_GPU_ITERATE=0 (the three launches).
 //
 // Every row gives the bytes and flops of a stated model (below, and in the
 // CSV's header comment), the achieved GB/s and GFLOP/s they imply, the
@@ -567,9 +570,13 @@ Row measureIteration(const std::string &part, const std::string &name,
   r.seconds = median(times);
   r.median = r.seconds;
   r.work = iterationWork(m, s, T, batch, data.inputBytesPerStep);
+  const char *single = std::getenv("LDS_GPU_ITERATE");
+  bool onePass = m->gpu->iterate_block[s] > 0 &&
+                 !(single && std::strcmp(single, "0") == 0);
   r.note =
       "min " + number(*std::min_element(times.begin(), times.end())) +
-      " s; rows finalised by one iteration >= " + std::to_string(firstFront);
+      " s; rows finalised by one iteration >= " + std::to_string(firstFront) +
+      (onePass ? "; one iterate launch" : "; reduce + scan + sweep launches");
   return r;
 }
 
@@ -647,7 +654,7 @@ struct Bench {
   void iteration(const std::string &part, const std::string &name,
                  const lds_model *m, const Data &data, int64_t T, lds_solver s,
                  std::vector<float> &states) {
-    std::string k = key(name, "iteration", s);
+    std::string k = key(name, "iteration", s) + part;
     Row r = baseRow("iteration", part, name, m, T, batch, s);
     if (!skip(r, k)) {
       double p = predict(k, T);
@@ -730,6 +737,12 @@ void runIterations(Bench &b, const std::string &part, const std::string &name,
     b.iteration(part, name, m, data, T, s, states);
     if (noGpu)
       return;
+    // The same iteration in three launches (part "<part>-3launch").
+    if (m->gpu->iterate_block[s] > 0) {
+      setenv("LDS_GPU_ITERATE", "0", 1);
+      b.iteration(part + "-3launch", name, m, data, T, s, states);
+      unsetenv("LDS_GPU_ITERATE");
+    }
   }
 }
 

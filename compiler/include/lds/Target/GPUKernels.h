@@ -53,6 +53,15 @@ public:
   /// *p = v (i32) where other threads may store the same value.
   virtual void storeFlag(llvm::IRBuilder<> &b, llvm::Value *p,
                          llvm::Value *v) = 0;
+  /// The old *p, and *p = old + v, on an i32, atomic across the grid.
+  virtual llvm::Value *atomicAdd(llvm::IRBuilder<> &b, llvm::Value *p,
+                                 llvm::Value *v) = 0;
+  /// The i32 at `p`, which another block may be storing, read from memory
+  /// each time (a spin loop sees the store).
+  virtual llvm::Value *loadFlag(llvm::IRBuilder<> &b, llvm::Value *p) = 0;
+  /// Orders this thread's memory accesses before it before those after it,
+  /// as every thread of the device sees them (membar.gl).
+  virtual void fence(llvm::IRBuilder<> &b) = 0;
   /// Makes `f` a kernel entry point.
   virtual void markKernel(llvm::Function *f) = 0;
 };
@@ -74,12 +83,22 @@ struct GPUKernelSet {
   /// lds_gpu_module.scan_block and has_solver.
   int32_t scanBlock = 0;
   int32_t hasSolver[6] = {0, 0, 0, 0, 0, 0};
+  /// lds_gpu_module.iterate_block: 0 where there is no iterate kernel.
+  int32_t iterateBlock[6] = {0, 0, 0, 0, 0, 0};
 };
 
 /// The most threads a scan block of `solver` can have for `info` within
 /// kGPUSharedBytes (a multiple of 32, at most kGPUMaxScanBlock), or 0 if
 /// not even one warp fits: then the solver has no GPU kernels.
 int32_t maxScanBlock(const ModelInfo &info, SolverId solver);
+
+/// Most threads of an iterate block (one chunk each).
+constexpr int32_t kGPUIterateBlock = 128;
+
+/// The threads of `solver`'s iterate block for `info` (a multiple of 32;
+/// 32 for Newton, else kGPUIterateBlock if its shared memory fits), or 0:
+/// then the solver has no iterate kernel.
+int32_t iterateBlock(const ModelInfo &info, SolverId solver);
 
 /// Adds the GPU kernels of `info` to `m`, which holds the model's wrappers
 /// and chunk loops (lds.<M>.f, lds.<M>.sequential, lds.<M>.<S>.reduce, ...).

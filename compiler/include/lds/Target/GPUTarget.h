@@ -46,6 +46,7 @@ struct GPUModelKernels {
   std::vector<std::string> kernels;
   int32_t scanBlock = 0;
   int32_t hasSolver[6] = {0, 0, 0, 0, 0, 0};
+  int32_t iterateBlock[6] = {0, 0, 0, 0, 0, 0};
 };
 
 struct GPUBuild {
