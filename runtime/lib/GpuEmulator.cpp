@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <cstring>
@@ -449,9 +450,12 @@ int32_t lds_emu_atomic_add_i32(int32_t *address, int32_t value) {
   return __atomic_fetch_add(address, value, __ATOMIC_ACQ_REL);
 }
 int32_t lds_emu_load_i32(const int32_t *address) {
-  // Callers spin on it: let the threads they wait for run.
-  std::this_thread::yield();
-  return __atomic_load_n(address, __ATOMIC_ACQUIRE);
+  int32_t v = __atomic_load_n(address, __ATOMIC_ACQUIRE);
+  // Callers spin while it reads 0 (nothing published yet): leave the CPU
+  // to the blocks they wait for rather than burn it.
+  if (v == 0)
+    std::this_thread::sleep_for(std::chrono::microseconds(50));
+  return v;
 }
 void lds_emu_fence(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 

@@ -179,13 +179,13 @@ void checkExample(const Example &ex, bool f32) {
 /// Newton on s5 (affine) is exact: its one iteration is the answer, so a
 /// wrong carry across blocks is a wrong result. On the other examples the
 /// single pass must take no more iterations than the three launches
-/// (LDS_GPU_ITERATE=0), which compute the same maps: a wrong carry costs
-/// iterations there, not accuracy.
+/// (LDS_GPU_ITERATE=0), which compute the same maps, give or take one: a
+/// wrong carry costs iterations there, not accuracy.
 TEST(GpuLookBack, ManyBlocksPerItem) {
   ScopedEnv rows("LDS_GPU_CHUNK_ROWS", "1");
   // Iterations are counted to convergence, with no sequential takeover.
   ScopedEnv guard("LDS_COST_GUARD", "0");
-  const int64_t T = 400, batch = 2;
+  const int64_t T = 400, batch = 1;
   {
     const Example &ex = examples()[2];
     const lds_model *m = ex.f64();
@@ -219,7 +219,10 @@ TEST(GpuLookBack, ManyBlocksPerItem) {
     }
     EXPECT_LE(errSingle, 1e-9);
     EXPECT_LE(errThree, 1e-9);
-    EXPECT_LE(single.iterations, three.iterations);
+    // +1: the look-back's rounding differs from run to run, which may move
+    // one stopping test across the tolerance; a wrong carry costs more
+    // (a mutant that skips the aggregates: 26 vs 6, 7 vs 5, 13 vs 7).
+    EXPECT_LE(single.iterations, three.iterations + 1);
     EXPECT_EQ(single.fallbacks, 0);
     std::printf("[          ] %s %s: %lld iterations (three launches: "
                 "%lld)\n",

@@ -24,7 +24,8 @@
  *     across the grid; lds_emu_store_i32 is a relaxed atomic store (a
  *     volatile store on the GPU) for flags several threads may set at once;
  *   - lds_emu_load_i32: an acquire load of a flag another block may store
- *     (a volatile load on the GPU); it yields the CPU, as callers spin on it;
+ *     (a volatile load on the GPU); reading 0 it sleeps 50 us first, as
+ *     callers spin on it;
  *   - lds_emu_fence: membar.gl (a sequentially consistent fence).
  *
  * The emulator runs several blocks of a grid at once (in no fixed order),
