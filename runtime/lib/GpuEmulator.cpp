@@ -3,13 +3,15 @@
 // A testing aid (LDS_GPU_EMULATE=1): the GPU backend for a model whose
 // object carries a format-2 image, its GPU kernels compiled for the host
 // (model_abi.h). "Device memory" is host memory. A launch runs up to
-// kConcurrentBlocks blocks of the grid at once, each runner taking the next
-// block when it finishes one; a block's threads are real threads of a pool,
-// so the kernels' barriers, warp shuffles and atomics (gpu_emulator_hooks.h)
-// meet the same interleavings a GPU allows, a kernel that relies on
-// lockstep execution without synchronising fails here too, and blocks that
-// wait for one another (the iterate kernels' look-back) do so across real
-// threads.
+// kConcurrentBlocks blocks of the grid at once, each on its own OS thread
+// (a runner) that takes the next block when it finishes one, so blocks
+// that wait for one another (the iterate kernels' look-back) do so across
+// real threads. Within a runner a block's threads are fibers, switched
+// where a thread waits (BlockRunner), so the kernels' barriers, warp
+// shuffles and atomics (gpu_emulator_hooks.h) cost a user-space context
+// switch per waiting thread rather than an OS thread's wake-up, a kernel that
+// relies on lockstep execution without synchronising reads stale data, and a
+// divergent barrier is an error rather than a hang.
 //
 //===----------------------------------------------------------------------===//
 
@@ -20,7 +22,6 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -29,6 +30,10 @@
 #include <thread>
 #include <vector>
 
+#include <sys/mman.h>
+#include <ucontext.h>
+#include <unistd.h>
+
 using namespace lds;
 
 namespace {
@@ -36,25 +41,28 @@ namespace {
 constexpr int kWarp = 32;
 constexpr int kMaxBlock = 1024;
 constexpr int64_t kMaxGridY = 65535;
-/// Blocks a launch runs at once.
+/// Blocks a launch runs at once, each on its own OS thread.
 constexpr int kConcurrentBlocks = 4;
+/// Stack bytes of an emulated thread (reserved, touched as used), below a
+/// guard page.
+constexpr size_t kFiberStack = size_t(1) << 20;
 
-/// A warp's shuffle slots and barrier (its own lock: a shuffle wakes only
-/// the warp's lanes).
+/// What an emulated thread is doing, as its block's scheduler sees it.
+enum class Wait : uint8_t { None, Block, Warp, Done, Abandoned };
+
+/// A warp's shuffle slots and barrier. Shuffles alternate between two slot
+/// rows by the barrier's generation, so one barrier per shuffle suffices: a
+/// lane can overwrite a row only after every lane passed the next barrier,
+/// and so had read it.
 struct WarpState {
-  std::mutex mutex;
-  std::condition_variable changed;
   int live = 0, arrived = 0;
   uint64_t generation = 0;
-  uint64_t slots[kWarp];
+  uint64_t slots[2][kWarp];
 };
 
 /// The block being run and its synchronisation state.
 struct BlockState {
-  std::mutex mutex;
-  std::condition_variable changed;
   int live = 0, arrived = 0;
-  uint64_t generation = 0;
   WarpState warps[kMaxBlock / kWarp];
   int32_t ctaidX = 0, ctaidY = 0, nctaidX = 0, nctaidY = 0, ntidX = 0;
   /// Shared memory, filled with 0xff (NaN as floats) at each block's
@@ -62,87 +70,39 @@ struct BlockState {
   alignas(16) unsigned char shared[LDS_EMU_SHARED_BYTES];
 };
 
-/// The calling thread's place in the emulated grid.
+class BlockRunner;
+
+/// The calling OS thread's place in the emulated grid: the runner whose
+/// block it runs and the emulated thread now running.
 struct ThreadContext {
+  BlockRunner *runner = nullptr;
   BlockState *block = nullptr;
   int32_t tid = 0;
 };
 thread_local ThreadContext current;
 
-/// Waits until `arrived` reaches `live` for this generation (caller holds
-/// the lock through `lock`).
-void arriveAndWait(std::unique_lock<std::mutex> &lock,
-                   std::condition_variable &cv, int &arrived, int live,
-                   uint64_t &generation) {
-  uint64_t g = generation;
-  if (++arrived >= live) {
-    arrived = 0;
-    ++generation;
-    cv.notify_all();
-    return;
-  }
-  cv.wait(lock, [&] { return generation != g; });
-}
-
-/// A thread leaves the block: barriers now wait for one thread fewer.
-void leave(BlockState &b, int32_t tid) {
-  WarpState &w = b.warps[tid / kWarp];
-  {
-    std::lock_guard<std::mutex> lock(w.mutex);
-    --w.live;
-    if (w.arrived > 0 && w.arrived >= w.live) {
-      w.arrived = 0;
-      ++w.generation;
-      w.changed.notify_all();
-    }
-  }
-  std::lock_guard<std::mutex> lock(b.mutex);
-  --b.live;
-  if (b.arrived > 0 && b.arrived >= b.live) {
-    b.arrived = 0;
-    ++b.generation;
-    b.changed.notify_all();
-  }
-}
-
-void warpBarrier() {
-  WarpState &w = current.block->warps[current.tid / kWarp];
-  std::unique_lock<std::mutex> lock(w.mutex);
-  arriveAndWait(lock, w.changed, w.arrived, w.live, w.generation);
-}
-
-uint64_t shuffleUp(uint64_t bits, int32_t delta) {
-  if (!current.block)
-    return bits;
-  WarpState &w = current.block->warps[current.tid / kWarp];
-  int lane = current.tid % kWarp;
-  w.slots[lane] = bits;
-  warpBarrier();
-  uint64_t r = delta >= 0 && lane >= delta ? w.slots[lane - delta] : bits;
-  warpBarrier(); // nobody overwrites a slot before every lane has read
-  return r;
-}
-
-/// Worker threads that run one block's threads at a time. Each worker has
-/// its own wake-up word, so a block wakes only the threads it uses.
+/// Runs one block at a time on the calling OS thread. Each of the block's
+/// threads is a fiber with its own stack; the runner switches between them
+/// only where a thread waits (a barrier, a shuffle, a flag that reads 0),
+/// so synchronisation costs a swapcontext, not an OS thread's wake-up. The
+/// threads of a block run in thread order in even blocks and in reverse
+/// order in odd ones: a read of another thread's write without a barrier
+/// between them reads a stale value in one or the other.
 class BlockRunner {
 public:
+  enum class Outcome { Ok, NoMemory, Deadlock };
+
   ~BlockRunner() {
-    for (auto &w : workers) {
-      std::lock_guard<std::mutex> lock(w->mutex);
-      w->stop = true;
-      w->wake.notify_one();
-    }
-    for (auto &w : workers)
-      w->thread.join();
+    for (Fiber &f : fibers)
+      munmap(f.stack, kFiberStack + pageBytes());
   }
 
-  /// Runs block (bx, by) of `fn(args)`; false if threads cannot be made.
-  bool run(void (*fn)(const lds_gpu_args *), const lds_gpu_args *args,
-           int32_t bx, int32_t by, int32_t gridX, int32_t gridY,
-           int32_t blockX) {
+  /// Runs block (bx, by) of `fn(args)` to its end.
+  Outcome run(void (*fn)(const lds_gpu_args *), const lds_gpu_args *args,
+              int32_t bx, int32_t by, int32_t gridX, int32_t gridY,
+              int32_t blockX, const std::atomic<bool> *launchFailed) {
     if (!grow(blockX))
-      return false;
+      return Outcome::NoMemory;
     BlockState &b = *block;
     b.live = blockX;
     b.arrived = 0;
@@ -159,29 +119,85 @@ public:
     std::memset(b.shared, 0xff, sizeof(b.shared));
     kernel = fn;
     kernelArgs = args;
-    {
-      std::lock_guard<std::mutex> lock(doneMutex);
-      remaining = blockX;
-    }
+    failed = launchFailed;
     for (int32_t i = 0; i < blockX; ++i) {
-      Worker &w = *workers[i];
-      std::lock_guard<std::mutex> lock(w.mutex);
-      ++w.go;
-      w.wake.notify_one();
+      Fiber &f = fibers[i];
+      f.wait = Wait::None;
+      if (f.started)
+        continue; // parked at the end of its last block: resumes there
+      getcontext(&f.context);
+      f.context.uc_stack.ss_sp = f.stack + pageBytes();
+      f.context.uc_stack.ss_size = kFiberStack;
+      f.context.uc_link = nullptr; // entry never returns
+      makecontext(&f.context, &BlockRunner::entry, 0);
+      f.started = true;
     }
-    std::unique_lock<std::mutex> lock(doneMutex);
-    done.wait(lock, [&] { return remaining == 0; });
-    return true;
+    current.runner = this;
+    current.block = &b;
+    bool reverse = ((int64_t(by) * gridX + bx) & 1) != 0;
+    Outcome outcome = Outcome::Ok;
+    while (b.live > 0) {
+      bool ran = false;
+      for (int32_t k = 0; k < blockX; ++k) {
+        int32_t i = reverse ? blockX - 1 - k : k;
+        if (fibers[i].wait != Wait::None)
+          continue;
+        current.tid = i;
+        swapcontext(&scheduler, &fibers[i].context);
+        ran = true;
+      }
+      if (!ran && b.live > 0) {
+        // Every live thread waits and none can go: abandon their stacks.
+        outcome = Outcome::Deadlock;
+        for (int32_t i = 0; i < blockX; ++i)
+          if (fibers[i].wait != Wait::Done)
+            fibers[i].started = false;
+        break;
+      }
+    }
+    current = ThreadContext();
+    return outcome;
   }
 
+  /// bar.sync 0 over the block's live threads.
+  void blockBarrier() {
+    BlockState &b = *block;
+    if (++b.arrived >= b.live)
+      releaseBlock();
+    else
+      suspend(Wait::Block);
+  }
+
+  /// shfl.sync.up within the calling thread's warp.
+  uint64_t shuffleUp(uint64_t bits, int32_t delta) {
+    int32_t tid = current.tid, lane = tid % kWarp;
+    WarpState &w = block->warps[tid / kWarp];
+    uint64_t *row = w.slots[w.generation & 1];
+    row[lane] = bits;
+    if (++w.arrived >= w.live)
+      releaseWarp(tid / kWarp);
+    else
+      suspend(Wait::Warp);
+    return delta >= 0 && lane >= delta ? row[lane - delta] : bits;
+  }
+
+  /// Lets the block's other threads run (the caller waits for a flag).
+  /// Once another block of the launch failed, the flag may never come: the
+  /// caller is abandoned, and the block ends as a deadlock.
+  void yield() { suspend(*failed ? Wait::Abandoned : Wait::None); }
+
 private:
-  struct Worker {
-    std::mutex mutex;
-    std::condition_variable wake;
-    uint64_t go = 0;
-    bool stop = false;
-    std::thread thread;
+  struct Fiber {
+    ucontext_t context;
+    char *stack = nullptr; // a guard page, then kFiberStack bytes
+    Wait wait = Wait::None;
+    bool started = false; // has a context to resume
   };
+
+  static size_t pageBytes() {
+    static const size_t bytes = size_t(sysconf(_SC_PAGESIZE));
+    return bytes;
+  }
 
   bool grow(int32_t n) {
     if (!block) {
@@ -189,48 +205,75 @@ private:
       if (!block)
         return false;
     }
-    while (static_cast<int32_t>(workers.size()) < n) {
-      workers.emplace_back(new (std::nothrow) Worker);
-      if (!workers.back()) {
-        workers.pop_back();
+    if (fibers.size() < size_t(n))
+      fibers.reserve(kMaxBlock); // contexts never move once made
+    while (static_cast<int32_t>(fibers.size()) < n) {
+      void *p = mmap(nullptr, kFiberStack + pageBytes(), PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+      if (p == MAP_FAILED)
         return false;
-      }
-      Worker *w = workers.back().get();
-      int index = static_cast<int>(workers.size()) - 1;
-      w->thread = std::thread([this, w, index] { work(*w, index); });
+      mprotect(p, pageBytes(), PROT_NONE); // overflow faults, not corrupts
+      fibers.emplace_back();
+      fibers.back().stack = static_cast<char *>(p);
     }
     return true;
   }
 
-  void work(Worker &w, int index) {
-    uint64_t seen = 0;
+  /// Where every fiber starts: it runs its thread of each block it is
+  /// given, parking in between (so a block costs no new contexts).
+  static void entry() {
     for (;;) {
-      {
-        std::unique_lock<std::mutex> lock(w.mutex);
-        w.wake.wait(lock, [&] { return w.go != seen || w.stop; });
-        if (w.stop)
-          return;
-        seen = w.go;
-      }
-      current.block = block.get();
-      current.tid = index;
-      kernel(kernelArgs);
-      leave(*block, index);
-      current.block = nullptr;
-      std::lock_guard<std::mutex> lock(doneMutex);
-      if (--remaining == 0)
-        done.notify_one();
+      BlockRunner &r = *current.runner;
+      r.kernel(r.kernelArgs);
+      r.leave();
     }
   }
 
-  std::vector<std::unique_ptr<Worker>> workers;
+  /// The running thread returned: barriers now wait for one thread fewer.
+  void leave() {
+    int32_t tid = current.tid;
+    BlockState &b = *block;
+    WarpState &w = b.warps[tid / kWarp];
+    --w.live;
+    if (w.arrived > 0 && w.arrived >= w.live)
+      releaseWarp(tid / kWarp);
+    --b.live;
+    if (b.arrived > 0 && b.arrived >= b.live)
+      releaseBlock();
+    suspend(Wait::Done);
+  }
+
+  void releaseBlock() {
+    block->arrived = 0;
+    for (int32_t i = 0; i < block->ntidX; ++i)
+      if (fibers[i].wait == Wait::Block)
+        fibers[i].wait = Wait::None;
+  }
+
+  void releaseWarp(int32_t warp) {
+    WarpState &w = block->warps[warp];
+    w.arrived = 0;
+    ++w.generation;
+    int32_t end = std::min(block->ntidX, (warp + 1) * kWarp);
+    for (int32_t i = warp * kWarp; i < end; ++i)
+      if (fibers[i].wait == Wait::Warp)
+        fibers[i].wait = Wait::None;
+  }
+
+  /// Switches back to the scheduler; the thread resumes once `wait` is
+  /// None again (at once for None: the scheduler's next round).
+  void suspend(Wait wait) {
+    int32_t tid = current.tid;
+    fibers[tid].wait = wait;
+    swapcontext(&fibers[tid].context, &scheduler);
+  }
+
+  std::vector<Fiber> fibers;
   std::unique_ptr<BlockState> block;
-  std::mutex doneMutex;
-  std::condition_variable done;
-  int remaining = 0;
-  // Written before the workers are woken (under their locks), read after.
+  ucontext_t scheduler;
   void (*kernel)(const lds_gpu_args *) = nullptr;
   const lds_gpu_args *kernelArgs = nullptr;
+  const std::atomic<bool> *failed = nullptr;
 };
 
 class GpuEmulator final : public GpuBackend {
@@ -312,13 +355,25 @@ public:
     const int64_t blocks = gridX * gridY;
     std::atomic<int64_t> next{0};
     std::atomic<bool> failed{false};
-    // A runner takes the grid's next block until none is left.
+    std::mutex firstMutex; // the first block that failed, and how
+    int64_t firstBlock = -1;
+    BlockRunner::Outcome firstOutcome = BlockRunner::Outcome::Ok;
+    // A runner takes the grid's next block until none is left, or one
+    // failed (then blocks that wait for it give up too).
     auto drive = [&](BlockRunner &r) {
-      for (int64_t i; (i = next.fetch_add(1)) < blocks;)
-        if (!r.run(fn, a, static_cast<int32_t>(i % gridX),
-                   static_cast<int32_t>(i / gridX), static_cast<int32_t>(gridX),
-                   static_cast<int32_t>(gridY), blockX))
-          failed = true;
+      for (int64_t i; !failed && (i = next.fetch_add(1)) < blocks;) {
+        auto outcome =
+            r.run(fn, a, static_cast<int32_t>(i % gridX),
+                  static_cast<int32_t>(i / gridX), static_cast<int32_t>(gridX),
+                  static_cast<int32_t>(gridY), blockX, &failed);
+        if (outcome == BlockRunner::Outcome::Ok)
+          continue;
+        std::lock_guard<std::mutex> lock(firstMutex);
+        if (!failed.exchange(true)) {
+          firstBlock = i;
+          firstOutcome = outcome;
+        }
+      }
     };
     std::vector<std::thread> helpers;
     int64_t extra = std::min<int64_t>(kConcurrentBlocks, blocks) - 1;
@@ -327,9 +382,16 @@ public:
     drive(runners[0]);
     for (std::thread &t : helpers)
       t.join();
-    if (failed)
+    if (firstOutcome == BlockRunner::Outcome::NoMemory)
       return fail(LDS_ERR_OUT_OF_MEMORY,
                   "lds_solve: GPU emulator: out of memory for a block");
+    if (firstOutcome == BlockRunner::Outcome::Deadlock)
+      return fail(LDS_ERR_DEVICE,
+                  "lds_solve: GPU emulator: kernel %s deadlocked in block "
+                  "(%lld, %lld): each of its threads still running waits at "
+                  "a barrier or a shuffle that the others do not reach",
+                  name, static_cast<long long>(firstBlock % gridX),
+                  static_cast<long long>(firstBlock / gridX));
     return LDS_OK;
   }
   lds_status synchronize() override { return LDS_OK; }
@@ -383,11 +445,12 @@ int32_t lds_emu_nctaid_y(void) {
 int32_t lds_emu_lane_id(void) { return current.tid % kWarp; }
 
 void lds_emu_barrier(void) {
-  if (!current.block)
-    return;
-  BlockState &b = *current.block;
-  std::unique_lock<std::mutex> lock(b.mutex);
-  arriveAndWait(lock, b.changed, b.arrived, b.live, b.generation);
+  if (current.runner)
+    current.runner->blockBarrier();
+}
+
+static uint64_t shuffleUp(uint64_t bits, int32_t delta) {
+  return current.runner ? current.runner->shuffleUp(bits, delta) : bits;
 }
 
 float lds_emu_shfl_up_f32(float v, int32_t delta) {
@@ -452,9 +515,13 @@ int32_t lds_emu_atomic_add_i32(int32_t *address, int32_t value) {
 int32_t lds_emu_load_i32(const int32_t *address) {
   int32_t v = __atomic_load_n(address, __ATOMIC_ACQUIRE);
   // Callers spin while it reads 0 (nothing published yet): leave the CPU
-  // to the blocks they wait for rather than burn it.
-  if (v == 0)
+  // to the blocks they wait for rather than burn it, and let the block's
+  // other threads run.
+  if (v == 0) {
     std::this_thread::sleep_for(std::chrono::microseconds(50));
+    if (current.runner)
+      current.runner->yield();
+  }
   return v;
 }
 void lds_emu_fence(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }

@@ -69,6 +69,24 @@ void barriers(const lds_gpu_args *a) {
   out[lds_emu_ctaid_x() * n + t] = sum;
 }
 
+/// The same exchange without barriers: a kernel that relies on lockstep.
+void racy(const lds_gpu_args *a) {
+  int t = lds_emu_tid_x(), n = lds_emu_ntid_x();
+  int32_t *slots = static_cast<int32_t *>(lds_emu_shared());
+  slots[t] = t;
+  static_cast<int32_t *>(a->out)[lds_emu_ctaid_x() * n + t] =
+      slots[(t + 1) % n];
+}
+
+/// Thread 0 waits at the block barrier while the others shuffle: no
+/// thread can go on (undefined behaviour on a GPU).
+void divergent(const lds_gpu_args *) {
+  if (lds_emu_tid_x() == 0)
+    lds_emu_barrier();
+  else
+    lds_emu_shfl_up_i32(1, 1);
+}
+
 void sharedGarbage(const lds_gpu_args *a) {
   uint32_t *s = static_cast<uint32_t *>(lds_emu_shared());
   uint32_t first = s[lds_emu_tid_x()];
@@ -89,11 +107,11 @@ void atomics(const lds_gpu_args *a) {
 }
 
 struct Emulator {
-  std::vector<lds_gpu_host_kernel> table = {{"indices", &indices},
-                                            {"shuffles", &shuffles},
-                                            {"barriers", &barriers},
-                                            {"shared", &sharedGarbage},
-                                            {"atomics", &atomics}};
+  std::vector<lds_gpu_host_kernel> table = {
+      {"indices", &indices},    {"shuffles", &shuffles},
+      {"barriers", &barriers},  {"shared", &sharedGarbage},
+      {"atomics", &atomics},    {"racy", &racy},
+      {"divergent", &divergent}};
   lds_gpu_image image{"host", 2, table.data(), int64_t(table.size())};
   lds_gpu_module module{LDS_GPU_ABI_VERSION, 1, &image, 256, {}};
   lds_model model{};
@@ -166,6 +184,42 @@ TEST(Emulator, BarrierSynchronisesTheBlock) {
         EXPECT_EQ(out[b * 64 + t], t < live ? 20 * ((t + 1) % live) : -1)
             << "block " << b << " thread " << t;
   }
+}
+
+TEST(Emulator, LockstepWithoutBarriersIsCaught) {
+  // Threads run to their next barrier one after another, in thread order
+  // in even blocks and in reverse in odd ones, so a read of a neighbour's
+  // write without a barrier reads garbage (0xff bytes) in both.
+  Emulator e;
+  std::vector<int32_t> out(2 * 64, 0);
+  lds_gpu_args a{};
+  a.out = out.data();
+  ASSERT_EQ(e.run("racy", a, 2, 1, 64), LDS_OK);
+  for (int b = 0; b < 2; ++b) {
+    int stale = 0;
+    for (int t = 0; t < 64; ++t)
+      stale += out[b * 64 + t] != (t + 1) % 64;
+    EXPECT_GT(stale, 0) << "block " << b;
+  }
+}
+
+TEST(Emulator, DeadlockIsAnError) {
+  Emulator e;
+  lds_gpu_args a{};
+  EXPECT_EQ(e.run("divergent", a, 1, 1, 64), LDS_ERR_DEVICE);
+  EXPECT_STREQ(lds_last_error(),
+               "lds_solve: GPU emulator: kernel divergent deadlocked in block "
+               "(0, 0): each of its threads still running waits at a barrier "
+               "or a shuffle that the others do not reach");
+  // Several blocks at once: the first that deadlocked is named.
+  EXPECT_EQ(e.run("divergent", a, 3, 2, 64), LDS_ERR_DEVICE);
+  EXPECT_NE(std::string(lds_last_error()).find("deadlocked in block ("),
+            std::string::npos);
+  // The runners recover: the next launch runs.
+  std::vector<int32_t> out(4 * 40, -1);
+  a.out = out.data();
+  EXPECT_EQ(e.run("indices", a, 1, 1, 40), LDS_OK);
+  EXPECT_EQ(out[4 * 39], 39);
 }
 
 TEST(Emulator, SharedMemoryStartsAsGarbage) {

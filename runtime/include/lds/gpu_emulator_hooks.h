@@ -5,8 +5,10 @@
  * kernels read a special register, synchronise or shuffle, the host versions
  * call these functions instead; liblds_runtime's GPU emulator
  * (runtime/lib/GpuEmulator.cpp) defines them. The emulator runs each of a
- * block's threads as a real thread, so barriers, shuffles and atomics behave
- * as on the device.
+ * block's threads as a fiber that yields where it waits (a barrier, a
+ * shuffle, a flag that reads 0), so barriers, shuffles and atomics behave
+ * as on the device; threads that wait at barriers the others never reach
+ * make the launch fail instead of hanging.
  *
  * Semantics follow PTX:
  *   - ids are those of the calling thread (tid.x, ctaid.x/y, ntid.x,
@@ -24,8 +26,8 @@
  *     across the grid; lds_emu_store_i32 is a relaxed atomic store (a
  *     volatile store on the GPU) for flags several threads may set at once;
  *   - lds_emu_load_i32: an acquire load of a flag another block may store
- *     (a volatile load on the GPU); reading 0 it sleeps 50 us first, as
- *     callers spin on it;
+ *     (a volatile load on the GPU); reading 0 it sleeps 50 us and lets the
+ *     block's other threads run first, as callers spin on it;
  *   - lds_emu_fence: membar.gl (a sequentially consistent fence).
  *
  * The emulator runs several blocks of a grid at once (in no fixed order),
