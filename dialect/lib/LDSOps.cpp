@@ -188,6 +188,25 @@ LogicalResult ConstantOp::verify() {
   return success();
 }
 
+OpFoldResult TransposeOp::fold(FoldAdaptor) {
+  if (auto inner = getOperand().getDefiningOp<TransposeOp>())
+    return inner.getOperand();
+  return {};
+}
+
+OpFoldResult DiagPartOp::fold(FoldAdaptor) {
+  // The main diagonal of a square matrix is that of its transpose: read the
+  // matrix itself (an in-place fold), so the transpose may go.
+  auto transpose = getOperand().getDefiningOp<TransposeOp>();
+  if (!transpose || getOffset() != 0)
+    return {};
+  ArrayRef<int64_t> shape = transpose.getOperand().getType().getShape();
+  if (shape[0] != shape[1])
+    return {};
+  getOperandMutable().assign(transpose.getOperand());
+  return getResult();
+}
+
 LogicalResult BroadcastOp::verify() {
   ArrayRef<int64_t> in = getOperand().getType().getShape();
   ArrayRef<int64_t> out = getResult().getType().getShape();

@@ -50,3 +50,26 @@ lds.model @live {
   %r = lds.add %m, %half : tensor<4xf32>
   lds.yield %r : tensor<4xf32>
 }
+
+// The main diagonal of a square matrix's transpose is read from the matrix
+// (the transpose is then dead); a shifted diagonal, or a non-square matrix,
+// keeps it. transpose(transpose(M)) is M.
+
+// CHECK-LABEL: func.func @diag_part_of_transpose(
+// CHECK-SAME: %[[M:[^:]*]]: tensor<3x3xf32>, %[[N:[^:]*]]: tensor<2x3xf32>
+// CHECK-DAG: %[[D0:.*]] = lds.diag_part %[[M]][0] : tensor<3x3xf32>
+// CHECK-DAG: %[[TM:.*]] = lds.transpose %[[M]]
+// CHECK-DAG: %[[D1:.*]] = lds.diag_part %[[TM]][1] : tensor<3x3xf32>
+// CHECK-DAG: %[[TN:.*]] = lds.transpose %[[N]] : tensor<2x3xf32> -> tensor<3x2xf32>
+// CHECK-DAG: %[[D2:.*]] = lds.diag_part %[[TN]][0] : tensor<3x2xf32>
+// CHECK: return %[[D0]], %[[D1]], %[[D2]], %[[M]]
+func.func @diag_part_of_transpose(%m: tensor<3x3xf32>, %n: tensor<2x3xf32>)
+    -> (tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3x3xf32>) {
+  %t = lds.transpose %m : tensor<3x3xf32> -> tensor<3x3xf32>
+  %d0 = lds.diag_part %t[0] : tensor<3x3xf32> -> tensor<3xf32>
+  %d1 = lds.diag_part %t[1] : tensor<3x3xf32> -> tensor<3xf32>
+  %tn = lds.transpose %n : tensor<2x3xf32> -> tensor<3x2xf32>
+  %d2 = lds.diag_part %tn[0] : tensor<3x2xf32> -> tensor<3xf32>
+  %tt = lds.transpose %t : tensor<3x3xf32> -> tensor<3x3xf32>
+  return %d0, %d1, %d2, %tt : tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3x3xf32>
+}

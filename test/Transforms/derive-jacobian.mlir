@@ -83,3 +83,27 @@ lds.model @hessian {
 // CHECK: %[[LT:.*]] = lds.transpose %[[L]]
 // CHECK: %[[H:.*]] = lds.add {{.*}} : tensor<3x3xf64>
 // CHECK-NEXT: return %[[H]]
+
+// W (x dot(a, x)): J = W diag(s) + (W x) aᵀ with s = dot(a, x). Its exact
+// diagonal is diag(W) s + (W x) ⊙ a, computed as such: no 4x4 product, no
+// outer product, no diag(s) is formed.
+lds.model @rank_one {
+  %x = lds.state "x" : tensor<4xf32>
+  %a = lds.param "a" : tensor<4xf32>
+  %W = lds.param "W" : tensor<4x4xf32>
+  %s = lds.dot %a, %x : tensor<4xf32> -> tensor<f32>
+  %b = lds.broadcast %s : tensor<f32> -> tensor<4xf32>
+  %p = lds.mul %x, %b : tensor<4xf32>
+  %0 = lds.matmul %W, %p : tensor<4x4xf32>, tensor<4xf32> -> tensor<4xf32>
+  lds.yield %0 : tensor<4xf32>
+}
+// CHECK-LABEL: func.func @rank_one_jac_diag(
+// CHECK-SAME: %[[X:[^:]*]]: tensor<4xf32> {lds.kind = "state"{{.*}}, %[[A:[^:]*]]: tensor<4xf32> {lds.kind = "param"{{.*}}, %[[W:[^:]*]]: tensor<4x4xf32>
+// CHECK-NEXT: %[[S:.*]] = lds.dot %[[A]], %[[X]]
+// CHECK-NEXT: %[[SB:.*]] = lds.broadcast %[[S]] : tensor<f32> -> tensor<4xf32>
+// CHECK-NEXT: %[[D:.*]] = lds.diag_part %[[W]][0]
+// CHECK-NEXT: %[[T1:.*]] = lds.mul %[[D]], %[[SB]] : tensor<4xf32>
+// CHECK-NEXT: %[[WX:.*]] = lds.matmul %[[W]], %[[X]] : tensor<4x4xf32>, tensor<4xf32> -> tensor<4xf32>
+// CHECK-NEXT: %[[T2:.*]] = lds.mul %[[WX]], %[[A]] : tensor<4xf32>
+// CHECK-NEXT: %[[R:.*]] = lds.add %[[T1]], %[[T2]] : tensor<4xf32>
+// CHECK-NEXT: return %[[R]]

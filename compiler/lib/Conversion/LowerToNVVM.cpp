@@ -23,6 +23,7 @@ void lds::buildLowerToNVVMPipeline(OpPassManager &pm) {
   LowerToLLVMOptions options;
   options.maxAllocaBytes = 0;
   options.foldTransposes = true;
+  options.shareBuffersFrom = 256;
   options.cpuFastMath = false;
   buildLowerToLLVMPipeline(pm, options);
 }

@@ -114,6 +114,16 @@ private:
   bool depends(Value v) { return tangents.count(v) && !tangents[v].empty(); }
 
   // Interpreters of a chain.
+  /// A chain applied to the identity, kept unformed where it is cheaper:
+  /// the matrix `x`; or, never formed, diag(`scale`) while it is diagonal
+  /// (M diag(s) is M with scaled columns: O(D^2), not O(D^3)), or the outer
+  /// product `u` gᵀ while it has rank one (a functional g broadcast into
+  /// rows: M u gᵀ is a mat-vec); or the identity (all null).
+  struct Partial {
+    Value x, scale, u, g;
+  };
+  Partial apply(int64_t n, ArrayRef<Factor> factors);
+  Value form(int64_t n, Partial &p);
   Value materialize(int64_t n, ArrayRef<Factor> factors);
   Value materializeFull(const Term &term);
   Value offDiagonal(int64_t n, ArrayRef<Factor> factors, int64_t shift);
@@ -313,22 +323,27 @@ Value Differentiator::identity(int64_t n) { return e.diag(e.ones({n})); }
 /// The chain applied to the identity: [m, n] for a vector output, [n] (the
 /// gradient of the functional) for a scalar output.
 Value Differentiator::materialize(int64_t n, ArrayRef<Factor> factors) {
-  // The matrix so far is `x`; or, never formed, diag(`scale`) while it is
-  // diagonal (M diag(s) is M with scaled columns: O(D^2), not O(D^3)), or
-  // the outer product `u` gᵀ while it has rank one (a functional g
-  // broadcast into rows: M u gᵀ is a mat-vec); or the identity.
-  Value x, scale, u, g;
-  auto form = [&]() {
-    if (u) {
-      ArrayRef<int64_t> m = Emitter::shape(u), k = Emitter::shape(g);
-      x = e.mul(e.broadcast(u, {m[0], k[0]}),
-                e.transpose(e.broadcast(g, {k[0], m[0]})));
-    } else if (!x) {
-      x = scale ? e.diag(scale) : identity(n);
-    }
-    scale = u = g = {};
-    return x;
-  };
+  Partial p = apply(n, factors);
+  return form(n, p);
+}
+
+/// Forms the matrix `p` stands for, and leaves `p` holding it densely.
+Value Differentiator::form(int64_t n, Partial &p) {
+  if (p.u) {
+    ArrayRef<int64_t> m = Emitter::shape(p.u), k = Emitter::shape(p.g);
+    p.x = e.mul(e.broadcast(p.u, {m[0], k[0]}),
+                e.transpose(e.broadcast(p.g, {k[0], m[0]})));
+  } else if (!p.x) {
+    p.x = p.scale ? e.diag(p.scale) : identity(n);
+  }
+  p.scale = p.u = p.g = {};
+  return p.x;
+}
+
+Differentiator::Partial Differentiator::apply(int64_t n,
+                                              ArrayRef<Factor> factors) {
+  Partial p;
+  Value &x = p.x, &scale = p.scale, &u = p.u, &g = p.g;
   for (const Factor &f : factors) {
     if (u) { // rank one: act on u, or collapse to a functional
       switch (f.kind) {
@@ -384,13 +399,13 @@ Value Differentiator::materialize(int64_t n, ArrayRef<Factor> factors) {
       scale = {};
       break;
     case Factor::Slice:
-      x = e.slice(form(), f.a, f.b);
+      x = e.slice(form(n, p), f.a, f.b);
       break;
     case Factor::Extract:
-      x = e.extract(form(), f.a);
+      x = e.extract(form(n, p), f.a);
       break;
     case Factor::Broadcast: // a functional replicated into rows: rank one
-      g = Emitter::rank(x) == 1 ? x : form();
+      g = Emitter::rank(x) == 1 ? x : form(n, p);
       u = e.ones({f.a});
       x = {};
       break;
@@ -409,11 +424,11 @@ Value Differentiator::materialize(int64_t n, ArrayRef<Factor> factors) {
       scale = {};
       break;
     case Factor::Place:
-      x = e.place(form(), f.a, f.b);
+      x = e.place(form(n, p), f.a, f.b);
       break;
     }
   }
-  return form();
+  return p;
 }
 
 /// The term's Jacobian over all D state columns.
@@ -489,9 +504,16 @@ Value Differentiator::offDiagonal(int64_t n, ArrayRef<Factor> factors,
     if (rest.empty()) // the shifted diagonal of M itself
       return e.diagPart(m, shift);
     (void)inner;
+    Partial c = apply(n, rest); // [inner, n]
+    // Rank one: diag(M u gᵀ)[i] = (M u)[i] g[i - shift], never forming u gᵀ.
+    if (c.u)
+      return e.mul(e.matmul(m, c.u), shiftRows(c.g, shift, rows));
+    // Diagonal: diag(M diag(s))[i] = M[i, i - shift] s[i - shift].
+    if (!c.x)
+      return e.mul(e.diagPart(m, shift),
+                   shiftRows(c.scale ? c.scale : e.ones({n}), shift, rows));
     // diag(M C) as row-wise dot products of M and the shifted rows of Cᵀ.
-    Value c = materialize(n, rest); // [inner, n]
-    return e.rowSum(e.mul(m, shiftRows(e.transpose(c), shift, rows)));
+    return e.rowSum(e.mul(m, shiftRows(e.transpose(c.x), shift, rows)));
   }
   case Factor::Broadcast:
     return shiftRows(materialize(n, rest), shift, f.a);

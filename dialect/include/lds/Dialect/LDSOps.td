@@ -300,6 +300,8 @@ def LDS_DiagPartOp : LDS_Op<"diag_part", [Pure]> {
     $operand `[` $offset `]` attr-dict `:` type($operand) `->` type($result)
   }];
   let hasVerifier = 1;
+  // diag_part(transpose(M))[0] of a square M reads M itself.
+  let hasFolder = 1;
 }
 
 def LDS_TransposeOp : LDS_Op<"transpose", [Pure]> {
@@ -315,6 +317,8 @@ def LDS_TransposeOp : LDS_Op<"transpose", [Pure]> {
   let results = (outs LDS_FloatMatrix:$result);
   let assemblyFormat = "$operand attr-dict `:` type($operand) `->` type($result)";
   let hasVerifier = 1;
+  // transpose(transpose(M)) is M.
+  let hasFolder = 1;
 }
 
 //===----------------------------------------------------------------------===//
