@@ -220,17 +220,22 @@ private:
   }
 
   /// Where every fiber starts: it runs its thread of each block it is
-  /// given, parking in between (so a block costs no new contexts).
+  /// given, parking in between (so a block costs no new contexts). A later
+  /// block may resume it on another OS thread (each launch drives the
+  /// runners from new threads), so nothing here reads `current` after a
+  /// switch: its runner is read once, and the hooks read it afresh.
   static void entry() {
+    BlockRunner &r = *current.runner;
     for (;;) {
-      BlockRunner &r = *current.runner;
       r.kernel(r.kernelArgs);
       r.leave();
     }
   }
 
   /// The running thread returned: barriers now wait for one thread fewer.
-  void leave() {
+  /// (Not inlined, like suspend: no TLS address may be kept across the
+  /// switch in a caller's frame.)
+  [[gnu::noinline]] void leave() {
     int32_t tid = current.tid;
     BlockState &b = *block;
     WarpState &w = b.warps[tid / kWarp];
@@ -262,7 +267,7 @@ private:
 
   /// Switches back to the scheduler; the thread resumes once `wait` is
   /// None again (at once for None: the scheduler's next round).
-  void suspend(Wait wait) {
+  [[gnu::noinline]] void suspend(Wait wait) {
     int32_t tid = current.tid;
     fibers[tid].wait = wait;
     swapcontext(&fibers[tid].context, &scheduler);
