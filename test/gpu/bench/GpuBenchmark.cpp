@@ -32,7 +32,8 @@
 //   1. GRU D = 8, T = 100 000: every solver, sequential and AUTO;
 //   2. one iteration of each solver at D = 64 (elementwise, gru64),
 //      T = 100 000 and 1 000 000;
-//   3. Langevin D = 256, T = 30 000: Newton, Picard, sequential, AUTO;
+//   3. Langevin D = 256, T = 30 000: Newton, quasi-Newton, Picard,
+//      sequential, AUTO;
 //   4. the sweep: T in LDS_BENCH_LENGTHS (ascending), each model, every
 //      solver its GPU kernels have, sequential and AUTO.
 // Commands for single figures:
@@ -778,10 +779,11 @@ int runPlan() {
     for (int64_t T : {int64_t(100000), int64_t(1000000)})
       for (const char *name : {"elementwise", "gru64"})
         runIterations(b, "target", name, T / shrink);
-    // 3. Langevin D = 256, T = 30k: Newton's memory (and what runs).
+    // 3. Langevin D = 256, T = 30k: Newton's memory (and what runs:
+    //    quasi-Newton is the curvature-aware solver that fits on the GPU).
     runSolves(b, "target", "langevin256", 30000 / shrink,
-              {LDS_SOLVER_SEQUENTIAL, LDS_SOLVER_NEWTON, LDS_SOLVER_PICARD,
-               LDS_SOLVER_AUTO});
+              {LDS_SOLVER_SEQUENTIAL, LDS_SOLVER_NEWTON,
+               LDS_SOLVER_QUASI_NEWTON, LDS_SOLVER_PICARD, LDS_SOLVER_AUTO});
   }
   if (wants("sweep") && !noGpu) {
     std::vector<int64_t> lengths;
