@@ -36,6 +36,8 @@ void lds::buildLowerToLLVMPipeline(OpPassManager &pm,
   loops.shareBuffersFrom = options.shareBuffersFrom;
   loops.foldTransposes = options.foldTransposes;
   pm.addPass(createLDSLowerToLoops(loops));
+  if (options.distributeOverBlock)
+    pm.addPass(createLDSDistributeOverBlock());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   if (options.cpuFastMath)
@@ -96,6 +98,19 @@ struct PipelineOptions : public PassPipelineOptions<PipelineOptions> {
       llvm::cl::desc("Stack buffers of at least this many bytes with disjoint "
                      "lifetimes share memory (0: never)"),
       llvm::cl::init(lds::LowerToLLVMOptions().shareBuffersFrom)};
+  Option<bool> foldTransposes{
+      *this, "fold-transposes",
+      llvm::cl::desc("Matmuls read the transposes they are fed in place"),
+      llvm::cl::init(lds::LowerToLLVMOptions().foldTransposes)};
+  Option<bool> cpuFastMath{
+      *this, "cpu-fast-math",
+      llvm::cl::desc("Run lds-cpu-fast-math (the CPU backend's choice)"),
+      llvm::cl::init(lds::LowerToLLVMOptions().cpuFastMath)};
+  Option<bool> distributeOverBlock{
+      *this, "distribute-over-block",
+      llvm::cl::desc("Run lds-distribute-over-block after lds-lower-to-loops "
+                     "(the GPU pipeline's choice)"),
+      llvm::cl::init(lds::LowerToLLVMOptions().distributeOverBlock)};
 };
 } // namespace
 
@@ -108,6 +123,9 @@ void lds::registerLowerToLLVMPipeline() {
         LowerToLLVMOptions options;
         options.maxAllocaBytes = pipelineOptions.maxAllocaBytes;
         options.shareBuffersFrom = pipelineOptions.shareBuffersFrom;
+        options.foldTransposes = pipelineOptions.foldTransposes;
+        options.cpuFastMath = pipelineOptions.cpuFastMath;
+        options.distributeOverBlock = pipelineOptions.distributeOverBlock;
         buildLowerToLLVMPipeline(pm, options);
       });
 }

@@ -25,6 +25,9 @@ void lds::buildLowerToNVVMPipeline(OpPassManager &pm) {
   options.foldTransposes = true;
   options.shareBuffersFrom = 256;
   options.cpuFastMath = false;
+  // Block-cooperative kernels call the functions tagged lds.cooperative from
+  // every thread of a block; nothing else changes.
+  options.distributeOverBlock = true;
   buildLowerToLLVMPipeline(pm, options);
 }
 

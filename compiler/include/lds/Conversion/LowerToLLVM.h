@@ -36,11 +36,17 @@ struct LowerToLLVMOptions {
   /// Run lds-cpu-fast-math (and lower the vector ops it makes): the CPU
   /// backend's choice. The GPU pipeline (LowerToNVVM.cpp) leaves it off.
   bool cpuFastMath = true;
+  /// Run lds-distribute-over-block right after lds-lower-to-loops: the
+  /// functions tagged `lds.cooperative` split their work over the threads of
+  /// a GPU thread block and gain a trailing block-scratch argument (the GPU
+  /// pipeline's choice; it leaves every other function alone).
+  bool distributeOverBlock = false;
 };
 
 /// Appends the passes that take a module holding lds.models and the derived
 /// func.funcs down to the LLVM dialect: lds-lower-to-loops (dropping the
-/// lds.model ops, which are not executable), canonicalize, cse,
+/// lds.model ops, which are not executable), lds-distribute-over-block
+/// (with distributeOverBlock), canonicalize, cse,
 /// lds-cpu-fast-math (f32 math approximated, fast-math flags), scf-to-cf,
 /// math-to-libm (so tanh, log1p, ... are the C library's, exact for f64),
 /// math/arith-to-llvm, expand-strided-metadata, finalize-memref-to-llvm,
@@ -62,7 +68,10 @@ std::unique_ptr<llvm::Module> translateToLLVMIR(mlir::ModuleOp module,
                                                 llvm::LLVMContext &llvmContext);
 
 /// Registers buildLowerToLLVMPipeline as the pass pipeline
-/// `lds-lower-to-llvm{max-alloca-bytes=N share-buffers-from=N}`, for lds-opt.
+/// `lds-lower-to-llvm{max-alloca-bytes=N share-buffers-from=N
+/// fold-transposes=B cpu-fast-math=B distribute-over-block=B}`, for lds-opt
+/// (`share-buffers-from=256 fold-transposes=1 cpu-fast-math=0
+/// distribute-over-block=1` is the GPU pipeline of LowerToNVVM.h).
 void registerLowerToLLVMPipeline();
 
 } // namespace lds

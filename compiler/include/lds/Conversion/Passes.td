@@ -93,6 +93,83 @@ def LDSLowerToLoops : Pass<"lds-lower-to-loops", "mlir::ModuleOp"> {
   ];
 }
 
+def LDSDistributeOverBlock : Pass<"lds-distribute-over-block",
+                                  "mlir::ModuleOp"> {
+  let summary = "split the work of `lds.cooperative` functions over the "
+                "threads of a GPU thread block";
+  let description = [{
+    For block-cooperative GPU kernels, where every thread of a thread block
+    calls the same step function with the same arguments. Runs on the scalar
+    loops of `lds-lower-to-loops` and only changes the `func.func`s that
+    carry the unit attribute `lds.cooperative`:
+
+    - every buffer (`memref.alloca`, all in the entry block) becomes a
+      `memref.view` of its own 64-byte aligned range of a new trailing
+      argument `memref<Nxi8>`, the block scratch that the caller shares
+      among the block's threads; the function records N (at least 64) as
+      `lds.scratch_bytes`, which func-to-llvm keeps on the `llvm.func`;
+    - the thread index and count come from calls to `@lds_coop_tid()` and
+      `@lds_coop_ntid()` at entry, barriers are calls to
+      `@lds_coop_barrier()` (private declarations the pass adds; the GPU
+      target defines them);
+    - each top-level op that writes memory is split over the threads: an
+      `scf.for` without iter_args whose iterations write disjoint slices
+      (every store at the loop's index, plus an invariant offset, into a
+      buffer the loop does not read: the loop nests that fill a buffer)
+      runs iterations `tid, tid + ntid, ...` in each thread; a
+      `memref.copy` becomes such a loop nest; anything else (a rank-0
+      store or copy, a loop that fails the check) runs in thread 0 under
+      `scf.if`. A barrier follows each writing op (its writes are then
+      visible to every thread, and to the caller after the last one) and
+      precedes one that may overwrite memory read since the last barrier
+      (write after read: a buffer that ShareBuffers reuses, an
+      out-parameter that aliases an input; at entry, the caller's reads);
+      buffers are told apart by their ranges of the scratch;
+    - the rest (index arithmetic, loads, scalar folds that only load) is
+      computed redundantly by every thread.
+
+    A writing op with results, a buffer outside the entry block or a heap
+    buffer is an error.
+
+    ```mlir
+    func.func @f(%x: memref<4xf32>, %out: memref<4xf32>)
+        attributes {lds.cooperative} {
+      %buf = memref.alloca() : memref<4xf32>
+      scf.for %i = %c0 to %c4 step %c1 {
+        ... memref.store %t, %buf[%i] : memref<4xf32>
+      }
+      memref.copy %buf, %out : memref<4xf32> to memref<4xf32>
+      return
+    }
+    // becomes
+    func.func @f(%x: memref<4xf32>, %out: memref<4xf32>,
+                 %scratch: memref<64xi8> {llvm.noalias, ...})
+        attributes {lds.cooperative, lds.scratch_bytes = 64 : i64} {
+      %tid = call @lds_coop_tid() : () -> index
+      %ntid = call @lds_coop_ntid() : () -> index
+      %buf = memref.view %scratch[%c0][] : memref<64xi8> to memref<4xf32>
+      call @lds_coop_barrier() : () -> ()
+      %lb = arith.addi %c0, (%tid * %c1)
+      %step = arith.muli %c1, %ntid : index
+      scf.for %i = %lb to %c4 step %step { ... }
+      call @lds_coop_barrier() : () -> ()
+      scf.for %i = %lb2 to %c4 step %step2 {
+        %v = memref.load %buf[%i] : memref<4xf32>
+        memref.store %v, %out[%i] : memref<4xf32>
+      }
+      call @lds_coop_barrier() : () -> ()
+      return
+    }
+    ```
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect",
+    "mlir::func::FuncDialect",
+    "mlir::memref::MemRefDialect",
+    "mlir::scf::SCFDialect",
+  ];
+}
+
 def LDSCPUFastMath : Pass<"lds-cpu-fast-math", "mlir::ModuleOp"> {
   let summary = "vectorisable math for the CPU: f32 polynomial approximations "
                 "and the fast-math flags that keep NaN and Inf";
