@@ -13,6 +13,11 @@
 //           the stopping test against the current iterate, the first
 //           failing row (atomic min) and a non-finite flag per item
 //
+// For a solver with cooperative kernels (coop_block > 0: Newton at large
+// D), reduce and sweep take a block per (chunk, item) and the scan a block
+// per item, whose threads share each step's D x D work through block
+// scratch in device memory (kScratchBudget bounds it, and so the chunks).
+//
 // then the host reads the first failing rows (the new fronts), and a
 // residual launch over the rows each item finalised gives the
 // max |x_t - f(x_{t-1})| of the stats. Work items are grouped by solver
@@ -25,7 +30,8 @@
 // the second iterate, x0, inputs and params (unless already there), the
 // stopping-test values ([batch][T]), per-chunk maps and carries (at most
 // kAggBudget bytes; their number bounds the chunks) or the iterate kernels'
-// per-block tiles and flags, and per-item words.
+// per-block tiles and flags, the cooperative blocks' scratch, and per-item
+// words.
 //
 //===----------------------------------------------------------------------===//
 
@@ -52,6 +58,9 @@ constexpr int64_t kMinGpuChunkRows = 4;
 /// Bytes of chunk maps (agg) a launch may use: it bounds the chunks of a
 /// Newton iteration at large D (a map is D*D + D values).
 constexpr int64_t kAggBudget = int64_t(256) << 20;
+/// Bytes of block scratch the cooperative kernels of a launch may use
+/// (a block's is a few D x D temporaries).
+constexpr int64_t kScratchBudget = int64_t(2) << 30;
 /// Threads of a reduce, sweep, residual or sequential block.
 constexpr int kBlock = 128;
 /// Items in one launch (grid.y).
@@ -99,6 +108,9 @@ struct Launch {
   int64_t chunkRows, chunks;
   /// Threads of an iterate block, or 0: three launches.
   int iterateBlock = 0;
+  /// Threads of a cooperative block (a block per chunk), or 0: a thread
+  /// per chunk.
+  int coopBlock = 0;
   /// Where its tiles start among the iteration's (blocks, bytes).
   int64_t tileFirst = 0, tileByte = 0;
   int64_t blocks() const { return (chunks + iterateBlock - 1) / iterateBlock; }
@@ -182,8 +194,9 @@ private:
   DevPtr inputTable = 0, paramTable = 0, args = 0;
   DevPtr items = 0; // seq, lo, hi, first_bad: [batch] int64 each; residual
                     // [batch] of the float type; nonfinite [batch] int32
-  DevPtr agg = 0, carry = 0, tile = 0, tileFlags = 0;
-  int64_t aggBytes = 0, carryBytes = 0, tileBytes = 0, tileFlagBytes = 0;
+  DevPtr agg = 0, carry = 0, tile = 0, tileFlags = 0, scratch = 0;
+  int64_t aggBytes = 0, carryBytes = 0, tileBytes = 0, tileFlagBytes = 0,
+          scratchBytes = 0;
   int64_t tileBlocks = 0; // of this iteration's iterate launches
   bool useIterate = iterateKernelsWanted();
   int64_t itemCapacity = 0;
@@ -361,6 +374,7 @@ lds_gpu_args CudaExecutor::argsFor(const Launch &l, DevPtr guess,
   a.agg = reinterpret_cast<void *>(agg);
   a.carry = reinterpret_cast<void *>(carry);
   a.excess = reinterpret_cast<void *>(excess);
+  a.scratch = reinterpret_cast<void *>(scratch);
   if (l.iterateBlock) {
     // The flags of every launch's blocks, then a ticket per item.
     a.tile = reinterpret_cast<void *>(tile + l.tileByte);
@@ -470,10 +484,15 @@ lds_status CudaExecutor::iterate(const SequenceWork *work, int64_t n,
         int64_t count = std::min(kMaxItemsPerLaunch, total - k);
         int64_t aSize = m->solvers[s].a_size;
         int64_t perChunk = (aSize + d) * es * count;
+        // A cooperative block takes the place of coop_block threads.
+        int coop = m->gpu->coop_block[s];
+        int64_t coopScratch = m->gpu->coop_scratch[s];
         int64_t chunks = std::max<int64_t>(
-            1, std::min({ceilDiv(lanes(), count),
+            1, std::min({ceilDiv(lanes() / (coop ? coop : 1), count),
                          ceilDiv(window, kMinGpuChunkRows),
-                         kAggBudget / std::max<int64_t>(perChunk, 1)}));
+                         kAggBudget / std::max<int64_t>(perChunk, 1),
+                         coop ? kScratchBudget / (coopScratch * count)
+                              : kAggBudget}));
         int64_t rows = ceilDiv(window, chunks);
         if (forced)
           rows = std::max(forced, ceilDiv(window * perChunk, kAggBudget));
@@ -486,14 +505,18 @@ lds_status CudaExecutor::iterate(const SequenceWork *work, int64_t n,
                  chunks};
         if (useIterate)
           l.iterateBlock = m->gpu->iterate_block[s];
+        l.coopBlock = coop;
         launches.push_back(l);
       }
     }
   // Chunk buffers for the largest three-launch iteration, and tiles for
   // every iterate launch, before any launch uses them.
-  int64_t maxAgg = 0, maxCarry = 0, blocks = 0, tileByte = 0;
+  int64_t maxAgg = 0, maxCarry = 0, blocks = 0, tileByte = 0, maxScratch = 0;
   for (Launch &l : launches) {
     int64_t slot = m->solvers[l.solver].a_size + d;
+    if (l.coopBlock)
+      maxScratch = std::max(maxScratch, l.count * l.chunks *
+                                            m->gpu->coop_scratch[l.solver]);
     if (l.iterateBlock) {
       l.tileFirst = blocks;
       l.tileByte = tileByte;
@@ -507,6 +530,8 @@ lds_status CudaExecutor::iterate(const SequenceWork *work, int64_t n,
   if (lds_status s = ensureBuffer(agg, aggBytes, maxAgg * es))
     return s;
   if (lds_status s = ensureBuffer(carry, carryBytes, maxCarry * es))
+    return s;
+  if (lds_status s = ensureBuffer(scratch, scratchBytes, maxScratch))
     return s;
   if (blocks) {
     if (lds_status s = ensureBuffer(tile, tileBytes, tileByte))
@@ -598,6 +623,11 @@ lds_status CudaExecutor::launchIteration(const Launch &l) {
   int64_t gridX = ceilDiv(l.chunks, block);
   int scanBlock = static_cast<int>(
       std::min<int64_t>(m->gpu->scan_block, ceilDiv(l.chunks, 32) * 32));
+  if (l.coopBlock) {
+    // A block per chunk, and one per item for the scan.
+    block = scanBlock = l.coopBlock;
+    gridX = l.chunks;
+  }
   if (lds_status s = launchKernel(reduce, solverKernelSuffix(l.solver, kReduce),
                                   a, gridX, l.count, block))
     return s;

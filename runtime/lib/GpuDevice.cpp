@@ -85,6 +85,24 @@ GpuBackend *lds::createGpuBackend(const lds_model *m, void *stream,
       return nullptr;
     }
   }
+  for (int s = 0; s < LDS_NUM_SOLVER_SLOTS; ++s) {
+    int32_t block = g->coop_block[s];
+    int64_t scratch = g->coop_scratch[s];
+    if (block < 0 || block > 1024 || block % 32 ||
+        (block && (!g->has_solver[s] || g->iterate_block[s] || scratch <= 0 ||
+                   scratch % 64)) ||
+        (!block && scratch)) {
+      *status = fail(
+          LDS_ERR_INVALID_ARGUMENT,
+          "lds_solve: model '%s' has cooperative blocks of %d threads and "
+          "%lld bytes of scratch for solver %s (want 0 and 0, or a multiple "
+          "of 32 in [32, 1024] and a positive multiple of 64 for a solver "
+          "with GPU kernels and no iterate kernel)",
+          name, block, static_cast<long long>(scratch),
+          lds_solver_name(static_cast<lds_solver>(s)));
+      return nullptr;
+    }
+  }
   if (gpuEmulationRequested())
     return createGpuEmulatorBackend(m, status);
   return createCudaDriverBackend(m, stream, status);

@@ -17,6 +17,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include <set>
 
 using namespace lds_test;
@@ -52,7 +54,7 @@ TEST(GpuErrors, UnreadableModule) {
   GpuResult<float> r = f.solve();
   EXPECT_EQ(r.status, LDS_ERR_INVALID_ARGUMENT);
   EXPECT_EQ(r.error, "lds_solve: model 'tanh_rnn' has GPU kernels of GPU ABI "
-                     "version 7; this runtime reads version 2 (recompile the "
+                     "version 7; this runtime reads version 3 (recompile the "
                      "model)");
   f.module.abi_version = LDS_GPU_ABI_VERSION;
   f.module.scan_block = 48;
@@ -68,6 +70,29 @@ TEST(GpuErrors, UnreadableModule) {
             "lds_solve: model 'tanh_rnn' has an iterate block of 100 "
             "threads for solver picard (want 0, or a multiple of 32 in "
             "[32, 1024] for a solver with GPU kernels)");
+  f.module.iterate_block[LDS_SOLVER_PICARD] = 0;
+  // Cooperative blocks need scratch, and no iterate kernel beside them.
+  f.module.coop_block[LDS_SOLVER_PICARD] = 64;
+  r = f.solve();
+  EXPECT_EQ(r.status, LDS_ERR_INVALID_ARGUMENT);
+  const char *coopError =
+      "lds_solve: model 'tanh_rnn' has cooperative blocks of %d threads and "
+      "%d bytes of scratch for solver picard (want 0 and 0, or a multiple "
+      "of 32 in [32, 1024] and a positive multiple of 64 for a solver with "
+      "GPU kernels and no iterate kernel)";
+  char expected[512];
+  std::snprintf(expected, sizeof(expected), coopError, 64, 0);
+  EXPECT_EQ(r.error, expected);
+  f.module.coop_block[LDS_SOLVER_PICARD] = 0;
+  f.module.coop_scratch[LDS_SOLVER_PICARD] = 128;
+  r = f.solve();
+  EXPECT_EQ(r.status, LDS_ERR_INVALID_ARGUMENT);
+  std::snprintf(expected, sizeof(expected), coopError, 0, 128);
+  EXPECT_EQ(r.error, expected);
+  f.module.coop_block[LDS_SOLVER_PICARD] = 48;
+  r = f.solve();
+  std::snprintf(expected, sizeof(expected), coopError, 48, 128);
+  EXPECT_EQ(r.error, expected);
 }
 
 TEST(GpuErrors, NoDriver) {

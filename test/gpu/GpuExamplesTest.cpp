@@ -44,6 +44,10 @@ LDS_DECLARE(s5)
 LDS_DECLARE(langevin)
 LDS_DECLARE(elementwise)
 #undef LDS_DECLARE
+const lds_model *lds_model_gru_coop(void);
+const lds_model *lds_model_lstm_coop(void);
+const lds_model *lds_model_s5_coop(void);
+const lds_model *lds_model_langevin_coop(void);
 }
 
 using namespace lds_test;
@@ -229,6 +233,52 @@ TEST(GpuLookBack, ManyBlocksPerItem) {
                 ex.name, lds_solver_name(solver),
                 static_cast<long long>(single.iterations),
                 static_cast<long long>(three.iterations));
+  }
+}
+
+/// Newton's block-cooperative kernels (f64 copies compiled with
+/// --gpu-cooperative-newton-from=1): every thread of a block steps through
+/// one chunk and takes a share of each step's D x D work, through block
+/// scratch and barriers. On the emulator a block's threads run in a
+/// different order in odd and even blocks, so a missing barrier reads stale
+/// scratch. s5 is affine, so Newton's one iteration must be exact; 1-row
+/// chunks make the scan apply hundreds of chunk maps one after the other.
+TEST(GpuCooperative, NewtonMatchesFloat64References) {
+  ScopedEnv guard("LDS_COST_GUARD", "0");
+  struct Case {
+    int example;
+    const lds_model *(*model)(void);
+  } cases[] = {{0, lds_model_gru_coop},
+               {1, lds_model_lstm_coop},
+               {2, lds_model_s5_coop},
+               {3, lds_model_langevin_coop}};
+  for (const Case &c : cases) {
+    const Example &ex = examples()[c.example];
+    const lds_model *m = c.model();
+    ASSERT_NE(m->gpu, nullptr);
+    ASSERT_EQ(m->gpu->has_solver[LDS_SOLVER_NEWTON], 1) << ex.name;
+    ASSERT_GE(m->gpu->coop_block[LDS_SOLVER_NEWTON], 32) << ex.name;
+    ASSERT_GT(m->gpu->coop_scratch[LDS_SOLVER_NEWTON], 0) << ex.name;
+    ASSERT_EQ(m->gpu->iterate_block[LDS_SOLVER_NEWTON], 0) << ex.name;
+    for (const char *rows : {"", "1"})
+      for (int64_t T : {1, 37, 300})
+        for (int64_t batch : {1, 3}) {
+          ScopedEnv chunkRows("LDS_GPU_CHUNK_ROWS", rows);
+          SCOPED_TRACE(::testing::Message()
+                       << ex.name << "_coop T " << T << " batch " << batch
+                       << " chunk rows '" << rows << "'");
+          PackedProblem pp = packProblem(ex, m, T, batch, false);
+          lds_stats stats;
+          double err;
+          if (!solveOnGpu(m, pp, T, batch, false, LDS_SOLVER_NEWTON, &stats,
+                          &err))
+            return;
+          EXPECT_EQ(stats.solver, LDS_SOLVER_NEWTON);
+          EXPECT_EQ(stats.fallbacks, 0);
+          EXPECT_LE(err, 1e-9);
+          if (c.example == 2 && T > 1)
+            EXPECT_EQ(stats.iterations, 1);
+        }
   }
 }
 

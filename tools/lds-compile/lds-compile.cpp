@@ -73,6 +73,13 @@ static cl::opt<std::string>
             cl::init("sm_80,sm_90"), cl::cat(category));
 static cl::opt<std::string> cudaPath("cuda-path", cl::desc(kCudaPathHelp),
                                      cl::value_desc("dir"), cl::cat(category));
+static cl::opt<int64_t> cooperativeNewtonFrom(
+    "gpu-cooperative-newton-from",
+    cl::desc("Block-cooperative Newton kernels from this state dimension on "
+             "(default 33; a testing aid: lower it to run them on small "
+             "models)"),
+    cl::init(GPUTargetOptions().cooperativeNewtonFrom), cl::Hidden,
+    cl::cat(category));
 static cl::opt<bool> verbose("verbose",
                              cl::desc("Say what the build did: the time of "
                                       "each stage, the ptxas used, or why "
@@ -147,6 +154,7 @@ int main(int argc, char **argv) {
   }
   ModelObjectOptions objectOptions;
   objectOptions.gpu.cudaPath = cudaPath;
+  objectOptions.gpu.cooperativeNewtonFrom = cooperativeNewtonFrom;
   std::string error;
   if (!parseGPUArchs(gpuArch, objectOptions.gpu.archs, error)) {
     llvm::errs() << "lds-compile: error: " << error << "\n";

@@ -23,7 +23,11 @@ using namespace lds;
 std::unique_ptr<llvm::Module>
 lds::buildModelLLVMModule(mlir::ModuleOp module, llvm::LLVMContext &context) {
   std::vector<ModelInfo> infos = collectModelInfo(module);
-  if (mlir::failed(lowerToLLVMDialect(module)))
+  // The cooperative functions (addCooperativeNewton, GPU builds only) are
+  // the emulator's: split over a block as on the GPU.
+  LowerToLLVMOptions options;
+  options.distributeOverBlock = true;
+  if (mlir::failed(lowerToLLVMDialect(module, options)))
     return nullptr;
   stripLDSAttributes(module);
   std::unique_ptr<llvm::Module> llvmModule = translateToLLVMIR(module, context);
@@ -33,9 +37,30 @@ lds::buildModelLLVMModule(mlir::ModuleOp module, llvm::LLVMContext &context) {
   return llvmModule;
 }
 
+int64_t lds::coopScratchBytes(const llvm::Function &f) {
+  int64_t bytes = 0;
+  if (llvm::Attribute a = f.getFnAttribute(kScratchBytesAttr); a.isValid())
+    if (a.getValueAsString().getAsInteger(10, bytes))
+      bytes = 0;
+  return bytes;
+}
+
 void lds::stripLDSAttributes(mlir::ModuleOp module) {
-  // The lds.* tags on functions and arguments have no meaning in LLVM IR.
+  // The lds.* tags on functions and arguments have no meaning in LLVM IR,
+  // but for the block scratch a cooperative function needs
+  // (lds-distribute-over-block), which its callers size: it becomes the
+  // function attribute "lds-scratch-bytes" (coopScratchBytes).
   module.walk([](mlir::LLVM::LLVMFuncOp func) {
+    if (auto bytes =
+            func->getAttrOfType<mlir::IntegerAttr>("lds.scratch_bytes")) {
+      mlir::Builder b(func.getContext());
+      llvm::SmallVector<mlir::Attribute> passthrough;
+      if (std::optional<mlir::ArrayAttr> old = func.getPassthrough())
+        passthrough.append(old->begin(), old->end());
+      passthrough.push_back(b.getStrArrayAttr(
+          {kScratchBytesAttr, std::to_string(bytes.getInt())}));
+      func.setPassthroughAttr(b.getArrayAttr(passthrough));
+    }
     auto iface = mlir::cast<mlir::FunctionOpInterface>(func.getOperation());
     for (unsigned i = 0; i < func.getNumArguments(); ++i)
       for (mlir::NamedAttribute attr : llvm::to_vector(iface.getArgAttrs(i)))

@@ -17,7 +17,7 @@ using namespace lds;
 using namespace llvm;
 
 /// model_abi.h's LDS_GPU_ABI_VERSION.
-static constexpr int32_t kGPUABIVersion = 2;
+static constexpr int32_t kGPUABIVersion = 3;
 
 namespace {
 
@@ -32,10 +32,11 @@ public:
     // lds_gpu_host_kernel {name, fn}
     hostKernelTy = StructType::create(ctx, {ptr, ptr}, "lds_gpu_host_kernel");
     // lds_gpu_module {abi_version, num_images, images, scan_block,
-    // has_solver[6], iterate_block[6]}
+    // has_solver[6], iterate_block[6], coop_block[6], coop_scratch[6]}
     moduleTy = StructType::create(
         ctx,
-        {i32, i32, ptr, i32, ArrayType::get(i32, 6), ArrayType::get(i32, 6)},
+        {i32, i32, ptr, i32, ArrayType::get(i32, 6), ArrayType::get(i32, 6),
+         ArrayType::get(i32, 6), ArrayType::get(i64, 6)},
         "lds_gpu_module");
   }
 
@@ -79,17 +80,18 @@ public:
         new GlobalVariable(m, imagesTy, true, GlobalValue::PrivateLinkage,
                            ConstantArray::get(imagesTy, images),
                            "lds." + info.name + ".gpu.images");
-    auto array6 = [&](const int32_t(&values)[6]) {
+    auto array6 = [&](Type *ty, auto &values) {
       SmallVector<Constant *, 6> elements;
-      for (int32_t v : values)
-        elements.push_back(ConstantInt::get(i32, v));
-      return ConstantArray::get(ArrayType::get(i32, 6), elements);
+      for (int64_t v : values)
+        elements.push_back(ConstantInt::get(ty, v));
+      return ConstantArray::get(ArrayType::get(ty, 6), elements);
     };
     Constant *module = ConstantStruct::get(
         moduleTy, {ConstantInt::get(i32, kGPUABIVersion),
                    ConstantInt::get(i32, images.size()), imagesVar,
-                   ConstantInt::get(i32, set.scanBlock), array6(set.hasSolver),
-                   array6(set.iterateBlock)});
+                   ConstantInt::get(i32, set.scanBlock),
+                   array6(i32, set.hasSolver), array6(i32, set.iterateBlock),
+                   array6(i32, set.coopBlock), array6(i64, set.coopScratch)});
     return new GlobalVariable(m, moduleTy, true, GlobalValue::PrivateLinkage,
                               module, "lds." + info.name + ".gpu");
   }
@@ -156,6 +158,16 @@ bool lds::addGPUModules(Module &module, const std::vector<ModelInfo> &infos,
               set.hasSolver);
     std::copy(std::begin(gpu.iterateBlock), std::end(gpu.iterateBlock),
               set.iterateBlock);
+    // One size serves both images: the host's buffers are laid out by the
+    // CPU lowering, which may pack them differently.
+    for (int s = 0; s < 6; ++s) {
+      if (gpu.coopBlock[s] != set.coopBlock[s]) {
+        error = "internal error: the host and GPU kernels of model '" +
+                info.name + "' differ";
+        return false;
+      }
+      set.coopScratch[s] = std::max(set.coopScratch[s], gpu.coopScratch[s]);
+    }
     Constant *gpuModule = builder.add(info, set);
     // The descriptor's last field, `gpu`.
     auto *init = cast<ConstantStruct>(descriptor->getInitializer());

@@ -33,6 +33,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lds/Target/GPUKernels.h"
+#include "lds/Target/CPUTarget.h"
 
 #include "llvm/IR/Intrinsics.h"
 #include "llvm/IR/Module.h"
@@ -69,7 +70,8 @@ enum Field {
   FRtol,
   FTile,
   FTileFlag,
-  FTicket
+  FTicket,
+  FScratch
 };
 
 /// Newton's dense D x D elements on the GPU up to this D (the CUDA limit of
@@ -123,8 +125,23 @@ public:
   Function *sweep(SolverId s, Function *loop);
   Function *iterate(SolverId s, Function *reduceLoop, Function *sweepLoop,
                     int32_t block);
+  /// Block-cooperative Newton (lds.<M>.newton_coop.*): one block per
+  /// (chunk, item) for reduce and sweep, one per item for the scan, every
+  /// thread calling the same loops with the block's scratch (`bytes` a
+  /// block) in args->scratch.
+  Function *coopReduce(Function *loop, int64_t bytes);
+  Function *coopScan(Function *apply, int64_t bytes);
+  Function *coopSweep(Function *loop, int64_t bytes);
+  /// Defines lds_coop_tid, lds_coop_ntid and lds_coop_barrier, which the
+  /// cooperative functions call, if they are declared.
+  void defineCoopHooks();
 
 private:
+  /// Block `index`'s scratch (`bytes` each).
+  Value *blockScratch(Value *index, int64_t bytes) {
+    return b.CreateInBoundsGEP(b.getInt8Ty(), field(FScratch),
+                               b.CreateMul(index, i64v(bytes)));
+  }
   /// Chunk `c` of item `j`: its map into (a, bv), the identity if empty.
   void reduceChunk(SolverId s, Function *loop, Value *j, Value *c, Value *a,
                    Value *bv);
@@ -197,6 +214,9 @@ private:
   Type *fty, *i64, *ptr;
   Function *fn = nullptr;
   BasicBlock *entry = nullptr, *ret = nullptr;
+  /// The block's scratch, passed last to the chunk loops when set (the
+  /// cooperative kernels).
+  Value *loopScratch = nullptr;
 };
 
 } // namespace
@@ -464,8 +484,17 @@ void KernelBuilder::reduceChunk(SolverId s, Function *loop, Value *j, Value *c,
   Value *guess = field(FGuess);
   Value *xFirst = b.CreateSelect(b.CreateICmpEQ(c, i64v(0)), xIn(seq, lo),
                                  row(guess, seq, b.CreateSub(start, i64v(1))));
-  call(loop, {xFirst, row(guess, seq, start), inputTable(seq, start),
-              strideTable(), field(FParams), b.CreateSub(end, start), a, bv});
+  SmallVector<Value *, 9> args{xFirst,
+                               row(guess, seq, start),
+                               inputTable(seq, start),
+                               strideTable(),
+                               field(FParams),
+                               b.CreateSub(end, start),
+                               a,
+                               bv};
+  if (loopScratch)
+    args.push_back(loopScratch);
+  call(loop, args);
   b.CreateBr(join);
   b.SetInsertPoint(join);
 }
@@ -639,10 +668,19 @@ void KernelBuilder::sweepChunk(SolverId s, Function *loop, Value *j, Value *c,
   prev = b.CreateSelect(isFront, row(out, seq, lo), prev);
   Value *stepEnd = b.CreateSelect(isFinal, end, b.CreateSub(end, i64v(1)));
   ifThen(b.CreateICmpSLT(from, stepEnd), [&] {
-    call(loop, {row(guess, seq, b.CreateSub(from, i64v(1))), prev,
-                row(guess, seq, from), inputTable(seq, from), strideTable(),
-                field(FParams), b.CreateSub(stepEnd, from), row(out, seq, from),
-                tol, excessAt(from)});
+    SmallVector<Value *, 11> args{row(guess, seq, b.CreateSub(from, i64v(1))),
+                                  prev,
+                                  row(guess, seq, from),
+                                  inputTable(seq, from),
+                                  strideTable(),
+                                  field(FParams),
+                                  b.CreateSub(stepEnd, from),
+                                  row(out, seq, from),
+                                  tol,
+                                  excessAt(from)};
+    if (loopScratch)
+      args.push_back(loopScratch);
+    call(loop, args);
   });
   // The last row of a chunk but the final one: the next chunk's carry.
   Value *lastRow = b.CreateSub(end, i64v(1));
@@ -820,6 +858,107 @@ Function *KernelBuilder::iterate(SolverId s, Function *reduceLoop,
   return finish();
 }
 
+Function *KernelBuilder::coopReduce(Function *loop, int64_t bytes) {
+  begin("lds_gpu_" + info.name + "_newton_reduce");
+  int64_t slotSize = d * d + d;
+  Value *c = idx(GPUIntrinsics::Index::CtaidX);
+  Value *j = idx(GPUIntrinsics::Index::CtaidY);
+  Value *k = field(FNumChunks);
+  // Uniform over the block: its threads reach the same barriers.
+  returnUnless(
+      b.CreateAnd(b.CreateICmpSLT(j, field(FN)), b.CreateICmpSLT(c, k)));
+  Value *slot = b.CreateAdd(b.CreateMul(j, k), c);
+  Value *a = elemPtr(field(FAgg), b.CreateMul(slot, i64v(slotSize)));
+  loopScratch = blockScratch(slot, bytes);
+  reduceChunk(SolverId::Newton, loop, j, c, a, elemPtr(a, i64v(d * d)));
+  loopScratch = nullptr;
+  return finish();
+}
+
+Function *KernelBuilder::coopScan(Function *apply, int64_t bytes) {
+  begin("lds_gpu_" + info.name + "_newton_scan");
+  int64_t slotSize = d * d + d;
+  Value *j = idx(GPUIntrinsics::Index::CtaidX);
+  returnUnless(b.CreateICmpSLT(j, field(FN)));
+  Value *k = field(FNumChunks);
+  Value *seq = b.CreateLoad(i64, elemPtr8(field(FSeq), j));
+  Value *lo = b.CreateLoad(i64, elemPtr8(field(FLo), j));
+  Value *x0 = xIn(seq, lo);
+  Value *own = b.CreateInBoundsGEP(b.getInt8Ty(), blockScratch(j, bytes),
+                                   i64v(coopArenaOffset(slotSize, es)));
+  auto carry = [&](Value *chunk) {
+    return elemPtr(field(FCarry),
+                   b.CreateMul(b.CreateAdd(b.CreateMul(j, k), chunk), i64v(d)));
+  };
+  // Every thread writes the same values: carry[0] is x_in.
+  copy(carry(i64v(0)), x0, d);
+  // Chunk by chunk: a chunk's map costs D^2, spread over the block.
+  forRange(i64v(0), b.CreateSub(k, i64v(1)), [&](Value *c) {
+    Value *a =
+        elemPtr(field(FAgg),
+                b.CreateMul(b.CreateAdd(b.CreateMul(j, k), c), i64v(slotSize)));
+    Value *from = b.CreateSelect(b.CreateICmpEQ(c, i64v(0)), x0, carry(c));
+    call(apply, {a, elemPtr(a, i64v(d * d)), from,
+                 carry(b.CreateAdd(c, i64v(1))), own});
+  });
+  return finish();
+}
+
+Function *KernelBuilder::coopSweep(Function *loop, int64_t bytes) {
+  begin("lds_gpu_" + info.name + "_newton_sweep");
+  Value *c = idx(GPUIntrinsics::Index::CtaidX);
+  Value *j = idx(GPUIntrinsics::Index::CtaidY);
+  Value *k = field(FNumChunks);
+  returnUnless(
+      b.CreateAnd(b.CreateICmpSLT(j, field(FN)), b.CreateICmpSLT(c, k)));
+  auto carry = [&](Value *chunk) {
+    return elemPtr(field(FCarry),
+                   b.CreateMul(b.CreateAdd(b.CreateMul(j, k), chunk), i64v(d)));
+  };
+  loopScratch = blockScratch(b.CreateAdd(b.CreateMul(j, k), c), bytes);
+  // The chunk's non-cooperative code (f of the window's first row, the
+  // stopping tests, the first failing row) runs in every thread, which
+  // write the same values.
+  sweepChunk(SolverId::Newton, loop, j, c, carry(c),
+             [&] { return carry(b.CreateAdd(c, i64v(1))); });
+  loopScratch = nullptr;
+  return finish();
+}
+
+void KernelBuilder::defineCoopHooks() {
+  auto define = [&](const char *name) -> Function * {
+    Function *f = m.getFunction(name);
+    if (!f || !f->isDeclaration())
+      return nullptr;
+    f->setLinkage(GlobalValue::InternalLinkage);
+    f->addFnAttr(Attribute::AlwaysInline);
+    f->addFnAttr(Attribute::NoUnwind);
+    BasicBlock::Create(ctx, "entry", f);
+    return f;
+  };
+  if (Function *f = define("lds_coop_tid")) {
+    IRBuilder<> fb(&f->getEntryBlock());
+    fb.CreateRet(fb.CreateZExt(gi.index(fb, GPUIntrinsics::Index::TidX), i64));
+  }
+  if (Function *f = define("lds_coop_ntid")) {
+    IRBuilder<> fb(&f->getEntryBlock());
+    fb.CreateRet(fb.CreateZExt(gi.index(fb, GPUIntrinsics::Index::NtidX), i64));
+  }
+  if (Function *f = define("lds_coop_barrier")) {
+    f->addFnAttr(Attribute::Convergent);
+    IRBuilder<> fb(&f->getEntryBlock());
+    gi.barrier(fb);
+    fb.CreateRetVoid();
+  }
+}
+
+int32_t lds::coopBlock(const ModelInfo &info) {
+  // A thread per row of a D x D map, within one to eight warps.
+  int64_t threads = (info.stateDim + 31) / 32 * 32;
+  return static_cast<int32_t>(
+      std::clamp<int64_t>(threads, 32, kGPUMaxCoopBlock));
+}
+
 int32_t lds::maxScanBlock(const ModelInfo &info, SolverId solver) {
   if (solver == SolverId::Newton && info.stateDim > kGPUMaxNewtonDim)
     return 0;
@@ -857,9 +996,16 @@ GPUKernelSet lds::addGPUKernels(Module &m, const ModelInfo &info,
   // The solvers with GPU kernels, and the scan block they all allow.
   SmallVector<SolverId, 4> solvers;
   int32_t block = kGPUMaxScanBlock;
+  // Newton's cooperative kernels, where the build made its functions.
+  Function *coopReduceLoop = kb.find("newton_coop.reduce");
+  Function *coopSweepLoop = kb.find("newton_coop.sweep");
+  Function *coopApply = kb.find("newton_coop.apply");
+  bool coop = coopReduceLoop && coopSweepLoop && coopApply;
   for (SolverId s : {SolverId::Jacobi, SolverId::Picard, SolverId::QuasiNewton,
                      SolverId::Newton}) {
     std::string sym = getSolverSymbol(s).str();
+    if (s == SolverId::Newton && coop)
+      continue;
     if (!kb.find(sym + ".element") || !kb.find(sym + ".reduce") ||
         !kb.find(sym + ".sweep") || !kb.find(sym + ".combine") ||
         !kb.find(sym + ".apply"))
@@ -882,6 +1028,21 @@ GPUKernelSet lds::addGPUKernels(Module &m, const ModelInfo &info,
                      iterate));
       set.iterateBlock[int(s)] = iterate;
     }
+  }
+  if (coop) {
+    kb.defineCoopHooks();
+    int64_t es = elementBytes(info), d = info.stateDim, own = 0;
+    for (const char *kind : {"element", "combine", "apply"})
+      if (Function *f = m.getFunction(info.name + "_newton_coop_" + kind))
+        own = std::max(own, coopScratchBytes(*f));
+    int64_t bytes = coopArenaOffset(d * d + d, es) + (own + 63) / 64 * 64;
+    add(kb.coopReduce(coopReduceLoop, bytes));
+    add(kb.coopScan(coopApply, bytes));
+    add(kb.coopSweep(coopSweepLoop, bytes));
+    int n = int(SolverId::Newton);
+    set.hasSolver[n] = 1;
+    set.coopBlock[n] = coopBlock(info);
+    set.coopScratch[n] = bytes;
   }
   return set;
 }

@@ -13,7 +13,11 @@
 #include "lds/Target/CPUTarget.h"
 #include "lds/Target/GPUKernels.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Analysis/LoopInfo.h"
+#include "llvm/IR/Dominators.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/IR/InstIterator.h"
 #include "llvm/IR/Instructions.h"
@@ -259,6 +263,57 @@ static int64_t localBytes(const Function &f, const DataLayout &dl) {
   return own + callees;
 }
 
+/// Marks the functions that reach a barrier of the cooperative functions
+/// (lds_coop_barrier) convergent, as CUDA's front ends mark device code: no
+/// transformation may make such a call depend on more values than it does.
+static void markConvergent(Module &m) {
+  Function *barrier = m.getFunction("lds_coop_barrier");
+  if (!barrier)
+    return;
+  SmallVector<Function *> work{barrier};
+  while (!work.empty()) {
+    Function *f = work.pop_back_val();
+    f->addFnAttr(Attribute::Convergent);
+    for (User *u : f->users())
+      if (auto *call = dyn_cast<CallBase>(u)) {
+        Function *caller = call->getFunction();
+        if (!caller->hasFnAttribute(Attribute::Convergent))
+          work.push_back(caller);
+      }
+  }
+}
+
+/// Asks ptxas not to unroll the loops of the cooperative code (the
+/// functions marked by markConvergent): at D = 256 its O3 unrolled their
+/// constant-trip inner loops for minutes (Langevin's Newton reduce kernel:
+/// 84 s against 0.6 s at -O1); LLVM has already unrolled what pays.
+static void keepCoopLoopsRolled(Module &m) {
+  LLVMContext &ctx = m.getContext();
+  for (Function &f : m.functions()) {
+    if (f.isDeclaration() || !f.hasFnAttribute(Attribute::Convergent))
+      continue;
+    DominatorTree dt(f);
+    LoopInfo li(dt);
+    for (Loop *loop : li.getLoopsInPreorder()) {
+      SmallVector<BasicBlock *, 2> latches;
+      loop->getLoopLatches(latches);
+      MDNode *disable = MDNode::get(
+          ctx, MDString::get(ctx, "llvm.loop.unroll.disable"));
+      for (BasicBlock *latch : latches) {
+        Instruction *term = latch->getTerminator();
+        SmallVector<Metadata *, 4> ops{nullptr};
+        if (MDNode *old = term->getMetadata(LLVMContext::MD_loop))
+          for (unsigned i = 1; i < old->getNumOperands(); ++i)
+            ops.push_back(old->getOperand(i));
+        ops.push_back(disable);
+        MDNode *md = MDNode::getDistinct(ctx, ops);
+        md->replaceOperandWith(0, md);
+        term->setMetadata(LLVMContext::MD_loop, md);
+      }
+    }
+  }
+}
+
 /// Drops the kernels of the solvers that need more than kMaxLocalBytes of
 /// local memory per thread (or only the iterate kernel, if only it does),
 /// and what only they used.
@@ -330,6 +385,28 @@ static void dropHeavySolvers(Module &m, GPUBuild &build, StringSet<> &kernels) {
   }
 }
 
+void lds::addCooperativeNewton(mlir::ModuleOp module,
+                               const std::vector<ModelInfo> &infos,
+                               const GPUTargetOptions &options) {
+  mlir::OpBuilder b(module.getContext());
+  b.setInsertionPointToEnd(module.getBody());
+  for (const ModelInfo &info : infos) {
+    if (info.stateDim < options.cooperativeNewtonFrom)
+      continue;
+    for (const char *kind : {"element", "combine", "apply"}) {
+      auto f = module.lookupSymbol<mlir::func::FuncOp>(info.name + "_newton_" +
+                                                       kind);
+      if (!f || module.lookupSymbol(info.name + "_newton_coop_" + kind))
+        break;
+      auto copy = mlir::cast<mlir::func::FuncOp>(b.clone(*f));
+      copy.setSymName(info.name + "_newton_coop_" + kind);
+      copy->setAttr("lds.derived",
+                    b.getStringAttr(std::string("newton_coop_") + kind));
+      copy->setAttr("lds.cooperative", b.getUnitAttr());
+    }
+  }
+}
+
 bool lds::buildGPUKernels(mlir::ModuleOp module,
                           const std::vector<ModelInfo> &infos,
                           const GPUTargetOptions &options, GPUBuild &build,
@@ -337,6 +414,7 @@ bool lds::buildGPUKernels(mlir::ModuleOp module,
   std::unique_ptr<TargetMachine> tm = createNVPTXTargetMachine(error);
   if (!tm)
     return false;
+  addCooperativeNewton(module, infos, options);
   if (mlir::failed(lowerToNVVMDialect(module))) {
     error = "lowering the kernels for the GPU failed";
     return false;
@@ -368,18 +446,24 @@ bool lds::buildGPUKernels(mlir::ModuleOp module,
               summary.hasSolver);
     std::copy(std::begin(set.iterateBlock), std::end(set.iterateBlock),
               summary.iterateBlock);
+    std::copy(std::begin(set.coopBlock), std::end(set.coopBlock),
+              summary.coopBlock);
+    std::copy(std::begin(set.coopScratch), std::end(set.coopScratch),
+              summary.coopScratch);
     for (auto &[name, f] : set.kernels) {
       summary.kernels.push_back(name);
       kernels.insert(name);
     }
     build.models.push_back(std::move(summary));
   }
+  markConvergent(*m);
   if (!linkLibdevice(*m, options, error))
     return false;
   internalizeModule(*m, [&](const GlobalValue &gv) {
     return kernels.contains(gv.getName());
   });
   optimize(*m, *tm);
+  keepCoopLoopsRolled(*m);
   dropHeavySolvers(*m, build, kernels);
   for (Function &f : m->functions())
     if (f.isDeclaration() && !f.isIntrinsic() && !f.use_empty()) {

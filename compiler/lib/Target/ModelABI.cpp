@@ -89,7 +89,24 @@ private:
     Function *element, *combine, *apply, *check;
     bool hasA;     // element, combine and apply take A
     int64_t aSize; // values in A
+    /// Block-cooperative (GPU): element, combine and apply take the
+    /// functions' scratch last; the loop takes a block's scratch last,
+    /// which holds the step's element (A, b) then theirs
+    /// (coopArenaOffset), and every thread of the block runs it.
+    bool coop = false;
   };
+  /// In `fn` (a chunk loop taking a block's scratch last when `k.coop`):
+  /// where one step's A and b go, and the tail the kernels take after
+  /// their outputs (the functions' scratch, or nothing).
+  struct StepBuffers {
+    Value *a, *b;
+    SmallVector<Value *, 1> tail;
+  };
+  StepBuffers stepBuffers(IRBuilder<> &b, Function *fn, const ChunkKernels &k,
+                          const ModelInfo &info);
+  /// The cooperative Newton of `info` (@M_newton_coop_*), if the GPU build
+  /// added it: wrappers and chunk loops lds.<M>.newton_coop.*.
+  void addCooperative(const ModelInfo &info);
   /// The per-step arguments of a chunk loop: input bases and strides and
   /// the param pointers, loaded in the entry block.
   struct StepArgs {
@@ -101,11 +118,12 @@ private:
   StepArgs loadStepArgs(IRBuilder<> &b, Value *inputs, Value *stepBytes,
                         Value *params, const ModelInfo &info);
   /// `name(x_first, guess_rows, inputs, input_step_bytes, params, n, a, b)`
-  /// (lds_reduce_fn).
+  /// (lds_reduce_fn), with `scratch` last when k.coop.
   Function *reduce(const Twine &name, const ChunkKernels &k,
                    const ModelInfo &info);
   /// `name(guess_first, x_in, guess_rows, inputs, input_step_bytes, params,
-  /// n, out_rows, tol, excess)` (lds_sweep_fn).
+  /// n, out_rows, tol, excess)` (lds_sweep_fn), with `scratch` last when
+  /// k.coop.
   Function *sweep(const Twine &name, const ChunkKernels &k,
                   const ModelInfo &info);
 
@@ -266,8 +284,10 @@ void ABIBuilder::StepArgs::call(IRBuilder<> &b, Function *callee, Value *x,
 
 Function *ABIBuilder::reduce(const Twine &name, const ChunkKernels &k,
                              const ModelInfo &info) {
-  auto *fnTy = FunctionType::get(
-      Type::getVoidTy(ctx), {ptr, ptr, ptr, ptr, ptr, i64, ptr, ptr}, false);
+  SmallVector<Type *, 9> types{ptr, ptr, ptr, ptr, ptr, i64, ptr, ptr};
+  if (k.coop)
+    types.push_back(ptr);
+  auto *fnTy = FunctionType::get(Type::getVoidTy(ctx), types, false);
   auto *fn = Function::Create(fnTy, GlobalValue::InternalLinkage, name, m);
   Value *xFirst = fn->getArg(0), *guessRows = fn->getArg(1),
         *inputs = fn->getArg(2), *stepBytes = fn->getArg(3),
@@ -278,11 +298,10 @@ Function *ABIBuilder::reduce(const Twine &name, const ChunkKernels &k,
   auto *loop = BasicBlock::Create(ctx, "loop", fn);
   auto *exit = BasicBlock::Create(ctx, "exit", fn);
   IRBuilder<> b(entry);
-  Type *fty = info.dtype == DType::F64 ? b.getDoubleTy() : b.getFloatTy();
   int64_t rowBytes = info.stateDim * (info.dtype == DType::F64 ? 8 : 4);
   // This step's element (A, b), hoisted out of the loop.
-  Value *sa = k.hasA ? b.CreateAlloca(ArrayType::get(fty, k.aSize)) : nullptr;
-  Value *sb = b.CreateAlloca(ArrayType::get(fty, info.stateDim));
+  StepBuffers buf = stepBuffers(b, fn, k, info);
+  Value *sa = buf.a, *sb = buf.b;
   StepArgs step = loadStepArgs(b, inputs, stepBytes, params, info);
   b.CreateCondBr(b.CreateICmpSGT(n, b.getInt64(0)), first, exit);
 
@@ -292,7 +311,9 @@ Function *ABIBuilder::reduce(const Twine &name, const ChunkKernels &k,
   if (k.hasA)
     accOut.push_back(accA);
   accOut.push_back(accB);
-  step.call(b, k.element, xFirst, b.getInt64(0), accOut);
+  SmallVector<Value *, 3> firstOut(accOut.begin(), accOut.end());
+  firstOut.append(buf.tail.begin(), buf.tail.end());
+  step.call(b, k.element, xFirst, b.getInt64(0), firstOut);
   b.CreateCondBr(b.CreateICmpSGT(n, b.getInt64(1)), loop, exit);
 
   b.SetInsertPoint(loop);
@@ -305,6 +326,7 @@ Function *ABIBuilder::reduce(const Twine &name, const ChunkKernels &k,
   if (k.hasA)
     elemOut.push_back(sa);
   elemOut.push_back(sb);
+  elemOut.append(buf.tail.begin(), buf.tail.end());
   step.call(b, k.element, guess, t, elemOut);
   // The accumulated map runs first, then this step's.
   SmallVector<Value *, 6> combineArgs;
@@ -315,6 +337,7 @@ Function *ABIBuilder::reduce(const Twine &name, const ChunkKernels &k,
     combineArgs.push_back(accA);
   combineArgs.push_back(accB);
   combineArgs.append(accOut.begin(), accOut.end());
+  combineArgs.append(buf.tail.begin(), buf.tail.end());
   inlineIfSmall(b.CreateCall(k.combine, combineArgs));
   Value *next = b.CreateAdd(t, b.getInt64(1), "t.next");
   t->addIncoming(next, loop);
@@ -327,9 +350,11 @@ Function *ABIBuilder::reduce(const Twine &name, const ChunkKernels &k,
 
 Function *ABIBuilder::sweep(const Twine &name, const ChunkKernels &k,
                             const ModelInfo &info) {
-  auto *fnTy = FunctionType::get(
-      Type::getVoidTy(ctx), {ptr, ptr, ptr, ptr, ptr, ptr, i64, ptr, ptr, ptr},
-      false);
+  SmallVector<Type *, 11> types{ptr, ptr, ptr, ptr, ptr,
+                                ptr, i64, ptr, ptr, ptr};
+  if (k.coop)
+    types.push_back(ptr);
+  auto *fnTy = FunctionType::get(Type::getVoidTy(ctx), types, false);
   auto *fn = Function::Create(fnTy, GlobalValue::InternalLinkage, name, m);
   Value *guessFirst = fn->getArg(0), *xIn = fn->getArg(1),
         *guessRows = fn->getArg(2), *inputs = fn->getArg(3),
@@ -340,10 +365,9 @@ Function *ABIBuilder::sweep(const Twine &name, const ChunkKernels &k,
   auto *exit = BasicBlock::Create(ctx, "exit", fn);
   IRBuilder<> b(entry);
   int64_t es = info.dtype == DType::F64 ? 8 : 4;
-  Type *fty = es == 8 ? b.getDoubleTy() : b.getFloatTy();
   int64_t rowBytes = info.stateDim * es;
-  Value *sa = k.hasA ? b.CreateAlloca(ArrayType::get(fty, k.aSize)) : nullptr;
-  Value *sb = b.CreateAlloca(ArrayType::get(fty, info.stateDim));
+  StepBuffers buf = stepBuffers(b, fn, k, info);
+  Value *sa = buf.a, *sb = buf.b;
   StepArgs step = loadStepArgs(b, inputs, stepBytes, params, info);
   b.CreateCondBr(b.CreateICmpSGT(n, b.getInt64(0)), loop, exit);
 
@@ -361,10 +385,12 @@ Function *ABIBuilder::sweep(const Twine &name, const ChunkKernels &k,
   if (k.hasA)
     elemOut.push_back(sa);
   elemOut.push_back(sb);
+  SmallVector<Value *, 5> applyArgs(elemOut.begin(), elemOut.end());
+  elemOut.append(buf.tail.begin(), buf.tail.end());
   step.call(b, k.element, guessPrev, t, elemOut);
-  SmallVector<Value *, 4> applyArgs(elemOut.begin(), elemOut.end());
   applyArgs.push_back(prev);
   applyArgs.push_back(row);
+  applyArgs.append(buf.tail.begin(), buf.tail.end());
   inlineIfSmall(b.CreateCall(k.apply, applyArgs));
   Value *ex = b.CreateInBoundsGEP(b.getInt8Ty(), excess,
                                   b.CreateMul(t, b.getInt64(es)));
@@ -378,6 +404,26 @@ Function *ABIBuilder::sweep(const Twine &name, const ChunkKernels &k,
   b.SetInsertPoint(exit);
   b.CreateRetVoid();
   return fn;
+}
+
+ABIBuilder::StepBuffers ABIBuilder::stepBuffers(IRBuilder<> &b, Function *fn,
+                                                const ChunkKernels &k,
+                                                const ModelInfo &info) {
+  int64_t es = info.dtype == DType::F64 ? 8 : 4;
+  Type *fty = es == 8 ? b.getDoubleTy() : b.getFloatTy();
+  int64_t aValues = k.hasA ? k.aSize : 0;
+  if (!k.coop) {
+    Value *a = k.hasA ? b.CreateAlloca(ArrayType::get(fty, k.aSize)) : nullptr;
+    return {a, b.CreateAlloca(ArrayType::get(fty, info.stateDim)), {}};
+  }
+  // Shared by the block's threads: the block's scratch.
+  Value *scratch = fn->getArg(fn->arg_size() - 1);
+  Value *a = k.hasA ? scratch : nullptr;
+  Value *bv =
+      b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), scratch, aValues * es);
+  Value *own = b.CreateConstInBoundsGEP1_64(
+      b.getInt8Ty(), scratch, coopArenaOffset(aValues + info.stateDim, es));
+  return {a, bv, {own}};
 }
 
 Function *ABIBuilder::jacobianFromElement(const Twine &name, Function *element,
@@ -484,6 +530,8 @@ void ABIBuilder::add(const ModelInfo &info) {
                                       sweep(prefix + ".sweep", ck, info)}));
   }
 
+  addCooperative(info);
+
   Constant *descriptor = ConstantStruct::get(
       modelTy, {ConstantInt::get(i32, kABIVersion),
                 string(n, "lds." + n + ".name"),
@@ -517,6 +565,24 @@ void ABIBuilder::add(const ModelInfo &info) {
                        GlobalValue::ExternalLinkage, "lds_model_" + n, m);
   IRBuilder<> b(BasicBlock::Create(ctx, "entry", accessor));
   b.CreateRet(global);
+}
+
+void ABIBuilder::addCooperative(const ModelInfo &info) {
+  std::string n = info.name, prefix = "lds." + n + ".newton_coop";
+  Function *element = kernel(n + "_newton_coop_element");
+  Function *combine = kernel(n + "_newton_coop_combine");
+  Function *apply = kernel(n + "_newton_coop_apply");
+  Function *check = kernel(n + "_check");
+  if (!element || !combine || !apply || !check)
+    return;
+  // The wrappers the scan kernel calls take the functions' scratch last.
+  wrap(prefix + ".combine", combine, {"a2", "b2", "a1", "b1", "a", "b", "s"},
+       info);
+  wrap(prefix + ".apply", apply, {"a", "b", "x", "out", "s"}, info);
+  int64_t d = info.stateDim;
+  ChunkKernels ck{element, combine, apply, check, true, d * d, true};
+  reduce(prefix + ".reduce", ck, info);
+  sweep(prefix + ".sweep", ck, info);
 }
 
 void lds::addModelABI(Module &module, const std::vector<ModelInfo> &infos) {

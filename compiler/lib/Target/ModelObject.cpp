@@ -95,6 +95,8 @@ lds::buildModelObjectModule(mlir::ModuleOp module,
   std::vector<GPUImage> images;
   if (options.withGPU) {
     Stopwatch watch;
+    // In both modules: the emulator's kernels are built with the CPU code.
+    addCooperativeNewton(module, infos, options.gpu);
     mlir::OwningOpRef<mlir::ModuleOp> gpuModule = module.clone();
     if (!buildGPUKernels(*gpuModule, infos, options.gpu, gpuBuild, error))
       return nullptr;

@@ -195,6 +195,14 @@ typedef struct {
  *                          ticket before each launch; agg and carry are not
  *                          used.
  *
+ * Block-cooperative solvers (GPU ABI 3; coop_block[S] > 0, Newton at large
+ * D): the reduce, scan and sweep kernels above run one *block* where the
+ * others run one thread, every thread of the block stepping through the same
+ * chunk and splitting each step's D x D work: reduce and sweep take block
+ * (c, j) (grid (num_chunks, n)), the scan block j (grid n, applying the
+ * chunk maps one after the other), all with coop_block[S] threads and
+ * coop_scratch[S] bytes of `scratch` per block. There is no iterate kernel.
+ *
  * x_in of item j is row lo[j] - 1 of `final_rows`, or x0 when lo[j] = 0.
  * Inputs are [batch][T][size] in their own dtype, as lds_solve takes them.
  * As in the CPU executor: the window's first row (t = lo[j]) is f(x_in),
@@ -209,7 +217,7 @@ typedef struct {
  * lds/gpu_emulator_hooks.h where the CUDA kernels use NVVM intrinsics.
  *===----------------------------------------------------------------------===*/
 
-#define LDS_GPU_ABI_VERSION 2
+#define LDS_GPU_ABI_VERSION 3
 
 typedef struct {
   int64_t T;
@@ -237,6 +245,10 @@ typedef struct {
                          (A, b), then x after its last chunk */
   int32_t *tile_flag; /* [n][B]: 0 nothing yet, 1 aggregate, 2 inclusive x */
   int32_t *ticket;    /* [n]: the next block's ticket */
+  /* Appended in GPU ABI 3, for the cooperative kernels: coop_scratch[S]
+     bytes per block, block (c, j) of reduce and sweep at (j num_chunks +
+     c), block j of the scan at j. */
+  void *scratch;
 } lds_gpu_args;
 
 /* One embedded image of the kernels. */
@@ -270,6 +282,12 @@ typedef struct {
    * for it), or 0 if the solver has no iterate kernel (its reduce, scan and
    * sweep kernels then serve alone). */
   int32_t iterate_block[LDS_NUM_SOLVER_SLOTS];
+  /* Appended in GPU ABI 3, indexed as has_solver: the threads of a block of
+   * the solver's block-cooperative kernels (a multiple of 32), or 0 if its
+   * kernels run a chunk per thread; and the bytes of global scratch each
+   * such block needs (lds_gpu_args.scratch). */
+  int32_t coop_block[LDS_NUM_SOLVER_SLOTS];
+  int64_t coop_scratch[LDS_NUM_SOLVER_SLOTS];
 } lds_gpu_module;
 
 typedef struct lds_model {

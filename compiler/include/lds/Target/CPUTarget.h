@@ -19,6 +19,7 @@
 #include <string>
 
 namespace llvm {
+class Function;
 class LLVMContext;
 class Module;
 class TargetMachine;
@@ -41,8 +42,23 @@ std::unique_ptr<llvm::Module> buildModelLLVMModule(mlir::ModuleOp module,
                                                    llvm::LLVMContext &context);
 
 /// Removes the lds.* attributes of the LLVM-dialect functions in `module`,
-/// which have no meaning in LLVM IR.
+/// which have no meaning in LLVM IR; `lds.scratch_bytes` becomes the LLVM
+/// function attribute kScratchBytesAttr.
 void stripLDSAttributes(mlir::ModuleOp module);
+
+/// The LLVM function attribute holding the bytes of block scratch a
+/// cooperative function takes as its last argument.
+constexpr const char *kScratchBytesAttr = "lds-scratch-bytes";
+
+/// kScratchBytesAttr of `f`, or 0 if it has none.
+int64_t coopScratchBytes(const llvm::Function &f);
+
+/// Bytes from the start of a cooperative chunk loop's block scratch to the
+/// functions' own scratch: one step's element (A then b, `values` values
+/// of `elementBytes` each), 64-byte aligned.
+inline int64_t coopArenaOffset(int64_t values, int64_t elementBytes) {
+  return (values * elementBytes + 63) / 64 * 64;
+}
 
 /// A target machine for the host's architecture; null with `error` set.
 std::unique_ptr<llvm::TargetMachine>

@@ -85,7 +85,19 @@ struct GPUKernelSet {
   int32_t hasSolver[6] = {0, 0, 0, 0, 0, 0};
   /// lds_gpu_module.iterate_block: 0 where there is no iterate kernel.
   int32_t iterateBlock[6] = {0, 0, 0, 0, 0, 0};
+  /// lds_gpu_module.coop_block and coop_scratch: the threads and the bytes
+  /// of global scratch of a block of the solver's block-cooperative
+  /// kernels; 0 where its kernels are per-thread.
+  int32_t coopBlock[6] = {0, 0, 0, 0, 0, 0};
+  int64_t coopScratch[6] = {0, 0, 0, 0, 0, 0};
 };
+
+/// Most threads of a block of the cooperative kernels.
+constexpr int32_t kGPUMaxCoopBlock = 256;
+
+/// The threads of a block of `info`'s cooperative Newton kernels: D rounded
+/// up to a multiple of 32, from 32 to kGPUMaxCoopBlock.
+int32_t coopBlock(const ModelInfo &info);
 
 /// The most threads a scan block of `solver` can have for `info` within
 /// kGPUSharedBytes (a multiple of 32, at most kGPUMaxScanBlock), or 0 if

@@ -32,6 +32,12 @@ struct GPUTargetOptions {
   /// The CUDA toolkit (bin/ptxas, nvvm/libdevice); empty: $CUDA_HOME, then
   /// /usr/local/cuda, then the toolkit of the ptxas on PATH.
   std::string cudaPath;
+  /// Newton's kernels are block-cooperative (addCooperativeNewton) for
+  /// models with at least this state dimension; below it each GPU thread
+  /// runs a chunk with its own dense D x D maps. The default is the first D
+  /// past the per-thread limit (kGPUMaxNewtonDim); tests lower it to run
+  /// the cooperative kernels on small models.
+  int64_t cooperativeNewtonFrom = 33;
 };
 
 /// The PTX's target: its kernels run on every architecture from here on.
@@ -47,6 +53,9 @@ struct GPUModelKernels {
   int32_t scanBlock = 0;
   int32_t hasSolver[6] = {0, 0, 0, 0, 0, 0};
   int32_t iterateBlock[6] = {0, 0, 0, 0, 0, 0};
+  /// lds_gpu_module.coop_block and coop_scratch (GPU ABI 3).
+  int32_t coopBlock[6] = {0, 0, 0, 0, 0, 0};
+  int64_t coopScratch[6] = {0, 0, 0, 0, 0, 0};
 };
 
 struct GPUBuild {
@@ -63,6 +72,16 @@ struct GPUBuild {
 bool buildGPUKernels(mlir::ModuleOp module, const std::vector<ModelInfo> &infos,
                      const GPUTargetOptions &options, GPUBuild &build,
                      std::string &error);
+
+/// Adds block-cooperative copies of Newton's element, combine and apply
+/// (`@M_newton_coop_element`, ... tagged `lds.cooperative`, which
+/// lds-distribute-over-block splits over a thread block) for each model of
+/// `infos` whose state dimension is at least
+/// options.cooperativeNewtonFrom. The GPU build then makes Newton's kernels
+/// from them; the CPU module needs them too, for the emulator's kernels.
+void addCooperativeNewton(mlir::ModuleOp module,
+                          const std::vector<ModelInfo> &infos,
+                          const GPUTargetOptions &options);
 
 /// The help of the tools' --cuda-path (GPUTargetOptions::cudaPath): where
 /// the toolkit is looked for.
