@@ -58,9 +58,10 @@ constexpr int64_t kMinGpuChunkRows = 4;
 /// Bytes of chunk maps (agg) a launch may use: it bounds the chunks of a
 /// Newton iteration at large D (a map is D*D + D values).
 constexpr int64_t kAggBudget = int64_t(256) << 20;
-/// Bytes of block scratch the cooperative kernels of a launch may use
-/// (a block's is a few D x D temporaries).
-constexpr int64_t kScratchBudget = int64_t(2) << 30;
+/// Bytes of block scratch the cooperative kernels of a launch may use: a
+/// block's holds the step's D x D temporaries (5.8 MB for Langevin at
+/// D = 256, so 16 sequences get 46 chunks each: about 740 blocks).
+constexpr int64_t kScratchBudget = int64_t(4) << 30;
 /// Threads of a reduce, sweep, residual or sequential block.
 constexpr int kBlock = 128;
 /// Items in one launch (grid.y).

@@ -32,8 +32,9 @@
 //   1. GRU D = 8, T = 100 000: every solver, sequential and AUTO;
 //   2. one iteration of each solver at D = 64 (elementwise, gru64),
 //      T = 100 000 and 1 000 000;
-//   3. Langevin D = 256, T = 30 000: Newton, quasi-Newton, Picard,
-//      sequential, AUTO;
+//   3. Langevin D = 256, T = 30 000: one Newton iteration (its peak
+//      memory), then solves: Newton, quasi-Newton, Picard, sequential,
+//      AUTO;
 //   4. the sweep: T in LDS_BENCH_LENGTHS (ascending), each model, every
 //      solver its GPU kernels have, sequential and AUTO.
 // Commands for single figures:
@@ -652,19 +653,23 @@ struct Bench {
     printRow(r);
   }
 
-  void iteration(const std::string &part, const std::string &name,
-                 const lds_model *m, const Data &data, int64_t T, lds_solver s,
-                 std::vector<float> &states) {
+  /// One iteration's row; `reps` runs (0: 3 or 7, by the prediction).
+  /// Returns the seconds of one run, or NaN.
+  double iteration(const std::string &part, const std::string &name,
+                   const lds_model *m, const Data &data, int64_t T,
+                   lds_solver s, std::vector<float> &states, int reps = 0) {
     std::string k = key(name, "iteration", s) + part;
     Row r = baseRow("iteration", part, name, m, T, batch, s);
     if (!skip(r, k)) {
       double p = predict(k, T);
-      int reps = std::isfinite(p) && p > 0.5 ? 3 : 7;
+      if (reps <= 0)
+        reps = std::isfinite(p) && p > 0.5 ? 3 : 7;
       r = measureIteration(part, name, m, data, T, batch, s, states, reps);
       if (std::isfinite(r.seconds))
         last[k] = {T, r.seconds * (reps + 1)};
     }
     printRow(r);
+    return r.status == lds_status_string(LDS_OK) ? r.seconds : NAN;
   }
 
   /// Allocates the data for (m, T) only if some run will use it.
@@ -779,8 +784,21 @@ int runPlan() {
     for (int64_t T : {int64_t(100000), int64_t(1000000)})
       for (const char *name : {"elementwise", "gru64"})
         runIterations(b, "target", name, T / shrink);
-    // 3. Langevin D = 256, T = 30k: Newton's memory (and what runs:
-    //    quasi-Newton is the curvature-aware solver that fits on the GPU).
+    // 3. Langevin D = 256, T = 30k: Newton's memory. One iteration first
+    //    (block-cooperative kernels; its row has the peak memory); a
+    //    Newton solve is predicted from it (5 iterations and the sequential
+    //    first row's pass) and skipped beyond the budget.
+    {
+      int64_t T = 30000 / shrink;
+      const lds_model *m = findModel("langevin256");
+      Data data(m, T, b.batch);
+      std::vector<float> states(b.batch * T * m->state_dim);
+      double one = b.iteration("target", "langevin256", m, data, T,
+                               LDS_SOLVER_NEWTON, states, /*reps=*/1);
+      if (std::isfinite(one))
+        b.last[Bench::key("langevin256", "solve", LDS_SOLVER_NEWTON)] = {
+            T, 5 * one};
+    }
     runSolves(b, "target", "langevin256", 30000 / shrink,
               {LDS_SOLVER_SEQUENTIAL, LDS_SOLVER_NEWTON,
                LDS_SOLVER_QUASI_NEWTON, LDS_SOLVER_PICARD, LDS_SOLVER_AUTO});
