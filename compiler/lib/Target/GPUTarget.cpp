@@ -16,9 +16,9 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Analysis/LoopInfo.h"
 #include "llvm/IR/Dominators.h"
-#include "llvm/ADT/StringSwitch.h"
 #include "llvm/IR/InstIterator.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/LLVMContext.h"
@@ -297,8 +297,8 @@ static void keepCoopLoopsRolled(Module &m) {
     for (Loop *loop : li.getLoopsInPreorder()) {
       SmallVector<BasicBlock *, 2> latches;
       loop->getLoopLatches(latches);
-      MDNode *disable = MDNode::get(
-          ctx, MDString::get(ctx, "llvm.loop.unroll.disable"));
+      MDNode *disable =
+          MDNode::get(ctx, MDString::get(ctx, "llvm.loop.unroll.disable"));
       for (BasicBlock *latch : latches) {
         Instruction *term = latch->getTerminator();
         SmallVector<Metadata *, 4> ops{nullptr};
