@@ -3,9 +3,9 @@
 // RUN: lds-opt %s --split-input-file \
 // RUN:   --lds-lower-to-loops=share-buffers-from=4 --lds-distribute-over-block \
 // RUN:   | FileCheck %s --check-prefix=SHARE
-// RUN: lds-opt %s --split-input-file --lds-lower-to-llvm="share-buffers-from=256 fold-transposes=1 cpu-fast-math=0 distribute-over-block=1" \
+// RUN: lds-opt %s --split-input-file --lds-lower-to-nvvm \
 // RUN:   | FileCheck %s --check-prefix=LLVM
-// RUN: lds-opt %s --split-input-file --lds-lower-to-llvm="share-buffers-from=256 fold-transposes=1 cpu-fast-math=0 distribute-over-block=1" \
+// RUN: lds-opt %s --split-input-file --lds-lower-to-nvvm \
 // RUN:   | mlir-translate --mlir-to-llvmir --split-input-file \
 // RUN:   | FileCheck %s --check-prefix=IR
 // RUN: lds-opt %s --split-input-file --lds-lower-to-llvm="share-buffers-from=4 fold-transposes=1 cpu-fast-math=0 distribute-over-block=1" \
@@ -18,8 +18,8 @@
 // nest runs iterations tid, tid + ntid, ..., other writes run in thread 0,
 // and barriers separate the writes from the accesses around them. The input
 // is real lds ops, lowered by lds-lower-to-loops first. The LLVM and IR
-// prefixes run the GPU pipeline (LowerToNVVM.cpp's options) to the LLVM
-// dialect and LLVM IR.
+// prefixes run the GPU pipeline (lds-lower-to-nvvm, LowerToNVVM.cpp) to the
+// LLVM dialect and LLVM IR.
 
 // An elementwise op, a matrix-vector product, a reduction to a scalar that a
 // later op reads, and two results (rank 1 and rank 0) copied out.

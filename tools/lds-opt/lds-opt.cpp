@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lds/Conversion/LowerToLLVM.h"
+#include "lds/Conversion/LowerToNVVM.h"
 #include "lds/Conversion/Passes.h"
 #include "lds/Dialect/LDSDialect.h"
 #include "lds/Transforms/Passes.h"
@@ -28,6 +29,7 @@ int main(int argc, char **argv) {
   lds::registerLDSConversionPasses();
   lds::registerLDSTransformsPasses();
   lds::registerLowerToLLVMPipeline();
+  lds::registerLowerToNVVMPipeline();
 
   mlir::DialectRegistry registry;
   registry.insert<lds::LDSDialect, mlir::func::FuncDialect>();

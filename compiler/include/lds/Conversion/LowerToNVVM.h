@@ -18,7 +18,10 @@
 namespace lds {
 
 /// Appends lds-lower-to-loops (models dropped, every buffer on the stack:
-/// no malloc on the device), canonicalize, cse, scf-to-cf, math-to-libm,
+/// no malloc on the device; transposes folded into matmuls; buffers of
+/// 256 bytes and more shared), lds-distribute-over-block (the functions
+/// tagged lds.cooperative split over a thread block, their buffers in
+/// block scratch), canonicalize, cse, scf-to-cf, math-to-libm,
 /// math/arith-to-llvm, expand-strided-metadata, finalize-memref-to-llvm,
 /// cf-to-llvm, func-to-llvm with bare pointers, reconcile-unrealized-casts.
 /// Function signatures are those of buildLowerToLLVMPipeline.
