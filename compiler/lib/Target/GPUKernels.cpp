@@ -39,6 +39,7 @@
 #include "llvm/IR/Module.h"
 
 #include <algorithm>
+#include <tuple>
 
 using namespace lds;
 using namespace llvm;
@@ -120,18 +121,18 @@ public:
 
   Function *sequential(Function *loop);
   Function *residual(Function *f);
-  Function *reduce(SolverId s, Function *loop);
+  /// With `coopBytes` > 0, the cooperative kernel (Newton's): a block per
+  /// (chunk, item), whose threads all run the chunk with the block's
+  /// scratch (`coopBytes` a block) in args->scratch.
+  Function *reduce(SolverId s, Function *loop, int64_t coopBytes = 0);
   Function *scan(SolverId s, int32_t block);
-  Function *sweep(SolverId s, Function *loop);
+  Function *sweep(SolverId s, Function *loop, int64_t coopBytes = 0);
   Function *iterate(SolverId s, Function *reduceLoop, Function *sweepLoop,
                     int32_t block);
-  /// Block-cooperative Newton (lds.<M>.newton_coop.*): one block per
-  /// (chunk, item) for reduce and sweep, one per item for the scan, every
-  /// thread calling the same loops with the block's scratch (`bytes` a
-  /// block) in args->scratch.
-  Function *coopReduce(Function *loop, int64_t bytes);
+  /// Block-cooperative Newton's scan: one block per item applies the chunk
+  /// maps in turn with `apply` (lds.<M>.newton_coop.apply), whose scratch
+  /// is the block's (`bytes` a block).
   Function *coopScan(Function *apply, int64_t bytes);
-  Function *coopSweep(Function *loop, int64_t bytes);
   /// Defines lds_coop_tid, lds_coop_ntid and lds_coop_barrier, which the
   /// cooperative functions call, if they are declared.
   void defineCoopHooks();
@@ -141,6 +142,26 @@ private:
   Value *blockScratch(Value *index, int64_t bytes) {
     return b.CreateInBoundsGEP(b.getInt8Ty(), field(FScratch),
                                b.CreateMul(index, i64v(bytes)));
+  }
+  /// carry[j][chunk] of `k` chunks an item.
+  Value *carryOf(Value *j, Value *k, Value *chunk) {
+    return elemPtr(field(FCarry),
+                   b.CreateMul(b.CreateAdd(b.CreateMul(j, k), chunk), i64v(d)));
+  }
+  /// The kernel's chunk: c = ctaid.x (cooperative: a block per chunk) or
+  /// ctaid.x * ntid.x + tid.x, and item j = ctaid.y; returns unless both
+  /// are in range. Cooperative kernels get the block's scratch.
+  std::pair<Value *, Value *> chunkAndItem(int64_t coopBytes) {
+    Value *c = coopBytes ? idx(GPUIntrinsics::Index::CtaidX) : globalX();
+    Value *j = idx(GPUIntrinsics::Index::CtaidY);
+    Value *k = field(FNumChunks);
+    // Uniform over a cooperative block: its threads reach the same
+    // barriers.
+    returnUnless(
+        b.CreateAnd(b.CreateICmpSLT(j, field(FN)), b.CreateICmpSLT(c, k)));
+    if (coopBytes)
+      loopScratch = blockScratch(b.CreateAdd(b.CreateMul(j, k), c), coopBytes);
+    return {c, j};
   }
   /// Chunk `c` of item `j`: its map into (a, bv), the identity if empty.
   void reduceChunk(SolverId s, Function *loop, Value *j, Value *c, Value *a,
@@ -449,18 +470,17 @@ Function *KernelBuilder::residual(Function *f) {
   return finish();
 }
 
-Function *KernelBuilder::reduce(SolverId s, Function *loop) {
+Function *KernelBuilder::reduce(SolverId s, Function *loop, int64_t coopBytes) {
   std::string sym = getSolverSymbol(s).str();
   begin("lds_gpu_" + info.name + "_" + sym + "_reduce");
   int64_t aSize = aSizeOf(info, s), slotSize = aSize + d;
-  Value *c = globalX();
-  Value *j = idx(GPUIntrinsics::Index::CtaidY);
+  Value *c, *j;
+  std::tie(c, j) = chunkAndItem(coopBytes);
   Value *k = field(FNumChunks);
-  returnUnless(
-      b.CreateAnd(b.CreateICmpSLT(j, field(FN)), b.CreateICmpSLT(c, k)));
   Value *a = elemPtr(field(FAgg), b.CreateMul(b.CreateAdd(b.CreateMul(j, k), c),
                                               i64v(slotSize)));
   reduceChunk(s, loop, j, c, a, elemPtr(a, i64v(aSize)));
+  loopScratch = nullptr;
   return finish();
 }
 
@@ -532,10 +552,7 @@ Function *KernelBuilder::scan(SolverId s, int32_t block) {
         field(FAgg),
         b.CreateMul(b.CreateAdd(b.CreateMul(j, k), chunk), i64v(slotSize)));
   };
-  auto carry = [&](Value *chunk) {
-    return elemPtr(field(FCarry),
-                   b.CreateMul(b.CreateAdd(b.CreateMul(j, k), chunk), i64v(d)));
-  };
+  auto carry = [&](Value *chunk) { return carryOf(j, k, chunk); };
 
   // Thread-serial: the map of chunks [first, last), later maps on the left.
   Value *mine = localArray(fty, slotSize), *other = localArray(fty, slotSize);
@@ -615,20 +632,18 @@ void KernelBuilder::warpScan(Function *combine, int64_t aSize, Value *mine,
   });
 }
 
-Function *KernelBuilder::sweep(SolverId s, Function *loop) {
+Function *KernelBuilder::sweep(SolverId s, Function *loop, int64_t coopBytes) {
   std::string sym = getSolverSymbol(s).str();
   begin("lds_gpu_" + info.name + "_" + sym + "_sweep");
-  Value *c = globalX();
-  Value *j = idx(GPUIntrinsics::Index::CtaidY);
+  Value *c, *j;
+  std::tie(c, j) = chunkAndItem(coopBytes);
   Value *k = field(FNumChunks);
-  returnUnless(
-      b.CreateAnd(b.CreateICmpSLT(j, field(FN)), b.CreateICmpSLT(c, k)));
-  auto carry = [&](Value *chunk) {
-    return elemPtr(field(FCarry),
-                   b.CreateMul(b.CreateAdd(b.CreateMul(j, k), chunk), i64v(d)));
-  };
-  sweepChunk(s, loop, j, c, carry(c),
-             [&] { return carry(b.CreateAdd(c, i64v(1))); });
+  // In a cooperative block the chunk's other code (f of the window's first
+  // row, the stopping tests, the first failing row) runs in every thread,
+  // which write the same values.
+  sweepChunk(s, loop, j, c, carryOf(j, k, c),
+             [&] { return carryOf(j, k, b.CreateAdd(c, i64v(1))); });
+  loopScratch = nullptr;
   return finish();
 }
 
@@ -858,23 +873,6 @@ Function *KernelBuilder::iterate(SolverId s, Function *reduceLoop,
   return finish();
 }
 
-Function *KernelBuilder::coopReduce(Function *loop, int64_t bytes) {
-  begin("lds_gpu_" + info.name + "_newton_reduce");
-  int64_t slotSize = d * d + d;
-  Value *c = idx(GPUIntrinsics::Index::CtaidX);
-  Value *j = idx(GPUIntrinsics::Index::CtaidY);
-  Value *k = field(FNumChunks);
-  // Uniform over the block: its threads reach the same barriers.
-  returnUnless(
-      b.CreateAnd(b.CreateICmpSLT(j, field(FN)), b.CreateICmpSLT(c, k)));
-  Value *slot = b.CreateAdd(b.CreateMul(j, k), c);
-  Value *a = elemPtr(field(FAgg), b.CreateMul(slot, i64v(slotSize)));
-  loopScratch = blockScratch(slot, bytes);
-  reduceChunk(SolverId::Newton, loop, j, c, a, elemPtr(a, i64v(d * d)));
-  loopScratch = nullptr;
-  return finish();
-}
-
 Function *KernelBuilder::coopScan(Function *apply, int64_t bytes) {
   begin("lds_gpu_" + info.name + "_newton_scan");
   int64_t slotSize = d * d + d;
@@ -886,10 +884,7 @@ Function *KernelBuilder::coopScan(Function *apply, int64_t bytes) {
   Value *x0 = xIn(seq, lo);
   Value *own = b.CreateInBoundsGEP(b.getInt8Ty(), blockScratch(j, bytes),
                                    i64v(coopArenaOffset(slotSize, es)));
-  auto carry = [&](Value *chunk) {
-    return elemPtr(field(FCarry),
-                   b.CreateMul(b.CreateAdd(b.CreateMul(j, k), chunk), i64v(d)));
-  };
+  auto carry = [&](Value *chunk) { return carryOf(j, k, chunk); };
   // Every thread writes the same values: carry[0] is x_in.
   copy(carry(i64v(0)), x0, d);
   // Chunk by chunk: a chunk's map costs D^2, spread over the block.
@@ -901,27 +896,6 @@ Function *KernelBuilder::coopScan(Function *apply, int64_t bytes) {
     call(apply, {a, elemPtr(a, i64v(d * d)), from,
                  carry(b.CreateAdd(c, i64v(1))), own});
   });
-  return finish();
-}
-
-Function *KernelBuilder::coopSweep(Function *loop, int64_t bytes) {
-  begin("lds_gpu_" + info.name + "_newton_sweep");
-  Value *c = idx(GPUIntrinsics::Index::CtaidX);
-  Value *j = idx(GPUIntrinsics::Index::CtaidY);
-  Value *k = field(FNumChunks);
-  returnUnless(
-      b.CreateAnd(b.CreateICmpSLT(j, field(FN)), b.CreateICmpSLT(c, k)));
-  auto carry = [&](Value *chunk) {
-    return elemPtr(field(FCarry),
-                   b.CreateMul(b.CreateAdd(b.CreateMul(j, k), chunk), i64v(d)));
-  };
-  loopScratch = blockScratch(b.CreateAdd(b.CreateMul(j, k), c), bytes);
-  // The chunk's non-cooperative code (f of the window's first row, the
-  // stopping tests, the first failing row) runs in every thread, which
-  // write the same values.
-  sweepChunk(SolverId::Newton, loop, j, c, carry(c),
-             [&] { return carry(b.CreateAdd(c, i64v(1))); });
-  loopScratch = nullptr;
   return finish();
 }
 
@@ -1036,9 +1010,9 @@ GPUKernelSet lds::addGPUKernels(Module &m, const ModelInfo &info,
       if (Function *f = m.getFunction(info.name + "_newton_coop_" + kind))
         own = std::max(own, coopScratchBytes(*f));
     int64_t bytes = coopArenaOffset(d * d + d, es) + (own + 63) / 64 * 64;
-    add(kb.coopReduce(coopReduceLoop, bytes));
+    add(kb.reduce(SolverId::Newton, coopReduceLoop, bytes));
     add(kb.coopScan(coopApply, bytes));
-    add(kb.coopSweep(coopSweepLoop, bytes));
+    add(kb.sweep(SolverId::Newton, coopSweepLoop, bytes));
     int n = int(SolverId::Newton);
     set.hasSolver[n] = 1;
     set.coopBlock[n] = coopBlock(info);
