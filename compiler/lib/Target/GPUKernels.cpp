@@ -30,6 +30,12 @@
 //               publishes its inclusive x and sweeps. Its maps stay in
 //               local and shared memory: agg and carry are not used.
 //
+// Newton above D = 32 is block-cooperative (lds.<M>.newton_coop.*, whose
+// functions lds-distribute-over-block split over a block): reduce and sweep
+// take a block per (chunk, item), every thread running the chunk with the
+// block's scratch, and the scan a block per item, applying the chunk maps
+// in turn; no iterate kernel.
+//
 //===----------------------------------------------------------------------===//
 
 #include "lds/Target/GPUKernels.h"
