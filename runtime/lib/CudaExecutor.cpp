@@ -45,6 +45,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <new>
 #include <vector>
 
@@ -493,7 +494,7 @@ lds_status CudaExecutor::iterate(const SequenceWork *work, int64_t n,
                          ceilDiv(window, kMinGpuChunkRows),
                          kAggBudget / std::max<int64_t>(perChunk, 1),
                          coop ? kScratchBudget / (coopScratch * count)
-                              : kAggBudget}));
+                              : std::numeric_limits<int64_t>::max()}));
         int64_t rows = ceilDiv(window, chunks);
         if (forced)
           rows = std::max(forced, ceilDiv(window * perChunk, kAggBudget));

@@ -13,6 +13,8 @@
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/Module.h"
 
+#include <algorithm>
+
 using namespace lds;
 using namespace llvm;
 
@@ -145,7 +147,9 @@ bool lds::addGPUModules(Module &module, const std::vector<ModelInfo> &infos,
     for (auto &[name, f] : set.kernels)
       names.push_back(name);
     if (gpu.model != info.name || gpu.kernels != names ||
-        gpu.scanBlock != set.scanBlock) {
+        gpu.scanBlock != set.scanBlock ||
+        !std::equal(std::begin(gpu.coopBlock), std::end(gpu.coopBlock),
+                    std::begin(set.coopBlock))) {
       error = "internal error: the host and GPU kernels of model '" +
               info.name + "' differ";
       return false;
@@ -160,14 +164,8 @@ bool lds::addGPUModules(Module &module, const std::vector<ModelInfo> &infos,
               set.iterateBlock);
     // One size serves both images: the host's buffers are laid out by the
     // CPU lowering, which may pack them differently.
-    for (int s = 0; s < 6; ++s) {
-      if (gpu.coopBlock[s] != set.coopBlock[s]) {
-        error = "internal error: the host and GPU kernels of model '" +
-                info.name + "' differ";
-        return false;
-      }
+    for (int s = 0; s < 6; ++s)
       set.coopScratch[s] = std::max(set.coopScratch[s], gpu.coopScratch[s]);
-    }
     Constant *gpuModule = builder.add(info, set);
     // The descriptor's last field, `gpu`.
     auto *init = cast<ConstantStruct>(descriptor->getInitializer());

@@ -149,6 +149,12 @@ private:
     return b.CreateInBoundsGEP(b.getInt8Ty(), field(FScratch),
                                b.CreateMul(index, i64v(bytes)));
   }
+  /// agg[j][chunk] of `k` chunks an item, maps of `slotSize` values.
+  Value *aggOf(Value *j, Value *k, Value *chunk, int64_t slotSize) {
+    return elemPtr(
+        field(FAgg),
+        b.CreateMul(b.CreateAdd(b.CreateMul(j, k), chunk), i64v(slotSize)));
+  }
   /// carry[j][chunk] of `k` chunks an item.
   Value *carryOf(Value *j, Value *k, Value *chunk) {
     return elemPtr(field(FCarry),
@@ -483,8 +489,7 @@ Function *KernelBuilder::reduce(SolverId s, Function *loop, int64_t coopBytes) {
   Value *c, *j;
   std::tie(c, j) = chunkAndItem(coopBytes);
   Value *k = field(FNumChunks);
-  Value *a = elemPtr(field(FAgg), b.CreateMul(b.CreateAdd(b.CreateMul(j, k), c),
-                                              i64v(slotSize)));
+  Value *a = aggOf(j, k, c, slotSize);
   reduceChunk(s, loop, j, c, a, elemPtr(a, i64v(aSize)));
   loopScratch = nullptr;
   return finish();
@@ -553,11 +558,7 @@ Function *KernelBuilder::scan(SolverId s, int32_t block) {
       b.CreateBinaryIntrinsic(Intrinsic::smin, b.CreateMul(tid, per), k);
   Value *last =
       b.CreateBinaryIntrinsic(Intrinsic::smin, b.CreateAdd(first, per), k);
-  auto aggA = [&](Value *chunk) {
-    return elemPtr(
-        field(FAgg),
-        b.CreateMul(b.CreateAdd(b.CreateMul(j, k), chunk), i64v(slotSize)));
-  };
+  auto aggA = [&](Value *chunk) { return aggOf(j, k, chunk, slotSize); };
   auto carry = [&](Value *chunk) { return carryOf(j, k, chunk); };
 
   // Thread-serial: the map of chunks [first, last), later maps on the left.
@@ -895,9 +896,7 @@ Function *KernelBuilder::coopScan(Function *apply, int64_t bytes) {
   copy(carry(i64v(0)), x0, d);
   // Chunk by chunk: a chunk's map costs D^2, spread over the block.
   forRange(i64v(0), b.CreateSub(k, i64v(1)), [&](Value *c) {
-    Value *a =
-        elemPtr(field(FAgg),
-                b.CreateMul(b.CreateAdd(b.CreateMul(j, k), c), i64v(slotSize)));
+    Value *a = aggOf(j, k, c, slotSize);
     Value *from = b.CreateSelect(b.CreateICmpEQ(c, i64v(0)), x0, carry(c));
     call(apply, {a, elemPtr(a, i64v(d * d)), from,
                  carry(b.CreateAdd(c, i64v(1))), own});
