@@ -69,6 +69,7 @@ void load(LoadedDriver &d) {
   LDS_BIND(cuStreamSynchronize, "cuStreamSynchronize");
   LDS_BIND(cuModuleLoadData, "cuModuleLoadData");
   LDS_BIND(cuModuleGetFunction, "cuModuleGetFunction");
+  LDS_BIND(cuFuncGetAttribute, "cuFuncGetAttribute");
   LDS_BIND(cuLaunchKernel, "cuLaunchKernel");
   LDS_BIND(cuMemAlloc, "cuMemAlloc_v2");
   LDS_BIND(cuMemFree, "cuMemFree_v2");
@@ -184,6 +185,16 @@ public:
 
   lds_status kernel(const lds_gpu_module *module, const char *name,
                     GpuKernel *out) override;
+  lds_status maxThreads(GpuKernel k, const char *name, int *out) override {
+    CUresult r =
+        api.cuFuncGetAttribute(out, CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK,
+                               static_cast<CUfunction>(k));
+    if (r == CUDA_SUCCESS)
+      return LDS_OK;
+    char what[160];
+    std::snprintf(what, sizeof(what), "cuFuncGetAttribute of %s", name);
+    return failCuda(api, r, what);
+  }
   lds_status launch(GpuKernel k, const char *name, int64_t gridX, int64_t gridY,
                     int blockX, DevPtr args) override {
     if (gridX < 1 || gridX > INT32_MAX || gridY < 1 || gridY > 65535)

@@ -18,6 +18,12 @@
 // per item, whose threads share each step's D x D work through block
 // scratch in device memory (kScratchBudget bounds it, and so the chunks).
 //
+// No block has more threads than the device allows its kernel
+// (cuFuncGetAttribute: a kernel using many registers allows fewer than
+// 1024): the scan's and the thread-per-chunk kernels' blocks shrink, and a
+// solver whose iterate kernel cannot have its compiled block size takes
+// the three launches.
+//
 // then the host reads the first failing rows (the new fronts), and a
 // residual launch over the rows each item finalised gives the
 // max |x_t - f(x_{t-1})| of the stats. Work items are grouped by solver
@@ -161,6 +167,10 @@ private:
   }
   lds_status kernelFor(lds_solver s, KernelSlot k, GpuKernel *out);
   lds_status namedKernel(const char *suffix, GpuKernel *cache, GpuKernel *out);
+  /// `wanted` threads for a block of `k` (named by `suffix`), or the most
+  /// the device allows it if fewer (its registers; a multiple of a warp).
+  lds_status blockFor(GpuKernel k, const char *suffix, int64_t wanted,
+                      int *out);
 
   DevPtr stateRow(DevPtr base, int64_t seq, int64_t row) const {
     return base + (seq * p.T + row) * rowBytes;
@@ -223,6 +233,7 @@ private:
 
   GpuKernel solverKernels[LDS_NUM_SOLVER_SLOTS][kNumSolverKernels] = {};
   GpuKernel sequentialKernel = nullptr, residualKernel = nullptr;
+  std::vector<std::pair<GpuKernel, int>> threadLimits; // by blockFor
 };
 
 lds_status CudaExecutor::init() {
@@ -289,6 +300,28 @@ lds_status CudaExecutor::namedKernel(const char *suffix, GpuKernel *cache,
 
 lds_status CudaExecutor::kernelFor(lds_solver s, KernelSlot k, GpuKernel *out) {
   return namedKernel(solverKernelSuffix(s, k), &solverKernels[s][k], out);
+}
+
+lds_status CudaExecutor::blockFor(GpuKernel k, const char *suffix,
+                                  int64_t wanted, int *out) {
+  auto known = std::find_if(threadLimits.begin(), threadLimits.end(),
+                            [&](const auto &e) { return e.first == k; });
+  if (known == threadLimits.end()) {
+    char name[256];
+    std::snprintf(name, sizeof(name), "lds_gpu_%s_%s", m->name, suffix);
+    int most = 0;
+    if (lds_status s = dev->maxThreads(k, name, &most))
+      return s;
+    if (most < 32)
+      return fail(LDS_ERR_DEVICE,
+                  "lds_solve: kernel %s allows only %d threads a block on "
+                  "this device; it needs a warp (32)",
+                  name, most);
+    threadLimits.emplace_back(k, most / 32 * 32);
+    known = threadLimits.end() - 1;
+  }
+  *out = static_cast<int>(std::min<int64_t>(wanted, known->second));
+  return LDS_OK;
 }
 
 /// Copies `row` (D values) to `rows` consecutive rows at `dst`, doubling
@@ -505,8 +538,21 @@ lds_status CudaExecutor::iterate(const SequenceWork *work, int64_t n,
                  count,
                  rows,
                  chunks};
-        if (useIterate)
-          l.iterateBlock = m->gpu->iterate_block[s];
+        if (useIterate && m->gpu->iterate_block[s]) {
+          // The iterate kernel's blocks have exactly iterate_block threads;
+          // where its registers allow fewer, the three launches serve.
+          GpuKernel iterate;
+          int block;
+          lds_solver solver = static_cast<lds_solver>(s);
+          if (lds_status st = kernelFor(solver, kIterate, &iterate))
+            return st;
+          if (lds_status st =
+                  blockFor(iterate, solverKernelSuffix(solver, kIterate),
+                           m->gpu->iterate_block[s], &block))
+            return st;
+          if (block == m->gpu->iterate_block[s])
+            l.iterateBlock = block;
+        }
         l.coopBlock = coop;
         launches.push_back(l);
       }
@@ -620,24 +666,32 @@ lds_status CudaExecutor::launchIteration(const Launch &l) {
     return s;
   if (lds_status s = kernelFor(l.solver, kSweep, &sweep))
     return s;
-  int block =
-      static_cast<int>(std::min<int64_t>(kBlock, ceilDiv(l.chunks, 32) * 32));
-  int64_t gridX = ceilDiv(l.chunks, block);
-  int scanBlock = static_cast<int>(
-      std::min<int64_t>(m->gpu->scan_block, ceilDiv(l.chunks, 32) * 32));
-  if (l.coopBlock) {
-    // A block per chunk, and one per item for the scan.
-    block = scanBlock = l.coopBlock;
-    gridX = l.chunks;
-  }
-  if (lds_status s = launchKernel(reduce, solverKernelSuffix(l.solver, kReduce),
-                                  a, gridX, l.count, block))
+  // A thread per chunk, or a cooperative block per chunk (and per item
+  // for the scan); no more threads a block than a kernel's registers allow.
+  int64_t warps = ceilDiv(l.chunks, 32) * 32;
+  int64_t wanted = l.coopBlock ? l.coopBlock : std::min<int64_t>(kBlock, warps);
+  int64_t wantedScan =
+      l.coopBlock ? l.coopBlock : std::min<int64_t>(m->gpu->scan_block, warps);
+  int reduceBlock, scanBlock, sweepBlock;
+  const char *reduceName = solverKernelSuffix(l.solver, kReduce);
+  const char *scanName = solverKernelSuffix(l.solver, kScan);
+  const char *sweepName = solverKernelSuffix(l.solver, kSweep);
+  if (lds_status s = blockFor(reduce, reduceName, wanted, &reduceBlock))
     return s;
-  if (lds_status s = launchKernel(scan, solverKernelSuffix(l.solver, kScan), a,
-                                  l.count, 1, scanBlock))
+  if (lds_status s = blockFor(scan, scanName, wantedScan, &scanBlock))
     return s;
-  return launchKernel(sweep, solverKernelSuffix(l.solver, kSweep), a, gridX,
-                      l.count, block);
+  if (lds_status s = blockFor(sweep, sweepName, wanted, &sweepBlock))
+    return s;
+  auto grid = [&](int block) {
+    return l.coopBlock ? l.chunks : ceilDiv(l.chunks, block);
+  };
+  if (lds_status s = launchKernel(reduce, reduceName, a, grid(reduceBlock),
+                                  l.count, reduceBlock))
+    return s;
+  if (lds_status s = launchKernel(scan, scanName, a, l.count, 1, scanBlock))
+    return s;
+  return launchKernel(sweep, sweepName, a, grid(sweepBlock), l.count,
+                      sweepBlock);
 }
 
 lds_status CudaExecutor::launchResidual(const Launch &l, DevPtr rows,
@@ -647,8 +701,11 @@ lds_status CudaExecutor::launchResidual(const Launch &l, DevPtr rows,
     return s;
   lds_gpu_args a = argsFor(l, rows, rows);
   bindItems(a, items, static_cast<int64_t>(sorted.size()), l.first, es);
-  int block =
-      static_cast<int>(std::min<int64_t>(kBlock, ceilDiv(maxRows, 32) * 32));
+  int block;
+  if (lds_status s = blockFor(
+          k, "residual", std::min<int64_t>(kBlock, ceilDiv(maxRows, 32) * 32),
+          &block))
+    return s;
   return launchKernel(k, "residual", a, ceilDiv(maxRows, block), l.count,
                       block);
 }
@@ -671,8 +728,11 @@ lds_status CudaExecutor::launchSequential(int64_t first, int64_t count) {
   Launch l{LDS_SOLVER_SEQUENTIAL, false, first, count, 0, 0};
   lds_gpu_args a = argsFor(l, states, states);
   bindItems(a, items, static_cast<int64_t>(sorted.size()), first, es);
-  int block =
-      static_cast<int>(std::min<int64_t>(kBlock, ceilDiv(count, 32) * 32));
+  int block;
+  if (lds_status s =
+          blockFor(k, "sequential",
+                   std::min<int64_t>(kBlock, ceilDiv(count, 32) * 32), &block))
+    return s;
   return launchKernel(k, "sequential", a, ceilDiv(count, block), 1, block);
 }
 

@@ -52,6 +52,10 @@ public:
   /// `name` in it.
   virtual lds_status kernel(const lds_gpu_module *module, const char *name,
                             GpuKernel *out) = 0;
+  /// The most threads a block of `k` may have on this device: what its
+  /// registers allow (cuFuncGetAttribute's MAX_THREADS_PER_BLOCK). A launch
+  /// with more fails, as CUDA's "too many resources requested for launch".
+  virtual lds_status maxThreads(GpuKernel k, const char *name, int *out) = 0;
   /// Launches `k` on grid (gridX, gridY) of blocks of blockX threads with
   /// one kernel argument: the device address `args` of an lds_gpu_args.
   virtual lds_status launch(GpuKernel k, const char *name, int64_t gridX,

@@ -46,6 +46,17 @@ namespace {
 constexpr int kWarp = 32;
 constexpr int kMaxBlock = 1024;
 constexpr int64_t kMaxGridY = 65535;
+/// Threads a block of any kernel may have: kMaxBlock, or fewer by
+/// LDS_GPU_EMULATE_MAX_THREADS (a testing aid standing for kernels whose
+/// registers limit their blocks on a GPU); 0 if the variable is malformed.
+int threadLimit() {
+  const char *v = std::getenv("LDS_GPU_EMULATE_MAX_THREADS");
+  if (!v || !*v)
+    return kMaxBlock;
+  char *end = nullptr;
+  long n = std::strtol(v, &end, 10);
+  return *end || n < 1 || n > kMaxBlock ? 0 : static_cast<int>(n);
+}
 /// Blocks a launch runs at once, each on its own OS thread.
 constexpr int kConcurrentBlocks = 4;
 /// Stack bytes of an emulated thread (reserved, touched as used), below a
@@ -369,6 +380,16 @@ public:
                 name);
   }
 
+  lds_status maxThreads(GpuKernel, const char *, int *out) override {
+    if (!limit)
+      return fail(LDS_ERR_INVALID_ARGUMENT,
+                  "lds_solve: GPU emulator: LDS_GPU_EMULATE_MAX_THREADS must "
+                  "be a number of threads from 1 to %d",
+                  kMaxBlock);
+    *out = limit;
+    return LDS_OK;
+  }
+
   lds_status launch(GpuKernel k, const char *name, int64_t gridX, int64_t gridY,
                     int blockX, DevPtr args) override {
     if (gridX < 1 || gridX > INT32_MAX || gridY < 1 || gridY > kMaxGridY ||
@@ -378,6 +399,12 @@ public:
                   "%lld) and block %d is outside the device's limits",
                   name, static_cast<long long>(gridX),
                   static_cast<long long>(gridY), blockX);
+    if (blockX > limit)
+      return fail(LDS_ERR_DEVICE,
+                  "lds_solve: GPU emulator: launch of %s with block %d: too "
+                  "many resources requested for launch (the kernel allows %d "
+                  "threads a block)",
+                  name, blockX, limit);
     auto fn = reinterpret_cast<void (*)(const lds_gpu_args *)>(k);
     const auto *a = reinterpret_cast<const lds_gpu_args *>(args);
     const int64_t blocks = gridX * gridY;
@@ -426,6 +453,7 @@ public:
 
 private:
   const lds_gpu_image *image;
+  const int limit = threadLimit();
   BlockRunner runners[kConcurrentBlocks];
   GpuMemoryTally tally;
 };

@@ -8,6 +8,8 @@
  *   noattr    cuDeviceGetAttribute fails with CUDA_ERROR_INVALID_VALUE
  *   oom       cuMemAlloc fails with CUDA_ERROR_OUT_OF_MEMORY
  *   badptx    cuModuleLoadData fails with CUDA_ERROR_INVALID_PTX
+ *   nofuncattr  cuFuncGetAttribute fails with CUDA_ERROR_INVALID_VALUE
+ *   fewthreads  every kernel allows 16 threads a block
  * Otherwise a device sm_90 (LDS_FAKE_CUDA_CC=75 makes it sm_75) with host
  * memory as "device" memory; modules and launches are not emulated (a
  * launch fails with CUDA_ERROR_LAUNCH_FAILED).
@@ -93,6 +95,14 @@ CUresult cuModuleGetFunction(void **f, void *m, const char *name) {
   (void)m;
   (void)name;
   *f = &module;
+  return 0;
+}
+CUresult cuFuncGetAttribute(int *v, int attribute, void *f) {
+  (void)f;
+  if (mode("nofuncattr"))
+    return 1;
+  /* MAX_THREADS_PER_BLOCK */
+  *v = attribute != 0 ? 0 : mode("fewthreads") ? 16 : 1024;
   return 0;
 }
 CUresult cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz,
