@@ -198,9 +198,10 @@ func.func @plain(%x: tensor<4xf32>) -> tensor<4xf32> {
 // -----
 
 // No buffer: the scratch still has 64 bytes, so that its type is valid. The
-// result is the argument, copied by a loop nest whose outer loop is
-// distributed; the barrier before it guards an out-parameter that aliases
-// the argument, which other threads of the caller may still read.
+// result is the argument, copied by a loop nest whose two loops become one
+// distributed loop over the 6 elements, the column varying fastest; the
+// barrier before it guards an out-parameter that aliases the argument, which
+// other threads of the caller may still read.
 // CHECK-LABEL: func.func @copy_only(
 // CHECK-SAME:      %[[X:[a-z0-9]+]]: memref<2x3xf64>,
 // CHECK-SAME:      %[[OUT:[a-z0-9]+]]: memref<2x3xf64> {lds.kind = "out", lds.name = "out"},
@@ -209,18 +210,13 @@ func.func @plain(%x: tensor<4xf32>) -> tensor<4xf32> {
 // CHECK-NEXT:    %[[TID:.*]] = call @lds_coop_tid() : () -> index
 // CHECK-NEXT:    %[[NTID:.*]] = call @lds_coop_ntid() : () -> index
 // CHECK-NEXT:    call @lds_coop_barrier() : () -> ()
-// CHECK-NEXT:    %[[C0:.*]] = arith.constant 0 : index
-// CHECK-NEXT:    %[[C1:.*]] = arith.constant 1 : index
-// CHECK-NEXT:    %[[C2:.*]] = arith.constant 2 : index
-// CHECK-NEXT:    %[[C3:.*]] = arith.constant 3 : index
-// CHECK-NEXT:    %[[SH:.*]] = arith.muli %[[TID]], %[[C1]] : index
-// CHECK-NEXT:    %[[FROM:.*]] = arith.addi %[[C0]], %[[SH]] : index
-// CHECK-NEXT:    %[[BY:.*]] = arith.muli %[[C1]], %[[NTID]] : index
-// CHECK-NEXT:    scf.for %[[I:.*]] = %[[FROM]] to %[[C2]] step %[[BY]] {
-// CHECK-NEXT:      scf.for %[[J:.*]] = %[[C0]] to %[[C3]] step %[[C1]] {
-// CHECK-NEXT:        %[[V:.*]] = memref.load %[[X]][%[[I]], %[[J]]] : memref<2x3xf64>
-// CHECK-NEXT:        memref.store %[[V]], %[[OUT]][%[[I]], %[[J]]] : memref<2x3xf64>
-// CHECK-NEXT:      }
+// CHECK:         %[[C3:.*]] = arith.constant 3 : index
+// CHECK-NEXT:    %[[C6:.*]] = arith.constant 6 : index
+// CHECK-NEXT:    scf.for %[[T:.*]] = %[[TID]] to %[[C6]] step %[[NTID]] {
+// CHECK-NEXT:      %[[J:.*]] = arith.remui %[[T]], %[[C3]] : index
+// CHECK-NEXT:      %[[I:.*]] = arith.divui %[[T]], %[[C3]] : index
+// CHECK-NEXT:      %[[V:.*]] = memref.load %[[X]][%[[I]], %[[J]]] : memref<2x3xf64>
+// CHECK-NEXT:      memref.store %[[V]], %[[OUT]][%[[I]], %[[J]]] : memref<2x3xf64>
 // CHECK-NEXT:    }
 // CHECK-NEXT:    call @lds_coop_barrier() : () -> ()
 // CHECK-NEXT:    return
@@ -357,5 +353,87 @@ func.func @fallback(%x: memref<4xf32>, %out: memref<4xf32>)
     memref.store %v, %buf[%i] : memref<4xf32>
   }
   memref.copy %buf, %out : memref<4xf32> to memref<4xf32>
+  return
+}
+
+// -----
+
+// A matrix product: the (row, column) band of its nest is one distributed
+// loop over the 2 x 4 results, the column fastest, so that a warp's threads
+// read one element of %a (the same for all) and consecutive elements of %b,
+// and store consecutive results; each result's dot product stays in its
+// thread.
+// CHECK-LABEL: func.func @matmul(
+// CHECK-SAME:      %[[A:[a-z0-9]+]]: memref<2x3xf32>, %[[B:[a-z0-9]+]]: memref<3x4xf32>,
+// CHECK-NEXT:    %[[TID:.*]] = call @lds_coop_tid() : () -> index
+// CHECK-NEXT:    %[[NTID:.*]] = call @lds_coop_ntid() : () -> index
+// CHECK:         %[[BUF:.*]] = memref.view {{.*}} to memref<2x4xf32>
+// CHECK:         %[[C4:.*]] = arith.constant 4 : index
+// CHECK:         %[[C8:.*]] = arith.constant 8 : index
+// CHECK-NEXT:    scf.for %[[T:.*]] = %[[TID]] to %[[C8]] step %[[NTID]] {
+// CHECK-NEXT:      %[[J:.*]] = arith.remui %[[T]], %[[C4]] : index
+// CHECK-NEXT:      %[[I:.*]] = arith.divui %[[T]], %[[C4]] : index
+// CHECK:           %[[DOT:.*]] = scf.for %[[K:.*]] = {{.*}} iter_args
+// CHECK-NEXT:        memref.load %[[A]][%[[I]], %[[K]]] : memref<2x3xf32>
+// CHECK-NEXT:        memref.load %[[B]][%[[K]], %[[J]]] : memref<3x4xf32>
+// CHECK:           }
+// CHECK-NEXT:      memref.store %[[DOT]], %[[BUF]][%[[I]], %[[J]]] : memref<2x4xf32>
+// CHECK-NEXT:    }
+// CHECK-NEXT:    call @lds_coop_barrier() : () -> ()
+func.func @matmul(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>) -> tensor<2x4xf32>
+    attributes {lds.cooperative} {
+  %c = lds.matmul %a, %b : tensor<2x3xf32>, tensor<3x4xf32> -> tensor<2x4xf32>
+  return %c : tensor<2x4xf32>
+}
+
+// -----
+
+// Nests written by hand whose inner loop stays in each thread, its outer
+// loop distributed as before: the inner loop's stores do not index the
+// second dimension with its induction variable (every iteration writes row
+// i's first element: it must run in one thread, in order); the inner loop's
+// bounds vary with the outer index (a triangle); the outer body writes
+// outside the inner loop.
+// CHECK-LABEL: func.func @partial_bands(
+// CHECK:         %[[TID:.*]] = call @lds_coop_tid() : () -> index
+// CHECK-NEXT:    %[[NTID:.*]] = call @lds_coop_ntid() : () -> index
+// CHECK:         %[[BY0:.*]] = arith.muli %{{.*}}, %[[NTID]] : index
+// CHECK-NEXT:    scf.for %[[I0:.*]] = %{{.*}} to %{{.*}} step %[[BY0]] {
+// CHECK-NEXT:      scf.for %[[J0:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK-NEXT:        memref.store %{{.*}}, %{{.*}}[%[[I0]], %{{.*}}] : memref<4x4xf32>
+// CHECK:         call @lds_coop_barrier() : () -> ()
+// CHECK:         %[[BY1:.*]] = arith.muli %{{.*}}, %[[NTID]] : index
+// CHECK-NEXT:    scf.for %[[I1:.*]] = %{{.*}} to %{{.*}} step %[[BY1]] {
+// CHECK-NEXT:      scf.for %[[J1:.*]] = %{{.*}} to %[[I1]] step %{{.*}} {
+// CHECK:         call @lds_coop_barrier() : () -> ()
+// CHECK:         %[[BY2:.*]] = arith.muli %{{.*}}, %[[NTID]] : index
+// CHECK-NEXT:    scf.for %[[I2:.*]] = %{{.*}} to %{{.*}} step %[[BY2]] {
+// CHECK-NEXT:      memref.store
+// CHECK-NEXT:      scf.for %[[J2:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK:         call @lds_coop_barrier() : () -> ()
+// CHECK-NOT:     arith.remui
+// CHECK:         return
+func.func @partial_bands(%x: memref<4x4xf32>, %y: memref<4x4xf32>,
+                         %z: memref<4x4xf32>) attributes {lds.cooperative} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %one = arith.constant 1.0 : f32
+  scf.for %i = %c0 to %c4 step %c1 {
+    scf.for %j = %c0 to %c4 step %c1 {
+      memref.store %one, %x[%i, %c0] : memref<4x4xf32>
+    }
+  }
+  scf.for %i = %c0 to %c4 step %c1 {
+    scf.for %j = %c0 to %i step %c1 {
+      memref.store %one, %y[%i, %j] : memref<4x4xf32>
+    }
+  }
+  scf.for %i = %c0 to %c4 step %c1 {
+    memref.store %one, %z[%i, %c0] : memref<4x4xf32>
+    scf.for %j = %c1 to %c4 step %c1 {
+      memref.store %one, %z[%i, %j] : memref<4x4xf32>
+    }
+  }
   return
 }

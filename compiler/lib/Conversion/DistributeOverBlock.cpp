@@ -19,7 +19,13 @@
 //   without iter_args (the outer loop of the nest that fills a buffer) runs
 //   iterations tid, tid + ntid, ... in each thread; a `memref.copy` (the
 //   results into the out-parameters) becomes such a loop nest; any other
-//   writing op runs in thread 0 only (`scf.if (tid == 0)`). A barrier
+//   writing op runs in thread 0 only (`scf.if (tid == 0)`). Where such a
+//   loop's body is only its next loop (and pure arithmetic), whose bounds
+//   are invariant and whose stores index the next dimension by its
+//   induction variable, the band of loops becomes one distributed loop over
+//   all their iterations, the innermost index varying fastest: a warp's
+//   threads then access consecutive elements (coalesced) instead of one
+//   element of each of 32 rows. A barrier
 //   follows each writing op (read after write: the next ops read the buffer;
 //   after the last one, the caller reads the results) and precedes one that
 //   may overwrite what some thread may have read since the last barrier
@@ -59,7 +65,9 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
@@ -249,6 +257,52 @@ static bool iterationsAreIndependent(scf::ForOp loop, const MemoryMap &memory) {
       memory.accessedBy<MemoryEffects::Write>(loop));
 }
 
+/// Whether every store in `outer` indexes dimension `dim` with the induction
+/// variable of `inner` (shifted): with `dim` outer dimensions already told
+/// apart by the band's outer loops, distinct iterations of `inner` then write
+/// distinct elements.
+static bool storesFollow(scf::ForOp outer, scf::ForOp inner, unsigned dim) {
+  WalkResult result = outer.getBody()->walk([&](memref::StoreOp store) {
+    return store.getIndices().size() > dim &&
+                   isShiftedInductionVar(store.getIndices()[dim], inner)
+               ? WalkResult::advance()
+               : WalkResult::interrupt();
+  });
+  return !result.wasInterrupted();
+}
+
+/// The loops of `loop`'s band: `loop`, then while the innermost's body is
+/// memory-effect-free ops around one scf.for without iter_args whose bounds
+/// and step are the band's invariants, and every store of the band indexes
+/// the next dimension with that loop's induction variable, that loop too.
+/// (`loop` passed iterationsAreIndependent.) Iterations of the whole band
+/// then write distinct elements: a matmul's (i, j), a copy's every index.
+static SmallVector<scf::ForOp> bandOf(scf::ForOp loop) {
+  SmallVector<scf::ForOp> band{loop};
+  while (true) {
+    scf::ForOp last = band.back(), inner;
+    for (Operation &op : last.getBody()->without_terminator()) {
+      auto nested = dyn_cast<scf::ForOp>(op);
+      if (nested && !inner) {
+        inner = nested;
+        continue;
+      }
+      if (!isMemoryEffectFree(&op))
+        return band;
+    }
+    if (!inner || !inner.getInitArgs().empty() ||
+        !inner.getStep().getType().isIndex())
+      return band;
+    for (Value bound :
+         {inner.getLowerBound(), inner.getUpperBound(), inner.getStep()})
+      if (!loop.isDefinedOutsideOfLoop(bound))
+        return band;
+    if (!storesFollow(loop, inner, band.size()))
+      return band;
+    band.push_back(inner);
+  }
+}
+
 //===----------------------------------------------------------------------===//
 // The rewrite of one function
 //===----------------------------------------------------------------------===//
@@ -364,15 +418,87 @@ void Distributor::moveBuffersToScratch() {
   }
 }
 
-/// Thread t runs iterations lb + t * step, lb + (t + ntid) * step, ...
+/// Thread t runs iterations lb + t * step, lb + (t + ntid) * step, ... of
+/// the loop; of a band of nested loops (bandOf), the iterations of the
+/// flattened band, the innermost loop's index varying fastest: a warp's
+/// threads then touch consecutive elements of a row (coalesced accesses on a
+/// GPU) rather than one element of each of 32 rows.
 void Distributor::distribute(scf::ForOp loop) {
+  SmallVector<scf::ForOp> band = bandOf(loop);
   builder.setInsertionPoint(loop);
   Location loc = loop.getLoc();
-  Value step = loop.getStep();
-  Value first = builder.create<arith::AddIOp>(
-      loc, loop.getLowerBound(), builder.create<arith::MulIOp>(loc, tid, step));
-  loop.setLowerBound(first);
-  loop.setStep(builder.create<arith::MulIOp>(loc, step, ntid));
+  if (band.size() == 1) {
+    Value step = loop.getStep();
+    Value first = builder.create<arith::AddIOp>(
+        loc, loop.getLowerBound(),
+        builder.create<arith::MulIOp>(loc, tid, step));
+    loop.setLowerBound(first);
+    loop.setStep(builder.create<arith::MulIOp>(loc, step, ntid));
+    return;
+  }
+  // Trip counts ceil((ub - lb) / step), clamped at 0, and their product;
+  // constants where the bounds are (lds-lower-to-loops' always are).
+  auto constant = [&](int64_t v) -> Value {
+    return builder.create<arith::ConstantIndexOp>(loc, v);
+  };
+  auto mul = [&](Value a, Value b) -> Value {
+    std::optional<int64_t> x = getConstantIntValue(a),
+                           y = getConstantIntValue(b);
+    if (x && y)
+      return constant(*x * *y);
+    if (x == 1 || y == 1)
+      return x == 1 ? b : a;
+    return builder.create<arith::MulIOp>(loc, a, b);
+  };
+  auto add = [&](Value a, Value b) -> Value {
+    std::optional<int64_t> x = getConstantIntValue(a),
+                           y = getConstantIntValue(b);
+    if (x == 0 || y == 0)
+      return x == 0 ? b : a;
+    return builder.create<arith::AddIOp>(loc, a, b);
+  };
+  SmallVector<Value> trips;
+  Value total;
+  for (scf::ForOp l : band) {
+    std::optional<int64_t> lb = getConstantIntValue(l.getLowerBound()),
+                           ub = getConstantIntValue(l.getUpperBound()),
+                           step = getConstantIntValue(l.getStep());
+    Value trip;
+    if (lb == 0 && step == 1 && ub && *ub >= 0) {
+      trip = l.getUpperBound();
+    } else if (lb && ub && step && *step > 0) {
+      trip = constant(
+          std::max<int64_t>(llvm::divideCeilSigned(*ub - *lb, *step), 0));
+    } else {
+      Value span = builder.create<arith::SubIOp>(loc, l.getUpperBound(),
+                                                 l.getLowerBound());
+      trip = builder.create<arith::MaxSIOp>(
+          loc, builder.create<arith::CeilDivSIOp>(loc, span, l.getStep()),
+          constant(0));
+    }
+    trips.push_back(trip);
+    total = total ? mul(total, trip) : trip;
+  }
+  auto flat = builder.create<scf::ForOp>(loc, tid, total, ntid);
+  builder.setInsertionPointToStart(flat.getBody());
+  // The band's indices from the flat one, innermost first.
+  IRMapping map;
+  Value rest = flat.getInductionVar();
+  for (int64_t k = static_cast<int64_t>(band.size()) - 1; k >= 0; --k) {
+    scf::ForOp l = band[k];
+    Value position =
+        k == 0 ? rest : builder.create<arith::RemUIOp>(loc, rest, trips[k]);
+    if (k > 0)
+      rest = builder.create<arith::DivUIOp>(loc, rest, trips[k]);
+    map.map(l.getInductionVar(),
+            add(l.getLowerBound(), mul(position, l.getStep())));
+  }
+  // The bodies, outermost first, each in place of the loop it holds.
+  for (size_t k = 0; k < band.size(); ++k)
+    for (Operation &op : band[k].getBody()->without_terminator())
+      if (k + 1 == band.size() || &op != band[k + 1].getOperation())
+        builder.clone(op, map);
+  loop.erase();
 }
 
 /// A copy of a static shape becomes a loop nest of loads and stores whose
