@@ -52,7 +52,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <mutex>
 #include <new>
+#include <set>
+#include <string>
+#include <tuple>
 #include <vector>
 
 using namespace lds;
@@ -92,6 +96,22 @@ int64_t chunkRowsOverride() {
 bool iterateKernelsWanted() {
   const char *v = std::getenv("LDS_GPU_ITERATE");
   return !v || std::strcmp(v, "0") != 0;
+}
+
+/// True if LDS_GPU_TRACE=1 (a benchmarking and debugging aid): the process
+/// then tells stderr of each launch configuration (kernel, grid, block) the
+/// first time one is launched.
+bool launchTraceWanted() {
+  const char *v = std::getenv("LDS_GPU_TRACE");
+  return v && std::strcmp(v, "1") == 0;
+}
+
+/// Whether the configuration is new to this process (and now known).
+bool firstLaunchOf(const char *name, int64_t gridX, int64_t gridY, int block) {
+  static std::mutex mutex;
+  static std::set<std::tuple<std::string, int64_t, int64_t, int>> seen;
+  std::lock_guard<std::mutex> lock(mutex);
+  return seen.emplace(name, gridX, gridY, block).second;
 }
 
 enum KernelSlot { kReduce, kScan, kSweep, kIterate, kNumSolverKernels };
@@ -234,6 +254,7 @@ private:
   GpuKernel solverKernels[LDS_NUM_SOLVER_SLOTS][kNumSolverKernels] = {};
   GpuKernel sequentialKernel = nullptr, residualKernel = nullptr;
   std::vector<std::pair<GpuKernel, int>> threadLimits; // by blockFor
+  bool trace = launchTraceWanted();
 };
 
 lds_status CudaExecutor::init() {
@@ -455,6 +476,17 @@ lds_status CudaExecutor::flushLaunches() {
     const PendingLaunch &l = pending[i];
     char name[256];
     std::snprintf(name, sizeof(name), "lds_gpu_%s_%s", m->name, l.suffix);
+    if (trace && firstLaunchOf(name, l.gridX, l.gridY, l.block)) {
+      auto known =
+          std::find_if(threadLimits.begin(), threadLimits.end(),
+                       [&](const auto &e) { return e.first == l.kernel; });
+      std::fprintf(stderr,
+                   "lds_solve: %s launch of %s: grid (%lld, %lld), %d threads "
+                   "a block (the kernel allows %d)\n",
+                   dev->name(), name, static_cast<long long>(l.gridX),
+                   static_cast<long long>(l.gridY), l.block,
+                   known == threadLimits.end() ? 0 : known->second);
+    }
     if (lds_status s = dev->launch(l.kernel, name, l.gridX, l.gridY, l.block,
                                    args + i * sizeof(lds_gpu_args))) {
       pending.clear();

@@ -20,7 +20,8 @@
 #             roofline.json; nvidia-smi: device.txt, nvidia-smi.csv
 #   bench     LDS_GPU_BUDGET_BENCH=480     lds-gpu-bench (targets first, then
 #             the sweep; it stops starting runs 45 s before the limit):
-#             bench.csv, bench.log
+#             bench.csv, bench.log (with each new launch
+#             configuration, LDS_GPU_TRACE=1)
 #   jax       LDS_GPU_BUDGET_JAX=360       jax_run.py (jax_fixed_point.py) on
 #             the configurations, at most LDS_GPU_JAX_RUN_LIMIT=150 s
 #             a run: jax.jsonl (one JSON line per run, timeouts too), jax.log;
@@ -154,7 +155,9 @@ phase_roofline() {
 phase_bench() {
   local deadline=$(( $1 - 45 ))
   [ $deadline -lt 30 ] && deadline=30
-  LDS_BENCH_DEADLINE=${LDS_BENCH_DEADLINE:-$deadline} \
+  # LDS_GPU_TRACE: each launch configuration, once (kernel, grid, block,
+  # what the kernel's registers allow) goes to bench.log with the timings.
+  LDS_BENCH_DEADLINE=${LDS_BENCH_DEADLINE:-$deadline} LDS_GPU_TRACE=${LDS_GPU_TRACE:-1} \
     timeout -k 10 "$1" ./lds-gpu-bench > "$results/bench.csv" 2> "$results/bench.log"
   local status=$?
   # Column 10 is the status (the columns before it hold no commas).
