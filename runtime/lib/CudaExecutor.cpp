@@ -18,12 +18,6 @@
 // per item, whose threads share each step's D x D work through block
 // scratch in device memory (kScratchBudget bounds it, and so the chunks).
 //
-// No block has more threads than the device allows its kernel
-// (cuFuncGetAttribute: a kernel using many registers allows fewer than
-// 1024): the scan's and the thread-per-chunk kernels' blocks shrink, and a
-// solver whose iterate kernel cannot have its compiled block size takes
-// the three launches.
-//
 // then the host reads the first failing rows (the new fronts), and a
 // residual launch over the rows each item finalised gives the
 // max |x_t - f(x_{t-1})| of the stats. Work items are grouped by solver
@@ -38,6 +32,13 @@
 // kAggBudget bytes; their number bounds the chunks) or the iterate kernels'
 // per-block tiles and flags, the cooperative blocks' scratch, and per-item
 // words.
+//
+// No block has more threads than the device allows its kernel
+// (cuFuncGetAttribute: a kernel using many registers allows fewer than
+// 1024): the scan's, the thread-per-chunk kernels' and the cooperative
+// kernels' blocks shrink to a multiple of 32 (all of them read their block
+// size), and a solver whose iterate kernel cannot have its compiled block
+// size takes the three launches.
 //
 //===----------------------------------------------------------------------===//
 
@@ -107,11 +108,14 @@ bool launchTraceWanted() {
 }
 
 /// Whether the configuration is new to this process (and now known).
-bool firstLaunchOf(const char *name, int64_t gridX, int64_t gridY, int block) {
+bool firstLaunchOf(const void *kernel, const char *device, const char *name,
+                   int64_t gridX, int64_t gridY, int block) {
   static std::mutex mutex;
-  static std::set<std::tuple<std::string, int64_t, int64_t, int>> seen;
+  static std::set<
+      std::tuple<const void *, std::string, std::string, int64_t, int64_t, int>>
+      seen;
   std::lock_guard<std::mutex> lock(mutex);
-  return seen.emplace(name, gridX, gridY, block).second;
+  return seen.emplace(kernel, device, name, gridX, gridY, block).second;
 }
 
 enum KernelSlot { kReduce, kScan, kSweep, kIterate, kNumSolverKernels };
@@ -338,10 +342,10 @@ lds_status CudaExecutor::blockFor(GpuKernel k, const char *suffix,
                   "lds_solve: kernel %s allows only %d threads a block on "
                   "this device; it needs a warp (32)",
                   name, most);
-    threadLimits.emplace_back(k, most / 32 * 32);
+    threadLimits.emplace_back(k, most);
     known = threadLimits.end() - 1;
   }
-  *out = static_cast<int>(std::min<int64_t>(wanted, known->second));
+  *out = static_cast<int>(std::min<int64_t>(wanted, known->second / 32 * 32));
   return LDS_OK;
 }
 
@@ -476,7 +480,8 @@ lds_status CudaExecutor::flushLaunches() {
     const PendingLaunch &l = pending[i];
     char name[256];
     std::snprintf(name, sizeof(name), "lds_gpu_%s_%s", m->name, l.suffix);
-    if (trace && firstLaunchOf(name, l.gridX, l.gridY, l.block)) {
+    if (trace &&
+        firstLaunchOf(l.kernel, dev->name(), name, l.gridX, l.gridY, l.block)) {
       auto known =
           std::find_if(threadLimits.begin(), threadLimits.end(),
                        [&](const auto &e) { return e.first == l.kernel; });
@@ -551,8 +556,18 @@ lds_status CudaExecutor::iterate(const SequenceWork *work, int64_t n,
         int64_t count = std::min(kMaxItemsPerLaunch, total - k);
         int64_t aSize = m->solvers[s].a_size;
         int64_t perChunk = (aSize + d) * es * count;
-        // A cooperative block takes the place of coop_block threads.
+        // A cooperative block takes the place of its threads: coop_block,
+        // or fewer where the kernel's registers allow fewer.
         int coop = m->gpu->coop_block[s];
+        if (coop) {
+          GpuKernel reduce;
+          lds_solver solver = static_cast<lds_solver>(s);
+          if (lds_status st = kernelFor(solver, kReduce, &reduce))
+            return st;
+          if (lds_status st = blockFor(
+                  reduce, solverKernelSuffix(solver, kReduce), coop, &coop))
+            return st;
+        }
         int64_t coopScratch = m->gpu->coop_scratch[s];
         int64_t chunks = std::max<int64_t>(
             1, std::min({ceilDiv(lanes() / (coop ? coop : 1), count),

@@ -334,6 +334,14 @@ func.func @concat(%x: tensor<2xf32>, %y: tensor<3xf32>) -> tensor<5xf32>
 // CHECK-NEXT:      }
 // CHECK-NEXT:    }
 // CHECK-NEXT:    call @lds_coop_barrier() : () -> ()
+// Stores at i and i + 1: iterations i and i + 1 both write element i + 1.
+// CHECK-NEXT:    scf.if %[[FIRST]] {
+// CHECK-NEXT:      scf.for %[[I:.*]] = %[[C0]] to %[[C1]] step %[[C1]] {
+// CHECK:             memref.store %{{.*}}, %[[BUF]][%[[I]]] : memref<4xf32>
+// CHECK:             memref.store %{{.*}}, %[[BUF]][%{{.*}}] : memref<4xf32>
+// CHECK-NEXT:      }
+// CHECK-NEXT:    }
+// CHECK-NEXT:    call @lds_coop_barrier() : () -> ()
 func.func private @lds_coop_tid() -> index
 
 func.func @fallback(%x: memref<4xf32>, %out: memref<4xf32>)
@@ -351,6 +359,12 @@ func.func @fallback(%x: memref<4xf32>, %out: memref<4xf32>)
     %j = arith.subi %i, %c1 : index
     %v = memref.load %buf[%j] : memref<4xf32>
     memref.store %v, %buf[%i] : memref<4xf32>
+  }
+  scf.for %i = %c0 to %c1 step %c1 {
+    %v = memref.load %x[%i] : memref<4xf32>
+    %next = arith.addi %i, %c1 : index
+    memref.store %v, %buf[%i] : memref<4xf32>
+    memref.store %v, %buf[%next] : memref<4xf32>
   }
   memref.copy %buf, %out : memref<4xf32> to memref<4xf32>
   return
@@ -393,7 +407,7 @@ func.func @matmul(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>) -> tensor<2x4xf32>
 // second dimension with its induction variable (every iteration writes row
 // i's first element: it must run in one thread, in order); the inner loop's
 // bounds vary with the outer index (a triangle); the outer body writes
-// outside the inner loop.
+// outside the inner loop; two stores a column apart.
 // CHECK-LABEL: func.func @partial_bands(
 // CHECK:         %[[TID:.*]] = call @lds_coop_tid() : () -> index
 // CHECK-NEXT:    %[[NTID:.*]] = call @lds_coop_ntid() : () -> index
@@ -411,10 +425,20 @@ func.func @matmul(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>) -> tensor<2x4xf32>
 // CHECK-NEXT:      memref.store
 // CHECK-NEXT:      scf.for %[[J2:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
 // CHECK:         call @lds_coop_barrier() : () -> ()
+// Stores at (i, j) and (i, j + 1): the rows are distributed, each row's
+// columns run in order.
+// CHECK:         %[[BY3:.*]] = arith.muli %{{.*}}, %[[NTID]] : index
+// CHECK-NEXT:    scf.for %[[I3:.*]] = %{{.*}} to %{{.*}} step %[[BY3]] {
+// CHECK-NEXT:      scf.for %[[J3:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK-NEXT:        arith.addi %[[J3]]
+// CHECK-NEXT:        memref.store %{{.*}}, %{{.*}}[%[[I3]], %[[J3]]] : memref<4x4xf32>
+// CHECK-NEXT:        memref.store
+// CHECK:         call @lds_coop_barrier() : () -> ()
 // CHECK-NOT:     arith.remui
 // CHECK:         return
 func.func @partial_bands(%x: memref<4x4xf32>, %y: memref<4x4xf32>,
-                         %z: memref<4x4xf32>) attributes {lds.cooperative} {
+                         %z: memref<4x4xf32>, %w: memref<4x4xf32>)
+    attributes {lds.cooperative} {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c4 = arith.constant 4 : index
@@ -433,6 +457,13 @@ func.func @partial_bands(%x: memref<4x4xf32>, %y: memref<4x4xf32>,
     memref.store %one, %z[%i, %c0] : memref<4x4xf32>
     scf.for %j = %c1 to %c4 step %c1 {
       memref.store %one, %z[%i, %j] : memref<4x4xf32>
+    }
+  }
+  scf.for %i = %c0 to %c4 step %c1 {
+    scf.for %j = %c0 to %c1 step %c1 {
+      %next = arith.addi %j, %c1 : index
+      memref.store %one, %w[%i, %j] : memref<4x4xf32>
+      memref.store %one, %w[%i, %next] : memref<4x4xf32>
     }
   }
   return

@@ -45,7 +45,9 @@
 // into a fresh buffer that the loop never reads. The pass checks it rather
 // than trusting it: every write in the loop must be a `memref.store` whose
 // first index is the loop's induction variable, possibly plus a constant or a
-// value defined outside the loop, and the loop must read nothing that may be
+// value defined outside the loop, the same for every store (A[i] and
+// A[i + 1] would have two iterations write one element), and the loop must
+// read nothing that may be
 // memory it writes (another buffer of the same ShareBuffers arena; any
 // argument, when it writes one, as arguments may alias); a loop that fails
 // the check runs in thread 0 instead.
@@ -214,27 +216,49 @@ private:
 };
 } // namespace
 
-/// Whether `index` is `iv`, or `iv` plus a constant or a value defined outside
-/// `loop` (concat's offset): the same offset in every iteration, so distinct
-/// iterations get distinct indices.
-static bool isShiftedInductionVar(Value index, scf::ForOp loop) {
+/// The shift of `index` from the induction variable of `loop`, if `index` is
+/// `iv` (shift 0), or `iv` plus a constant (that constant) or plus a value
+/// defined outside `loop` (that value; concat's offset): the same in every
+/// iteration, so distinct iterations get distinct indices.
+using Shift = std::pair<Value, int64_t>;
+static std::optional<Shift> shiftOf(Value index, scf::ForOp loop) {
   Value iv = loop.getInductionVar();
   if (index == iv)
-    return true;
+    return Shift{Value(), 0};
   auto add = index.getDefiningOp<arith::AddIOp>();
-  if (!add)
-    return false;
-  auto invariant = [&](Value v) {
-    return loop.isDefinedOutsideOfLoop(v) || matchPattern(v, m_Constant());
-  };
-  return (add.getLhs() == iv && invariant(add.getRhs())) ||
-         (add.getRhs() == iv && invariant(add.getLhs()));
+  if (!add || (add.getLhs() != iv && add.getRhs() != iv))
+    return std::nullopt;
+  Value other = add.getLhs() == iv ? add.getRhs() : add.getLhs();
+  if (std::optional<int64_t> c = getConstantIntValue(other))
+    return Shift{Value(), *c};
+  if (loop.isDefinedOutsideOfLoop(other))
+    return Shift{other, 0};
+  return std::nullopt;
+}
+
+/// Whether every store in `body` indexes dimension `dim` with the induction
+/// variable of `loop` shifted, all by the same shift: then distinct
+/// iterations of `loop` write distinct elements (two stores shifted apart,
+/// A[i] and A[i + 1], would have iterations i and i + 1 write one element).
+static bool storesShiftAlike(Block *body, scf::ForOp loop, unsigned dim) {
+  std::optional<Shift> common;
+  WalkResult result = body->walk([&](memref::StoreOp store) {
+    if (store.getIndices().size() <= dim)
+      return WalkResult::interrupt();
+    std::optional<Shift> shift = shiftOf(store.getIndices()[dim], loop);
+    if (!shift || (common && *common != *shift))
+      return WalkResult::interrupt();
+    common = shift;
+    return WalkResult::advance();
+  });
+  return !result.wasInterrupted();
 }
 
 /// Whether the iterations of `loop` write disjoint memory and read nothing
 /// that another iteration writes (see the file comment): every write is a
-/// store at the shifted induction variable, and the loop reads nothing that
-/// may be what it writes (an argument it writes may alias the others).
+/// store at the induction variable, every one shifted alike, and the loop
+/// reads nothing that may be what it writes (an argument it writes may
+/// alias the others).
 static bool iterationsAreIndependent(scf::ForOp loop, const MemoryMap &memory) {
   if (!loop.getInitArgs().empty() || !loop.getStep().getType().isIndex())
     return false;
@@ -245,30 +269,13 @@ static bool iterationsAreIndependent(scf::ForOp loop, const MemoryMap &memory) {
     auto iface = dyn_cast<MemoryEffectOpInterface>(op);
     if (iface && !iface.hasEffect<MemoryEffects::Write>())
       return WalkResult::advance();
-    auto store = dyn_cast<memref::StoreOp>(op);
-    if (!store || store.getIndices().empty() ||
-        !isShiftedInductionVar(store.getIndices().front(), loop))
-      return WalkResult::interrupt();
-    return WalkResult::advance();
+    return isa<memref::StoreOp>(op) ? WalkResult::advance()
+                                    : WalkResult::interrupt();
   });
-  if (result.wasInterrupted())
+  if (result.wasInterrupted() || !storesShiftAlike(loop.getBody(), loop, 0))
     return false;
   return !memory.accessedBy<MemoryEffects::Read>(loop).overlaps(
       memory.accessedBy<MemoryEffects::Write>(loop));
-}
-
-/// Whether every store in `outer` indexes dimension `dim` with the induction
-/// variable of `inner` (shifted): with `dim` outer dimensions already told
-/// apart by the band's outer loops, distinct iterations of `inner` then write
-/// distinct elements.
-static bool storesFollow(scf::ForOp outer, scf::ForOp inner, unsigned dim) {
-  WalkResult result = outer.getBody()->walk([&](memref::StoreOp store) {
-    return store.getIndices().size() > dim &&
-                   isShiftedInductionVar(store.getIndices()[dim], inner)
-               ? WalkResult::advance()
-               : WalkResult::interrupt();
-  });
-  return !result.wasInterrupted();
 }
 
 /// The loops of `loop`'s band: `loop`, then while the innermost's body is
@@ -297,7 +304,7 @@ static SmallVector<scf::ForOp> bandOf(scf::ForOp loop) {
          {inner.getLowerBound(), inner.getUpperBound(), inner.getStep()})
       if (!loop.isDefinedOutsideOfLoop(bound))
         return band;
-    if (!storesFollow(loop, inner, band.size()))
+    if (!storesShiftAlike(loop.getBody(), inner, band.size()))
       return band;
     band.push_back(inner);
   }
