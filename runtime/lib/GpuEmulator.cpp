@@ -74,6 +74,9 @@ struct WarpState {
   int live = 0, arrived = 0;
   uint64_t generation = 0;
   uint64_t slots[2][kWarp];
+  /// The lanes that wrote each row in its shuffle: a lane that had returned
+  /// does not, and reading it gives all-ones bits (NaN; undefined on a GPU).
+  uint32_t wrote[2] = {0, 0};
 };
 
 /// The block being run and its synchronisation state.
@@ -130,6 +133,7 @@ public:
       int lanes = blockX - w * kWarp;
       b.warps[w].live = lanes < 0 ? 0 : lanes > kWarp ? kWarp : lanes;
       b.warps[w].arrived = 0;
+      b.warps[w].wrote[0] = b.warps[w].wrote[1] = 0;
     }
     b.ctaidX = bx;
     b.ctaidY = by;
@@ -194,12 +198,17 @@ public:
     int32_t tid = current.tid, lane = tid % kWarp;
     WarpState &w = block->warps[tid / kWarp];
     uint64_t *row = w.slots[w.generation & 1];
+    uint32_t *wrote = &w.wrote[w.generation & 1];
     row[lane] = bits;
+    *wrote |= uint32_t(1) << lane;
     if (++w.arrived >= w.live)
       releaseWarp(tid / kWarp);
     else
       suspend(Wait::Warp);
-    return delta >= 0 && lane >= delta ? row[lane - delta] : bits;
+    if (delta < 0 || lane < delta)
+      return bits;
+    int32_t from = lane - delta;
+    return (*wrote >> from) & 1 ? row[from] : ~uint64_t(0);
   }
 
   /// Lets the block's other threads run (the caller waits for a flag).
@@ -292,6 +301,8 @@ private:
     WarpState &w = block->warps[warp];
     w.arrived = 0;
     ++w.generation;
+    // Every lane has left the shuffle before last, which used this row.
+    w.wrote[w.generation & 1] = 0;
     int32_t end = std::min(block->ntidX, (warp + 1) * kWarp);
     for (int32_t i = warp * kWarp; i < end; ++i)
       if (fibers[i].wait == Wait::Warp)

@@ -50,6 +50,18 @@ void shuffles(const lds_gpu_args *a) {
   out[3] = double(l >> 40);
 }
 
+/// Lanes below T return at once; the others shuffle up by 2, twice (the
+/// second shuffle uses the first's slot row again).
+void shuffleFromExited(const lds_gpu_args *a) {
+  int t = gid();
+  if (t % 32 < a->T)
+    return;
+  int32_t *out = static_cast<int32_t *>(a->out) + 2 * t;
+  out[0] = lds_emu_shfl_up_i32(100 + t, 2);
+  lds_emu_shfl_up_i32(0, 1);
+  out[1] = lds_emu_shfl_up_i32(200 + t, 2);
+}
+
 /// Rounds of "write your slot, barrier, read your neighbour's, barrier":
 /// a missing barrier reads a stale value.
 void barriers(const lds_gpu_args *a) {
@@ -108,10 +120,10 @@ void atomics(const lds_gpu_args *a) {
 
 struct Emulator {
   std::vector<lds_gpu_host_kernel> table = {
-      {"indices", &indices},    {"shuffles", &shuffles},
-      {"barriers", &barriers},  {"shared", &sharedGarbage},
-      {"atomics", &atomics},    {"racy", &racy},
-      {"divergent", &divergent}};
+      {"indices", &indices},     {"shuffles", &shuffles},
+      {"barriers", &barriers},   {"shared", &sharedGarbage},
+      {"atomics", &atomics},     {"racy", &racy},
+      {"divergent", &divergent}, {"exited", &shuffleFromExited}};
   lds_gpu_image image{"host", 2, table.data(), int64_t(table.size())};
   lds_gpu_module module{LDS_GPU_ABI_VERSION, 1, &image, 256, {}};
   lds_model model{};
@@ -166,6 +178,31 @@ TEST(Emulator, ShuffleUpWithinWarps) {
       EXPECT_EQ(out[4 * t + 1], 0.25 * from + 1e-300);
       EXPECT_EQ(out[4 * t + 2], -from);
       EXPECT_EQ(out[4 * t + 3], from);
+    }
+  }
+}
+
+TEST(Emulator, ShuffleFromAnExitedLaneIsGarbage) {
+  // On a GPU a lane that returned takes no part in a shuffle and what the
+  // others read from it is undefined: the emulator gives all-ones bits.
+  Emulator e;
+  std::vector<int32_t> out(2 * 64, 7);
+  lds_gpu_args a{};
+  a.out = out.data();
+  a.T = 4;
+  ASSERT_EQ(e.run("exited", a, 1, 1, 64), LDS_OK);
+  for (int t = 0; t < 64; ++t) {
+    SCOPED_TRACE(t);
+    int lane = t % 32;
+    if (lane < 4) {
+      EXPECT_EQ(out[2 * t], 7);
+      EXPECT_EQ(out[2 * t + 1], 7);
+    } else if (lane < 6) {
+      EXPECT_EQ(out[2 * t], -1);
+      EXPECT_EQ(out[2 * t + 1], -1);
+    } else {
+      EXPECT_EQ(out[2 * t], 100 + t - 2);
+      EXPECT_EQ(out[2 * t + 1], 200 + t - 2);
     }
   }
 }
