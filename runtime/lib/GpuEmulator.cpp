@@ -343,6 +343,10 @@ public:
       return fail(LDS_ERR_OUT_OF_MEMORY,
                   "lds_solve: GPU emulator: out of memory for %lld bytes",
                   static_cast<long long>(bytes));
+    // cuMemAlloc's memory holds whatever was there: garbage (NaN as
+    // floats), so that reading what no one wrote fails here too, not only
+    // on a GPU (fresh host pages would read as zeros).
+    std::memset(p, 0xff, rounded);
     *out = reinterpret_cast<DevPtr>(p);
     tally.added(*out, bytes);
     return LDS_OK;

@@ -13,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <memory>
@@ -267,6 +268,20 @@ TEST(Emulator, SharedMemoryStartsAsGarbage) {
   ASSERT_EQ(e.run("shared", a, 3, 1, 8), LDS_OK);
   for (uint32_t v : out)
     EXPECT_EQ(v, 0xffffffffu);
+}
+
+TEST(Emulator, DeviceMemoryStartsAsGarbage) {
+  // As cuMemAlloc's: what no one wrote is not zero (all-ones bytes, NaN).
+  Emulator e;
+  for (int64_t bytes : {1, 100, 1 << 20}) {
+    DevPtr p = 0;
+    ASSERT_EQ(e.dev->allocate(bytes, &p), LDS_OK);
+    const auto *b = reinterpret_cast<const unsigned char *>(p);
+    EXPECT_EQ(b[0], 0xff);
+    EXPECT_EQ(b[bytes - 1], 0xff);
+    EXPECT_EQ(std::count(b, b + bytes, 0xff), bytes);
+    e.dev->release(p);
+  }
 }
 
 TEST(Emulator, AtomicsAcrossTheGrid) {
