@@ -164,7 +164,7 @@ phase_bench() {
   note=$(awk -F, '!/^#/ && $1 != "kind" { n[$10]++ }
     END { s = ""; for (k in n) s = s (s ? ", " : "") n[k] " " k; print s " rows" }' \
     "$results/bench.csv")
-  tail -n 3 "$results/bench.log"
+  grep -v "^lds_solve: .* launch of " "$results/bench.log" | tail -n 3
   [ $status = 2 ] && note="no usable GPU: $(head -n 1 "$results/bench.log")" && return 3
   return $status
 }
