@@ -141,10 +141,10 @@
 // LLVM:       llvm.func @lds_coop_ntid() -> i64
 // LLVM:       llvm.func @lds_coop_barrier()
 // LLVM-LABEL: llvm.func @coop(
-// LLVM-SAME:      %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr,
-// LLVM-SAME:      %{{.*}}: !llvm.ptr {lds.kind = "out", lds.name = "out0"},
-// LLVM-SAME:      %{{.*}}: !llvm.ptr {lds.kind = "out", lds.name = "out1"},
-// LLVM-SAME:      %{{.*}}: !llvm.ptr {lds.kind = "scratch", lds.name = "scratch", llvm.noalias})
+// LLVM-SAME:      %{{.*}}: !llvm.ptr {llvm.align = 4 : i64}, %{{.*}}: !llvm.ptr {llvm.align = 4 : i64},
+// LLVM-SAME:      %{{.*}}: !llvm.ptr {lds.kind = "out", lds.name = "out0", llvm.align = 4 : i64},
+// LLVM-SAME:      %{{.*}}: !llvm.ptr {lds.kind = "out", lds.name = "out1", llvm.align = 4 : i64},
+// LLVM-SAME:      %{{.*}}: !llvm.ptr {lds.kind = "scratch", lds.name = "scratch", llvm.align = 8 : i64, llvm.noalias})
 // LLVM-SAME:      attributes {lds.cooperative, lds.scratch_bytes = 320 : i64} {
 // LLVM:         llvm.call @lds_coop_tid() : () -> i64
 // LLVM-NEXT:    llvm.call @lds_coop_ntid() : () -> i64
@@ -155,7 +155,7 @@
 // IR:         declare i64 @lds_coop_tid()
 // IR:         declare i64 @lds_coop_ntid()
 // IR:         declare void @lds_coop_barrier()
-// IR-LABEL:   define void @coop(ptr %0, ptr %1, ptr %2, ptr %3, ptr noalias %4)
+// IR-LABEL:   define void @coop(ptr align 4 %0, ptr align 4 %1, ptr align 4 %2, ptr align 4 %3, ptr noalias align 8 %4)
 // IR:           call i64 @lds_coop_tid()
 // IR:           call i64 @lds_coop_ntid()
 // IR:           call void @lds_coop_barrier()
@@ -187,9 +187,9 @@ func.func @coop(%m: tensor<3x4xf32>, %x: tensor<4xf32>)
 // CHECK-NEXT:  }
 // CHECK-NEXT:  }
 // LLVM-LABEL:  llvm.func @plain(
-// LLVM-SAME:       %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr {lds.kind = "out", lds.name = "out"}) {
+// LLVM-SAME:       %{{.*}}: !llvm.ptr {llvm.align = 4 : i64}, %{{.*}}: !llvm.ptr {lds.kind = "out", lds.name = "out", llvm.align = 4 : i64}) {
 // LLVM:          llvm.alloca
-// IR-LABEL:    define void @plain(ptr %0, ptr %1)
+// IR-LABEL:    define void @plain(ptr align 4 %0, ptr align 4 %1)
 func.func @plain(%x: tensor<4xf32>) -> tensor<4xf32> {
   %t = lds.tanh %x : tensor<4xf32>
   return %t : tensor<4xf32>
@@ -222,7 +222,7 @@ func.func @plain(%x: tensor<4xf32>) -> tensor<4xf32> {
 // CHECK-NEXT:    return
 // LLVM-LABEL:  llvm.func @copy_only(
 // LLVM-SAME:       attributes {lds.cooperative, lds.scratch_bytes = 64 : i64} {
-// IR-LABEL:    define void @copy_only(ptr %0, ptr %1, ptr noalias %2)
+// IR-LABEL:    define void @copy_only(ptr align 8 %0, ptr align 8 %1, ptr noalias align 8 %2)
 func.func @copy_only(%x: tensor<2x3xf64>) -> tensor<2x3xf64>
     attributes {lds.cooperative} {
   return %x : tensor<2x3xf64>
@@ -260,7 +260,7 @@ func.func @copy_only(%x: tensor<2x3xf64>) -> tensor<2x3xf64>
 // scratch lowers to LLVM IR.
 // LLVM-LABEL:  llvm.func @war(
 // LLVM-SAME:       attributes {lds.cooperative, lds.scratch_bytes = 128 : i64} {
-// SHARE-IR-LABEL: define void @war(ptr %0, ptr %1, ptr noalias %2)
+// SHARE-IR-LABEL: define void @war(ptr align 4 %0, ptr align 4 %1, ptr noalias align 8 %2)
 // SHARE-IR:         call void @lds_coop_barrier()
 func.func @war(%x: tensor<4xf32>) -> tensor<f32> attributes {lds.cooperative} {
   %a = lds.tanh %x : tensor<4xf32>

@@ -53,15 +53,17 @@ lds.model @m {
 // CHECK-NOT:     lds.
 
 // LLVM-LABEL:  llvm.func @m_f(
-// LLVM-SAME:       %{{.*}}: !llvm.ptr {lds.kind = "state", lds.name = "h"},
-// LLVM-SAME:       %{{.*}}: !llvm.ptr {lds.kind = "out", lds.name = "out"})
+// Every memref argument is aligned to its element (llvm.align), so that
+// LLVM knows the alignment of what memref.copy's memcpy moves.
+// LLVM-SAME:       %{{.*}}: !llvm.ptr {lds.kind = "state", lds.name = "h", llvm.align = 4 : i64},
+// LLVM-SAME:       %{{.*}}: !llvm.ptr {lds.kind = "out", lds.name = "out", llvm.align = 4 : i64})
 // f32 tanh is lds-cpu-fast-math's polynomial (FMAs), not a call to libm.
 // LLVM-NOT:      llvm.call
 // LLVM:          llvm.intr.fma
 // LLVM-NOT:      llvm.call
 // LLVM:          llvm.return
 
-// IR-LABEL:    define void @m_f(ptr %0, ptr %1)
+// IR-LABEL:    define void @m_f(ptr align 4 %0, ptr align 4 %1)
 // IR-NOT:      @tanhf
 // IR:          call float @llvm.fma.f32(float
 // IR:          call void @llvm.memcpy
@@ -85,7 +87,7 @@ func.func @m_f(%x: tensor<4xf32> {lds.name = "h", lds.kind = "state"})
 // CHECK:         arith.minimumf
 // CHECK:         math.powf
 // LLVM-LABEL:  llvm.func @binary(
-// LLVM-SAME:       %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr {lds.kind = "out", lds.name = "out"})
+// LLVM-SAME:       %{{.*}}: !llvm.ptr {llvm.align = 8 : i64}, %{{.*}}: !llvm.ptr {llvm.align = 8 : i64}, %{{.*}}: !llvm.ptr {lds.kind = "out", lds.name = "out", llvm.align = 8 : i64})
 // LLVM:          llvm.intr.maximum
 // LLVM:          llvm.intr.minimum
 // LLVM:          llvm.call @pow(

@@ -17,7 +17,10 @@
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Interfaces/DataLayoutInterfaces.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
@@ -27,6 +30,42 @@
 #include "llvm/IR/Module.h"
 
 using namespace mlir;
+
+namespace {
+/// Gives every memref argument of a function `llvm.align`: its element
+/// type's ABI alignment (4 for f32 and i32, 8 for f64), which every pointer
+/// to an element has; at least 8 for the block scratch of the cooperative
+/// functions (its callers pass it aligned to 64). Without it LLVM knows no
+/// alignment for what the pointers reach, and memref.copy's memcpy (align
+/// 1) becomes byte loads and stores where SROA splits it, which NVPTX must
+/// emit as such (a float as four st.u8).
+struct AnnotateArgumentAlignment
+    : public PassWrapper<AnnotateArgumentAlignment, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(AnnotateArgumentAlignment)
+
+  StringRef getArgument() const final {
+    return "lds-annotate-argument-alignment";
+  }
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    DataLayout layout(module);
+    Builder builder(module.getContext());
+    module.walk([&](func::FuncOp func) {
+      for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i) {
+        auto type = dyn_cast<MemRefType>(func.getArgument(i).getType());
+        if (!type || func.getArgAttr(i, LLVM::LLVMDialect::getAlignAttrName()))
+          continue;
+        uint64_t align = layout.getTypeABIAlignment(type.getElementType());
+        auto kind = func.getArgAttrOfType<StringAttr>(i, "lds.kind");
+        if (kind && kind.getValue() == "scratch")
+          align = std::max<uint64_t>(align, 8);
+        func.setArgAttr(i, LLVM::LLVMDialect::getAlignAttrName(),
+                        builder.getI64IntegerAttr(align));
+      }
+    });
+  }
+};
+} // namespace
 
 void lds::buildLowerToLLVMPipeline(OpPassManager &pm,
                                    const LowerToLLVMOptions &options) {
@@ -40,6 +79,7 @@ void lds::buildLowerToLLVMPipeline(OpPassManager &pm,
     pm.addPass(createLDSDistributeOverBlock());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  pm.addPass(std::make_unique<AnnotateArgumentAlignment>());
   if (options.cpuFastMath)
     pm.addPass(createLDSCPUFastMath());
   pm.addPass(createConvertSCFToCFPass());

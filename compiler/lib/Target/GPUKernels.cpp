@@ -224,6 +224,8 @@ private:
   Value *xIn(Value *seq, Value *lo);
   /// The inputs' values at row `row` of `seq` as a pointer table.
   Value *inputTable(Value *seq, Value *row);
+  /// Tells LLVM that the pointer `load` reads is `align`-byte aligned.
+  void alignPointer(LoadInst *load, int64_t align);
   Value *strideTable();
   Value *tolerance();
   Value *localArray(Type *ty, int64_t count);
@@ -280,7 +282,25 @@ Value *KernelBuilder::field(Field f) {
   auto *load = b.CreateLoad(ty, p);
   // The arguments do not change during a launch.
   load->setMetadata(LLVMContext::MD_invariant_load, MDNode::get(ctx, {}));
+  if (ty == ptr) {
+    // Each points at an element of what it addresses (model_abi.h): int64
+    // item words and pointer tables, int32 flags, the rest values of the
+    // model's type. Known alignment lets the copies of rows (memcpy, align
+    // 1 as memref.copy lowers it) move words, not bytes.
+    int64_t align = f == FSeq || f == FLo || f == FHi || f == FFirstBad ||
+                            f == FInputs || f == FParams
+                        ? 8
+                    : f == FNonfinite || f == FTileFlag || f == FTicket ? 4
+                                                                        : es;
+    alignPointer(load, align);
+  }
   return load;
+}
+
+void KernelBuilder::alignPointer(LoadInst *load, int64_t align) {
+  load->setMetadata(
+      LLVMContext::MD_align,
+      MDNode::get(ctx, ConstantAsMetadata::get(ConstantInt::get(i64, align))));
 }
 
 Value *KernelBuilder::globalX() {
@@ -315,8 +335,8 @@ Value *KernelBuilder::inputTable(Value *seq, Value *rowIndex) {
   for (size_t i = 0; i < n; ++i) {
     const TensorInfo &t = info.inputs[i];
     int64_t bytes = t.size * (t.dtype == DType::F64 ? 8 : 4);
-    Value *base =
-        b.CreateLoad(ptr, b.CreateConstInBoundsGEP1_64(ptr, bases, i));
+    auto *base = b.CreateLoad(ptr, b.CreateConstInBoundsGEP1_64(ptr, bases, i));
+    alignPointer(base, t.dtype == DType::F64 ? 8 : 4);
     b.CreateStore(
         b.CreateInBoundsGEP(b.getInt8Ty(), base, b.CreateMul(pos, i64v(bytes))),
         b.CreateConstInBoundsGEP1_64(ptr, table, i));

@@ -19,8 +19,10 @@
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Analysis/LoopInfo.h"
 #include "llvm/IR/Dominators.h"
+#include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/InstIterator.h"
 #include "llvm/IR/Instructions.h"
+#include "llvm/IR/IntrinsicInst.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
@@ -314,6 +316,52 @@ static void keepCoopLoopsRolled(Module &m) {
   }
 }
 
+/// NVPTX lowers every memcpy to a loop of byte loads and stores, whatever
+/// its alignment (its TTI keeps the default i8 loop type), so memref.copy's
+/// copies of rows and maps would move each float as four bytes. A copy of a
+/// constant length whose pointers are known 4- or 8-byte aligned becomes a
+/// loop of 4- or 8-byte loads and stores here instead.
+static void widenMemCopies(Module &m) {
+  SmallVector<MemCpyInst *> copies;
+  for (Function &f : m)
+    for (Instruction &inst : instructions(f))
+      if (auto *copy = dyn_cast<MemCpyInst>(&inst))
+        copies.push_back(copy);
+  LLVMContext &ctx = m.getContext();
+  Type *i64 = Type::getInt64Ty(ctx);
+  for (MemCpyInst *copy : copies) {
+    auto *length = dyn_cast<ConstantInt>(copy->getLength());
+    if (!length || copy->isVolatile())
+      continue;
+    uint64_t bytes = length->getZExtValue();
+    uint64_t align = std::min(copy->getDestAlign().valueOrOne().value(),
+                              copy->getSourceAlign().valueOrOne().value());
+    uint64_t width = align >= 8 && bytes % 8 == 0   ? 8
+                     : align >= 4 && bytes % 4 == 0 ? 4
+                                                    : 0;
+    if (!width || bytes == 0)
+      continue;
+    BasicBlock *before = copy->getParent();
+    BasicBlock *after = before->splitBasicBlock(copy, "copy.done");
+    BasicBlock *body =
+        BasicBlock::Create(ctx, "copy.body", before->getParent(), after);
+    before->getTerminator()->setSuccessor(0, body);
+    IRBuilder<> b(body);
+    PHINode *i = b.CreatePHI(i64, 2, "copy.i");
+    i->addIncoming(ConstantInt::get(i64, 0), before);
+    Type *word = b.getIntNTy(8 * width);
+    Value *from = b.CreateInBoundsGEP(word, copy->getSource(), i);
+    Value *to = b.CreateInBoundsGEP(word, copy->getDest(), i);
+    b.CreateAlignedStore(b.CreateAlignedLoad(word, from, Align(width)), to,
+                         Align(width));
+    Value *next = b.CreateAdd(i, ConstantInt::get(i64, 1), "", true, true);
+    i->addIncoming(next, body);
+    b.CreateCondBr(b.CreateICmpULT(next, ConstantInt::get(i64, bytes / width)),
+                   body, after);
+    copy->eraseFromParent();
+  }
+}
+
 /// Drops the kernels of the solvers that need more than kMaxLocalBytes of
 /// local memory per thread (or only the iterate kernel, if only it does),
 /// and what only they used.
@@ -463,6 +511,7 @@ bool lds::buildGPUKernels(mlir::ModuleOp module,
     return kernels.contains(gv.getName());
   });
   optimize(*m, *tm);
+  widenMemCopies(*m);
   keepCoopLoopsRolled(*m);
   dropHeavySolvers(*m, build, kernels);
   for (Function &f : m->functions())
