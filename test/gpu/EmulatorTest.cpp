@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "../../runtime/lib/GpuBackend.h"
+#include "ScopedEnv.h"
 #include "lds/gpu_emulator_hooks.h"
 #include "lds/runtime.h"
 
@@ -302,6 +303,28 @@ TEST(Emulator, AtomicsAcrossTheGrid) {
   EXPECT_EQ(max64, uint64_t(255) << 33);
   EXPECT_EQ(flag, 1);
   EXPECT_EQ(sum, 255 * 256 / 2);
+}
+
+TEST(Emulator, ThreadLimitAsTheKernelsRegistersSetIt) {
+  // LDS_GPU_EMULATE_MAX_THREADS stands for a kernel whose registers allow
+  // fewer threads a block: maxThreads says so, and a larger launch fails
+  // as cuLaunchKernel does.
+  lds_test::ScopedEnv limit("LDS_GPU_EMULATE_MAX_THREADS", "96");
+  Emulator e;
+  GpuKernel k;
+  ASSERT_EQ(e.dev->kernel(&e.module, "indices", &k), LDS_OK);
+  int most = 0;
+  ASSERT_EQ(e.dev->maxThreads(k, "indices", &most), LDS_OK);
+  EXPECT_EQ(most, 96);
+  std::vector<int32_t> out(4 * 96, -1);
+  lds_gpu_args a{};
+  a.out = out.data();
+  EXPECT_EQ(e.run("indices", a, 1, 1, 96), LDS_OK);
+  EXPECT_EQ(e.run("indices", a, 1, 1, 128), LDS_ERR_DEVICE);
+  EXPECT_STREQ(lds_last_error(),
+               "lds_solve: GPU emulator: launch of indices with block 128: too "
+               "many resources requested for launch (the kernel allows 96 "
+               "threads a block)");
 }
 
 TEST(Emulator, Errors) {
