@@ -195,6 +195,16 @@ private:
   /// the device allows it if fewer (its registers; a multiple of a warp).
   lds_status blockFor(GpuKernel k, const char *suffix, int64_t wanted,
                       int *out);
+  /// kernelFor and blockFor of one solver kernel.
+  lds_status solverBlockFor(lds_solver s, KernelSlot k, int64_t wanted,
+                            GpuKernel *kernel, int *block);
+  /// The threads a block of `k` may have, as the device said; 0 if not
+  /// asked yet.
+  int threadLimitOf(GpuKernel k) const;
+  /// "lds_gpu_<model>_<suffix>" in `out`.
+  void kernelName(char (&out)[256], const char *suffix) const {
+    std::snprintf(out, sizeof(out), "lds_gpu_%s_%s", m->name, suffix);
+  }
 
   DevPtr stateRow(DevPtr base, int64_t seq, int64_t row) const {
     return base + (seq * p.T + row) * rowBytes;
@@ -315,7 +325,7 @@ lds_status CudaExecutor::namedKernel(const char *suffix, GpuKernel *cache,
                                      GpuKernel *out) {
   if (!*cache) {
     char name[256];
-    std::snprintf(name, sizeof(name), "lds_gpu_%s_%s", m->name, suffix);
+    kernelName(name, suffix);
     if (lds_status s = dev->kernel(m->gpu, name, cache))
       return s;
   }
@@ -327,14 +337,19 @@ lds_status CudaExecutor::kernelFor(lds_solver s, KernelSlot k, GpuKernel *out) {
   return namedKernel(solverKernelSuffix(s, k), &solverKernels[s][k], out);
 }
 
+int CudaExecutor::threadLimitOf(GpuKernel k) const {
+  for (const auto &[kernel, most] : threadLimits)
+    if (kernel == k)
+      return most;
+  return 0;
+}
+
 lds_status CudaExecutor::blockFor(GpuKernel k, const char *suffix,
                                   int64_t wanted, int *out) {
-  auto known = std::find_if(threadLimits.begin(), threadLimits.end(),
-                            [&](const auto &e) { return e.first == k; });
-  if (known == threadLimits.end()) {
+  int most = threadLimitOf(k);
+  if (!most) {
     char name[256];
-    std::snprintf(name, sizeof(name), "lds_gpu_%s_%s", m->name, suffix);
-    int most = 0;
+    kernelName(name, suffix);
     if (lds_status s = dev->maxThreads(k, name, &most))
       return s;
     if (most < 32)
@@ -343,10 +358,17 @@ lds_status CudaExecutor::blockFor(GpuKernel k, const char *suffix,
                   "this device; it needs a warp (32)",
                   name, most);
     threadLimits.emplace_back(k, most);
-    known = threadLimits.end() - 1;
   }
-  *out = static_cast<int>(std::min<int64_t>(wanted, known->second / 32 * 32));
+  *out = static_cast<int>(std::min<int64_t>(wanted, most / 32 * 32));
   return LDS_OK;
+}
+
+lds_status CudaExecutor::solverBlockFor(lds_solver s, KernelSlot k,
+                                        int64_t wanted, GpuKernel *kernel,
+                                        int *block) {
+  if (lds_status st = kernelFor(s, k, kernel))
+    return st;
+  return blockFor(*kernel, solverKernelSuffix(s, k), wanted, block);
 }
 
 /// Copies `row` (D values) to `rows` consecutive rows at `dst`, doubling
@@ -479,19 +501,15 @@ lds_status CudaExecutor::flushLaunches() {
   for (int64_t i = 0; i < count; ++i) {
     const PendingLaunch &l = pending[i];
     char name[256];
-    std::snprintf(name, sizeof(name), "lds_gpu_%s_%s", m->name, l.suffix);
+    kernelName(name, l.suffix);
     if (trace &&
-        firstLaunchOf(l.kernel, dev->name(), name, l.gridX, l.gridY, l.block)) {
-      auto known =
-          std::find_if(threadLimits.begin(), threadLimits.end(),
-                       [&](const auto &e) { return e.first == l.kernel; });
+        firstLaunchOf(l.kernel, dev->name(), name, l.gridX, l.gridY, l.block))
       std::fprintf(stderr,
                    "lds_solve: %s launch of %s: grid (%lld, %lld), %d threads "
                    "a block (the kernel allows %d)\n",
                    dev->name(), name, static_cast<long long>(l.gridX),
                    static_cast<long long>(l.gridY), l.block,
-                   known == threadLimits.end() ? 0 : known->second);
-    }
+                   threadLimitOf(l.kernel));
     if (lds_status s = dev->launch(l.kernel, name, l.gridX, l.gridY, l.block,
                                    args + i * sizeof(lds_gpu_args))) {
       pending.clear();
@@ -558,16 +576,13 @@ lds_status CudaExecutor::iterate(const SequenceWork *work, int64_t n,
         int64_t perChunk = (aSize + d) * es * count;
         // A cooperative block takes the place of its threads: coop_block,
         // or fewer where the kernel's registers allow fewer.
+        lds_solver solver = static_cast<lds_solver>(s);
+        GpuKernel kernel;
         int coop = m->gpu->coop_block[s];
-        if (coop) {
-          GpuKernel reduce;
-          lds_solver solver = static_cast<lds_solver>(s);
-          if (lds_status st = kernelFor(solver, kReduce, &reduce))
+        if (coop)
+          if (lds_status st =
+                  solverBlockFor(solver, kReduce, coop, &kernel, &coop))
             return st;
-          if (lds_status st = blockFor(
-                  reduce, solverKernelSuffix(solver, kReduce), coop, &coop))
-            return st;
-        }
         int64_t coopScratch = m->gpu->coop_scratch[s];
         int64_t chunks = std::max<int64_t>(
             1, std::min({ceilDiv(lanes() / (coop ? coop : 1), count),
@@ -588,14 +603,9 @@ lds_status CudaExecutor::iterate(const SequenceWork *work, int64_t n,
         if (useIterate && m->gpu->iterate_block[s]) {
           // The iterate kernel's blocks have exactly iterate_block threads;
           // where its registers allow fewer, the three launches serve.
-          GpuKernel iterate;
           int block;
-          lds_solver solver = static_cast<lds_solver>(s);
-          if (lds_status st = kernelFor(solver, kIterate, &iterate))
-            return st;
-          if (lds_status st =
-                  blockFor(iterate, solverKernelSuffix(solver, kIterate),
-                           m->gpu->iterate_block[s], &block))
+          if (lds_status st = solverBlockFor(
+                  solver, kIterate, m->gpu->iterate_block[s], &kernel, &block))
             return st;
           if (block == m->gpu->iterate_block[s])
             l.iterateBlock = block;
@@ -706,29 +716,26 @@ lds_status CudaExecutor::launchIteration(const Launch &l) {
     return launchKernel(iterate, solverKernelSuffix(l.solver, kIterate), a,
                         l.blocks(), l.count, l.iterateBlock);
   }
-  GpuKernel reduce, scan, sweep;
-  if (lds_status s = kernelFor(l.solver, kReduce, &reduce))
-    return s;
-  if (lds_status s = kernelFor(l.solver, kScan, &scan))
-    return s;
-  if (lds_status s = kernelFor(l.solver, kSweep, &sweep))
-    return s;
   // A thread per chunk, or a cooperative block per chunk (and per item
   // for the scan); no more threads a block than a kernel's registers allow.
   int64_t warps = ceilDiv(l.chunks, 32) * 32;
   int64_t wanted = l.coopBlock ? l.coopBlock : std::min<int64_t>(kBlock, warps);
   int64_t wantedScan =
       l.coopBlock ? l.coopBlock : std::min<int64_t>(m->gpu->scan_block, warps);
+  GpuKernel reduce, scan, sweep;
   int reduceBlock, scanBlock, sweepBlock;
+  if (lds_status s =
+          solverBlockFor(l.solver, kReduce, wanted, &reduce, &reduceBlock))
+    return s;
+  if (lds_status s =
+          solverBlockFor(l.solver, kScan, wantedScan, &scan, &scanBlock))
+    return s;
+  if (lds_status s =
+          solverBlockFor(l.solver, kSweep, wanted, &sweep, &sweepBlock))
+    return s;
   const char *reduceName = solverKernelSuffix(l.solver, kReduce);
   const char *scanName = solverKernelSuffix(l.solver, kScan);
   const char *sweepName = solverKernelSuffix(l.solver, kSweep);
-  if (lds_status s = blockFor(reduce, reduceName, wanted, &reduceBlock))
-    return s;
-  if (lds_status s = blockFor(scan, scanName, wantedScan, &scanBlock))
-    return s;
-  if (lds_status s = blockFor(sweep, sweepName, wanted, &sweepBlock))
-    return s;
   auto grid = [&](int block) {
     return l.coopBlock ? l.chunks : ceilDiv(l.chunks, block);
   };
