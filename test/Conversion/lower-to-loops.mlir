@@ -14,7 +14,7 @@
 // RUN:   | FileCheck %s --check-prefix=SHARE
 // RUN: lds-opt %s --lds-lower-to-loops=share-buffers-from=0 \
 // RUN:   --split-input-file | FileCheck %s --check-prefix=NOSHARE
-// RUN: lds-opt %s --lds-lower-to-llvm --split-input-file \
+// RUN: lds-opt %s --lds-lower-to-llvm=fuse-loops-from=0 --split-input-file \
 // RUN:   | FileCheck %s --check-prefix=SHARE-LLVM
 // RUN: lds-opt %s --lds-lower-to-loops=fold-transposes=1 --canonicalize \
 // RUN:   --split-input-file | FileCheck %s --check-prefix=FOLD

@@ -63,7 +63,8 @@ struct Compiled {
 };
 
 std::unique_ptr<Compiled> compile(const std::string &source,
-                                  std::string &errors) {
+                                  std::string &errors,
+                                  const LowerToLLVMOptions &options) {
   auto c = std::make_unique<Compiled>();
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(
@@ -93,7 +94,7 @@ std::unique_ptr<Compiled> compile(const std::string &source,
           s.inputRange[i] = g.getTable().getType().getDimSize(0);
     c->models.push_back(s);
   }
-  if (mlir::failed(lowerToLLVMDialect(*module)))
+  if (mlir::failed(lowerToLLVMDialect(*module, options)))
     return nullptr;
   auto jit = JIT::create(*module);
   if (!jit) {
@@ -229,9 +230,10 @@ void checkModel(Compiled &c, const Signature &s, unsigned points) {
   }
 }
 
-void checkSource(const std::string &source, unsigned points = 3) {
+void checkSource(const std::string &source, unsigned points = 3,
+                 const LowerToLLVMOptions &options = {}) {
   std::string errors;
-  std::unique_ptr<Compiled> c = compile(source, errors);
+  std::unique_ptr<Compiled> c = compile(source, errors, options);
   ASSERT_TRUE(c) << errors;
   ASSERT_FALSE(c->models.empty());
   for (const Signature &s : c->models)
@@ -269,6 +271,26 @@ TEST_F(DerivativeTest, Langevin) {
   // smaller D keeps the test fast.
   checkSource(example("langevin", {{"const D   = 32", "const D   = 6"},
                                    {"const eps = 1e-5", "const eps = 0.1"}}));
+}
+TEST_F(DerivativeTest, EveryExampleWithEveryLoopNestMerged) {
+  // lds-lower-to-loops merges loop nests from 32 iterations on the CPU and
+  // 64 on the GPU; merging from 1 reaches every derived function of every
+  // example and of every derivative rule, whose values are checked as above
+  // (finite differences, and J v against the JVP). derivative-ops.lds has
+  // mat-vecs of elementwise results: merging a nest that another reads at
+  // other indices fails it.
+  LowerToLLVMOptions options;
+  options.fuseLoopsFrom = 1;
+  for (const char *name : {"gru", "lstm", "s5", "elementwise"}) {
+    SCOPED_TRACE(name);
+    checkSource(example(name, {}), 3, options);
+  }
+  checkSource(example("langevin", {{"const D   = 32", "const D   = 6"},
+                                   {"const eps = 1e-5", "const eps = 0.1"}}),
+              3, options);
+  checkSource(readFile(std::string(LDS_SOURCE_DIR) +
+                       "/test/unit/Inputs/derivative-ops.lds"),
+              3, options);
 }
 TEST_F(DerivativeTest, EveryRule) {
   checkSource(readFile(std::string(LDS_SOURCE_DIR) +

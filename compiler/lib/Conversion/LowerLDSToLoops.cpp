@@ -23,6 +23,7 @@
 #include "lds/Dialect/LDSDialect.h"
 #include "lds/Dialect/LDSOps.h"
 
+#include "FuseLoops.h"
 #include "ShareBuffers.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -963,6 +964,8 @@ struct LDSLowerToLoopsPass
         auto func = cast<func::FuncOp>(op);
         eraseWriteOnlyBuffers(func);
         placeBuffers(func, maxAllocaBytes);
+        if (fuseLoopsFrom > 0 && fuseLoopNests(func, fuseLoopsFrom))
+          eraseWriteOnlyBuffers(func);
         shareStackBuffers(func, shareBuffersFrom);
       }
     }

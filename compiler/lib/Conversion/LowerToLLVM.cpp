@@ -74,6 +74,7 @@ void lds::buildLowerToLLVMPipeline(OpPassManager &pm,
   loops.maxAllocaBytes = options.maxAllocaBytes;
   loops.shareBuffersFrom = options.shareBuffersFrom;
   loops.foldTransposes = options.foldTransposes;
+  loops.fuseLoopsFrom = options.fuseLoopsFrom;
   pm.addPass(createLDSLowerToLoops(loops));
   if (options.distributeOverBlock)
     pm.addPass(createLDSDistributeOverBlock());
@@ -142,6 +143,11 @@ struct PipelineOptions : public PassPipelineOptions<PipelineOptions> {
       *this, "fold-transposes",
       llvm::cl::desc("Matmuls read the transposes they are fed in place"),
       llvm::cl::init(lds::LowerToLLVMOptions().foldTransposes)};
+  Option<int64_t> fuseLoopsFrom{
+      *this, "fuse-loops-from",
+      llvm::cl::desc("Merge the loop nests of elementwise chains with at "
+                     "least this many iterations (0: never)"),
+      llvm::cl::init(lds::LowerToLLVMOptions().fuseLoopsFrom)};
   Option<bool> cpuFastMath{
       *this, "cpu-fast-math",
       llvm::cl::desc("Run lds-cpu-fast-math (the CPU backend's choice)"),
@@ -164,6 +170,7 @@ void lds::registerLowerToLLVMPipeline() {
         options.maxAllocaBytes = pipelineOptions.maxAllocaBytes;
         options.shareBuffersFrom = pipelineOptions.shareBuffersFrom;
         options.foldTransposes = pipelineOptions.foldTransposes;
+        options.fuseLoopsFrom = pipelineOptions.fuseLoopsFrom;
         options.cpuFastMath = pipelineOptions.cpuFastMath;
         options.distributeOverBlock = pipelineOptions.distributeOverBlock;
         buildLowerToLLVMPipeline(pm, options);

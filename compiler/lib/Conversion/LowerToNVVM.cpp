@@ -24,6 +24,10 @@ void lds::buildLowerToNVVMPipeline(OpPassManager &pm) {
   options.maxAllocaBytes = 0;
   options.foldTransposes = true;
   options.shareBuffersFrom = 256;
+  // ptxas keeps a fully unrolled loop's buffers in registers up to D = 32
+  // (Langevin merged from 32 had three times the local memory); from 64 the
+  // separate loops' buffers are local memory, which merging removes.
+  options.fuseLoopsFrom = 64;
   options.cpuFastMath = false;
   // Block-cooperative kernels call the functions tagged lds.cooperative from
   // every thread of a block; nothing else changes.

@@ -1,0 +1,242 @@
+//===- FuseLoops.cpp - one loop nest for a chain of elementwise ops -------===//
+//
+// lds-lower-to-loops fills one buffer per tensor value, each with its own
+// loop nest, so `a * h + (1 - a) * tanh(w * h + x + b)` at D = 64 makes eight
+// passes over eight D-vectors. On the CPU that is eight trips through L1; on
+// the GPU every buffer is a per-thread array in local memory (device memory
+// behind the caches), which is what the elementwise kernels would spend their
+// bandwidth on. Merging the nests of such a chain leaves one pass whose
+// intermediates are scalars, and the buffers only the chain read become
+// write-only, which lds-lower-to-loops then erases.
+//
+// Legality is the classic one for fusing two loops with the same iteration
+// space: a nest may move into the next when, for every buffer either writes,
+// all accesses of both go to the element at the nest's own indices. Then
+// iteration i of the merged body sees exactly what iteration i of the second
+// nest saw before: the first nest's element i (already written) and nothing
+// the first nest's later iterations would change.
+//
+//===----------------------------------------------------------------------===//
+
+#include "FuseLoops.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/ADT/DenseMap.h"
+
+using namespace mlir;
+
+namespace {
+/// A perfect nest of scf.for loops from 0 by 1 to constant bounds: each loop
+/// but the innermost holds only the next one.
+struct Nest {
+  SmallVector<scf::ForOp> loops; // outermost first
+  SmallVector<int64_t> bounds;
+
+  int64_t iterations() const {
+    int64_t n = 1;
+    for (int64_t bound : bounds)
+      n *= bound;
+    return n;
+  }
+  Block *body() const { return scf::ForOp(loops.back()).getBody(); }
+  SmallVector<Value> ivs() const {
+    SmallVector<Value> ivs;
+    for (scf::ForOp loop : loops)
+      ivs.push_back(loop.getInductionVar());
+    return ivs;
+  }
+};
+
+/// One load or store of a nest: its buffer, whether it writes, and whether
+/// it indexes exactly the nest's induction variables.
+struct Access {
+  Value buffer;
+  bool write;
+  bool atOwnIndex;
+};
+} // namespace
+
+static bool isZeroToBoundByOne(scf::ForOp loop, int64_t &bound) {
+  std::optional<int64_t> lb = getConstantIntValue(loop.getLowerBound());
+  std::optional<int64_t> step = getConstantIntValue(loop.getStep());
+  std::optional<int64_t> ub = getConstantIntValue(loop.getUpperBound());
+  if (!lb || !step || !ub || *lb != 0 || *step != 1)
+    return false;
+  bound = *ub;
+  return true;
+}
+
+/// The nest `outer` heads, if it is one this file can merge; only a 1-D
+/// loop may have results (a reduction folding its elements).
+static std::optional<Nest> nestAt(scf::ForOp outer) {
+  Nest nest;
+  scf::ForOp loop = outer;
+  while (true) {
+    int64_t bound;
+    if (!isZeroToBoundByOne(loop, bound))
+      return std::nullopt;
+    nest.loops.push_back(loop);
+    nest.bounds.push_back(bound);
+    Block *body = loop.getBody();
+    // Descend while the body is exactly one loop (and its terminator).
+    auto inner = dyn_cast<scf::ForOp>(body->front());
+    if (!inner || inner.getNumResults() != 0 ||
+        &body->front() != body->getTerminator()->getPrevNode())
+      break;
+    loop = inner;
+  }
+  if (outer.getNumResults() != 0 && nest.loops.size() != 1)
+    return std::nullopt;
+  return nest;
+}
+
+static bool sameIndices(ValueRange indices, ArrayRef<Value> ivs) {
+  return llvm::equal(indices, ivs);
+}
+
+/// Appends the loads and stores of `block` (and of the loops nested in it,
+/// which may only load) to `out`; false when the block holds anything else
+/// with an effect on memory, or regions other than loops.
+static bool collectAccesses(Block &block, ArrayRef<Value> ivs, bool top,
+                            SmallVectorImpl<Access> &out) {
+  for (Operation &op : block) {
+    if (isa<scf::YieldOp>(op))
+      continue;
+    if (auto load = dyn_cast<memref::LoadOp>(op)) {
+      out.push_back({load.getMemRef(), false,
+                     top && sameIndices(load.getIndices(), ivs)});
+      continue;
+    }
+    if (auto store = dyn_cast<memref::StoreOp>(op)) {
+      if (!top)
+        return false;
+      out.push_back(
+          {store.getMemRef(), true, sameIndices(store.getIndices(), ivs)});
+      continue;
+    }
+    if (auto loop = dyn_cast<scf::ForOp>(op)) {
+      if (!collectAccesses(*loop.getBody(), ivs, /*top=*/false, out))
+        return false;
+      continue;
+    }
+    if (op.getNumRegions() != 0 || !isMemoryEffectFree(&op))
+      return false;
+  }
+  return true;
+}
+
+static bool writesOnlyFreshBuffers(ArrayRef<Access> accesses) {
+  return llvm::all_of(accesses, [](const Access &a) {
+    if (!a.write)
+      return true;
+    Operation *def = a.buffer.getDefiningOp();
+    return def && isa<memref::AllocaOp, memref::AllocOp>(def);
+  });
+}
+
+/// Whether `first` may move into `second`: see the file comment.
+static bool mayMerge(const Nest &first, const Nest &second) {
+  if (scf::ForOp(first.loops.front()).getNumResults() != 0 ||
+      first.bounds != second.bounds)
+    return false;
+  SmallVector<Access> accesses;
+  if (!collectAccesses(*first.body(), first.ivs(), true, accesses) ||
+      !collectAccesses(*second.body(), second.ivs(), true, accesses) ||
+      !writesOnlyFreshBuffers(accesses))
+    return false;
+  llvm::SmallPtrSet<Value, 8> written;
+  for (const Access &a : accesses)
+    if (a.write)
+      written.insert(a.buffer);
+  if (!llvm::all_of(accesses, [&](const Access &a) {
+        return a.atOwnIndex || !written.contains(a.buffer);
+      }))
+    return false;
+  // A reduction keeps no stores: what `first` writes must be read by the two
+  // nests alone, so that forwarding leaves its buffers write-only.
+  if (scf::ForOp(second.loops.front()).getNumResults() == 0)
+    return true;
+  Operation *a = first.loops.front(), *b = second.loops.front();
+  return llvm::all_of(written, [&](Value buffer) {
+    return llvm::all_of(buffer.getUsers(), [&](Operation *user) {
+      return isa<memref::AllocaOp, memref::AllocOp>(user) ||
+             a->isAncestor(user) || b->isAncestor(user);
+    });
+  });
+}
+
+/// Moves `first`'s body to the front of `second`'s and erases `first`.
+static void merge(const Nest &first, const Nest &second) {
+  Block *from = first.body(), *to = second.body();
+  for (auto [a, b] : llvm::zip_equal(first.ivs(), second.ivs()))
+    a.replaceAllUsesWith(b);
+  to->getOperations().splice(to->begin(), from->getOperations(), from->begin(),
+                             std::prev(from->end()));
+  scf::ForOp(first.loops.front()).erase();
+}
+
+/// Replaces each load of the element a store before it in `body` wrote (at
+/// the nest's indices) by the stored value.
+static void forwardStores(Block &body, ArrayRef<Value> ivs) {
+  llvm::DenseMap<Value, Value> stored;
+  for (Operation &op : llvm::make_early_inc_range(body)) {
+    if (auto store = dyn_cast<memref::StoreOp>(op)) {
+      if (sameIndices(store.getIndices(), ivs))
+        stored[store.getMemRef()] = store.getValueToStore();
+      else
+        stored.erase(store.getMemRef());
+      continue;
+    }
+    auto load = dyn_cast<memref::LoadOp>(op);
+    if (!load || !sameIndices(load.getIndices(), ivs))
+      continue;
+    auto it = stored.find(load.getMemRef());
+    if (it == stored.end())
+      continue;
+    load.getResult().replaceAllUsesWith(it->second);
+    load.erase();
+  }
+}
+
+unsigned lds::fuseLoopNests(func::FuncOp func, int64_t minIterations) {
+  if (func.isExternal())
+    return 0;
+  unsigned merges = 0;
+  std::optional<Nest> previous;
+  SmallVector<Nest> merged;
+  for (Operation &op : llvm::make_early_inc_range(func.getBody().front())) {
+    auto loop = dyn_cast<scf::ForOp>(op);
+    if (!loop) {
+      // Constants between nests stay where they are; anything touching
+      // memory is a fence.
+      if (op.getNumRegions() != 0 || !isMemoryEffectFree(&op))
+        previous.reset();
+      continue;
+    }
+    std::optional<Nest> nest = nestAt(loop);
+    if (nest && nest->iterations() < minIterations)
+      nest.reset();
+    if (nest && previous && mayMerge(*previous, *nest)) {
+      merge(*previous, *nest);
+      ++merges;
+      if (!merged.empty() &&
+          merged.back().loops.front() == previous->loops.front())
+        merged.pop_back();
+      merged.push_back(*nest);
+    }
+    previous = nest;
+  }
+  for (const Nest &nest : merged)
+    forwardStores(*nest.body(), nest.ivs());
+  // The merged nests' bounds.
+  if (merges)
+    for (Operation &op :
+         llvm::make_early_inc_range(func.getBody().front().getOperations()))
+      if (isa<arith::ConstantOp>(op) && op.use_empty())
+        op.erase();
+  return merges;
+}

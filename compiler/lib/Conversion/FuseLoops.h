@@ -1,0 +1,29 @@
+//===- FuseLoops.h - one loop nest for a chain of elementwise ops ---------===//
+
+#ifndef LDS_LIB_CONVERSION_FUSELOOPS_H
+#define LDS_LIB_CONVERSION_FUSELOOPS_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+namespace lds {
+
+/// Merges each loop nest of `func`'s entry block into the next one when both
+/// visit the same index space and every buffer either nest writes is only
+/// accessed, in both, at the nest's own indices (so iteration i of the
+/// second needs nothing but iteration i of the first), then forwards each
+/// value a merged body stores to the loads of it that follow in the same
+/// body. A chain of elementwise ops then fills its result in one pass with
+/// its intermediates in registers; the buffers nothing reads any more are
+/// left for the caller to erase. Nests must be scf.for loops from 0 by 1 to
+/// constant bounds; a loop with results (a reduction) can absorb the nest
+/// before it but is never moved itself. Only memory-effect-free ops may stand
+/// between two merged nests, and a nest that writes anything but a
+/// memref.alloca / memref.alloc (which alias nothing) is left alone, and so
+/// is a nest of fewer than `minIterations` iterations (LLVM unrolls small
+/// loops completely and keeps their buffers in registers by itself).
+/// Returns the number of merges.
+unsigned fuseLoopNests(mlir::func::FuncOp func, int64_t minIterations);
+
+} // namespace lds
+
+#endif // LDS_LIB_CONVERSION_FUSELOOPS_H

@@ -1,0 +1,145 @@
+// RUN: lds-opt %s --lds-lower-to-loops=fuse-loops-from=1 --split-input-file \
+// RUN:   | FileCheck %s
+// RUN: lds-opt %s --lds-lower-to-loops=fuse-loops-from=8 --split-input-file \
+// RUN:   | FileCheck %s --check-prefix=SMALL
+// RUN: lds-opt %s --lds-lower-to-loops --split-input-file \
+// RUN:   | FileCheck %s --check-prefix=OFF
+
+// lds-lower-to-loops=fuse-loops-from=N merges each loop nest of at least N
+// iterations into the next when both visit the same indices and share
+// buffers only element by element; the loads of what the merged body stored
+// become the stored values, and buffers nothing reads any more disappear.
+
+// A chain of elementwise ops (a splat constant, a broadcast scalar, binary
+// and unary ops): one loop, no intermediate buffer, only the result's.
+// CHECK-LABEL: func.func @chain(
+// CHECK-SAME:      %[[A:[^:]*]]: memref<4xf32>, %[[S:[^:]*]]: memref<f32>,
+// CHECK-SAME:      %[[OUT:[^:]*]]: memref<4xf32> {lds.kind = "out"
+// CHECK-NEXT:    %[[BUF:.*]] = memref.alloca() : memref<4xf32>
+// CHECK-NOT:     memref.alloca
+// CHECK:         scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step
+// CHECK-DAG:       %[[X:.*]] = memref.load %[[A]][%[[I]]]
+// CHECK-DAG:       %[[SV:.*]] = memref.load %[[S]][]
+// CHECK:           %[[M:.*]] = arith.mulf %[[X]], %[[SV]] : f32
+// CHECK:           %[[P:.*]] = arith.addf %[[M]], %{{.*}} : f32
+// CHECK-NEXT:      %[[T:.*]] = math.tanh %[[P]] : f32
+// CHECK-NEXT:      memref.store %[[T]], %[[BUF]][%[[I]]]
+// CHECK-NEXT:    }
+// CHECK-NOT:     scf.for
+// CHECK:         memref.copy %[[BUF]], %[[OUT]]
+// Below the threshold, and by default, one loop per op.
+// SMALL-LABEL: func.func @chain(
+// SMALL-COUNT-5: scf.for
+// OFF-LABEL:   func.func @chain(
+// OFF-COUNT-5: scf.for
+func.func @chain(%a: tensor<4xf32>, %s: tensor<f32>) -> tensor<4xf32> {
+  %one = lds.constant dense<1.0> : tensor<4xf32>
+  %b = lds.broadcast %s : tensor<f32> -> tensor<4xf32>
+  %0 = lds.mul %a, %b : tensor<4xf32>
+  %1 = lds.add %0, %one : tensor<4xf32>
+  %2 = lds.tanh %1 : tensor<4xf32>
+  return %2 : tensor<4xf32>
+}
+
+// -----
+
+// A value the merged loop computes but a matrix-vector product also reads
+// (at every index, so the product is a nest apart) keeps its buffer: the
+// merged loop stores it, the product's nest loads it.
+// CHECK-LABEL: func.func @shared(
+// CHECK-SAME:      %[[M:[^:]*]]: memref<4x4xf32>, %[[V:[^:]*]]: memref<4xf32>,
+// CHECK:         %[[E:.*]] = memref.alloca() : memref<4xf32>
+// CHECK:         scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step
+// CHECK-NEXT:      %[[X:.*]] = memref.load %[[V]][%[[I]]]
+// CHECK-NEXT:      %[[EX:.*]] = math.exp %[[X]] : f32
+// CHECK-NEXT:      memref.store %[[EX]], %[[E]][%[[I]]]
+// CHECK-NEXT:    }
+// CHECK:         scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step
+// CHECK:           scf.for %[[K:.*]] = {{.*}} iter_args
+// CHECK:             memref.load %[[E]][%[[K]]]
+// The sum's loop absorbed the product's nest (it reads the exponentials
+// at its own index, and the product's buffer only there).
+// CHECK:           %[[EJ:.*]] = memref.load %[[E]][%[[J]]]
+// CHECK:           arith.addf %{{.*}}, %[[EJ]] : f32
+// CHECK-NOT:     scf.for
+func.func @shared(%m: tensor<4x4xf32>, %v: tensor<4xf32>) -> tensor<4xf32> {
+  %e = lds.exp %v : tensor<4xf32>
+  %p = lds.matmul %m, %e : tensor<4x4xf32>, tensor<4xf32> -> tensor<4xf32>
+  %s = lds.add %p, %e : tensor<4xf32>
+  return %s : tensor<4xf32>
+}
+
+// -----
+
+// A reduction absorbs the elementwise nest before it: one loop with the
+// accumulator, and no store inside it.
+// CHECK-LABEL: func.func @reduce(
+// CHECK:         %[[R:.*]] = scf.for %{{.*}} iter_args(%[[ACC:.*]] = %{{.*}}) -> (f32) {
+// CHECK-NEXT:      memref.load
+// CHECK-NEXT:      memref.load
+// CHECK-NEXT:      %[[D:.*]] = arith.subf
+// CHECK-NEXT:      %[[ABS:.*]] = math.absf %[[D]] : f32
+// CHECK-NEXT:      %[[MAX:.*]] = arith.maximumf %[[ACC]], %[[ABS]] : f32
+// CHECK-NEXT:      scf.yield %[[MAX]] : f32
+// CHECK-NEXT:    }
+// CHECK-NEXT:    memref.store %[[R]]
+func.func @reduce(%a: tensor<8xf32>, %b: tensor<8xf32>) -> tensor<f32> {
+  %0 = lds.sub %a, %b : tensor<8xf32>
+  %1 = lds.abs %0 : tensor<8xf32>
+  %2 = lds.reduce_max %1 : tensor<8xf32> -> tensor<f32>
+  return %2 : tensor<f32>
+}
+
+// -----
+
+// ... but not when something after the reduction reads the elements too:
+// they stay in their own nest, and the reduction keeps no store.
+// CHECK-LABEL: func.func @reduce_and_return(
+// CHECK:         scf.for
+// CHECK:           memref.store
+// CHECK:         scf.for {{.*}} iter_args
+// CHECK-NOT:       memref.store
+// CHECK:           scf.yield
+func.func @reduce_and_return(%a: tensor<8xf32>)
+    -> (tensor<8xf32>, tensor<f32>) {
+  %0 = lds.exp %a : tensor<8xf32>
+  %1 = lds.sum %0 : tensor<8xf32> -> tensor<f32>
+  return %0, %1 : tensor<8xf32>, tensor<f32>
+}
+
+// -----
+
+// A transpose reads the sum at [j, i], which a later iteration of the
+// sum's nest writes: the nests stay apart. The elementwise op after the
+// transpose reads it at its own indices and merges into its nest.
+// CHECK-LABEL: func.func @transposed(
+// CHECK:         %[[SUM:.*]] = memref.alloca() : memref<4x4xf32>
+// CHECK:         scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step
+// CHECK-NEXT:      scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step
+// CHECK:             memref.store %{{.*}}, %[[SUM]][%[[I]], %[[J]]]
+// CHECK:         scf.for %[[I2:.*]] = %{{.*}} to %{{.*}} step
+// CHECK-NEXT:      scf.for %[[J2:.*]] = %{{.*}} to %{{.*}} step
+// CHECK-NEXT:        %[[T:.*]] = memref.load %[[SUM]][%[[J2]], %[[I2]]]
+// CHECK-NEXT:        %[[N:.*]] = arith.negf %[[T]] : f32
+// CHECK-NEXT:        memref.store %[[N]]
+// CHECK-NOT:     scf.for
+func.func @transposed(%a: tensor<4x4xf32>, %b: tensor<4x4xf32>)
+    -> tensor<4x4xf32> {
+  %0 = lds.add %a, %b : tensor<4x4xf32>
+  %1 = lds.transpose %0 : tensor<4x4xf32> -> tensor<4x4xf32>
+  %2 = lds.neg %1 : tensor<4x4xf32>
+  return %2 : tensor<4x4xf32>
+}
+
+// -----
+
+// Concatenation writes its result at a shifted index: its nests merge with
+// nothing, and the chain after it reads the whole result in its own nest.
+// CHECK-LABEL: func.func @concat(
+// CHECK-COUNT-3: scf.for
+// CHECK-NOT:     scf.for
+func.func @concat(%a: tensor<4xf32>, %b: tensor<4xf32>) -> tensor<8xf32> {
+  %0 = lds.concat %a, %b : tensor<4xf32>, tensor<4xf32> -> tensor<8xf32>
+  %1 = lds.neg %0 : tensor<8xf32>
+  return %1 : tensor<8xf32>
+}
