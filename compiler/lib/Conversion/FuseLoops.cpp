@@ -36,12 +36,9 @@ struct Nest {
   SmallVector<scf::ForOp> loops; // outermost first
   SmallVector<int64_t> bounds;
 
-  int64_t iterations() const {
-    int64_t n = 1;
-    for (int64_t bound : bounds)
-      n *= bound;
-    return n;
-  }
+  /// The innermost loop's trip count: what decides whether LLVM unrolls
+  /// a nest completely.
+  int64_t innerIterations() const { return bounds.back(); }
   Block *body() const { return scf::ForOp(loops.back()).getBody(); }
   SmallVector<Value> ivs() const {
     SmallVector<Value> ivs;
@@ -218,7 +215,7 @@ unsigned lds::fuseLoopNests(func::FuncOp func, int64_t minIterations) {
       continue;
     }
     std::optional<Nest> nest = nestAt(loop);
-    if (nest && nest->iterations() < minIterations)
+    if (nest && nest->innerIterations() < minIterations)
       nest.reset();
     if (nest && previous && mayMerge(*previous, *nest)) {
       merge(*previous, *nest);

@@ -19,8 +19,9 @@ namespace lds {
 /// before it but is never moved itself. Only memory-effect-free ops may stand
 /// between two merged nests, and a nest that writes anything but a
 /// memref.alloca / memref.alloc (which alias nothing) is left alone, and so
-/// is a nest of fewer than `minIterations` iterations (LLVM unrolls small
-/// loops completely and keeps their buffers in registers by itself).
+/// is a nest whose innermost loop runs fewer than `minIterations` times
+/// (LLVM unrolls such loops completely and keeps their buffers in registers
+/// by itself).
 /// Returns the number of merges.
 unsigned fuseLoopNests(mlir::func::FuncOp func, int64_t minIterations);
 

@@ -145,8 +145,9 @@ struct PipelineOptions : public PassPipelineOptions<PipelineOptions> {
       llvm::cl::init(lds::LowerToLLVMOptions().foldTransposes)};
   Option<int64_t> fuseLoopsFrom{
       *this, "fuse-loops-from",
-      llvm::cl::desc("Merge the loop nests of elementwise chains with at "
-                     "least this many iterations (0: never)"),
+      llvm::cl::desc("Merge the loop nests of elementwise chains whose "
+                     "innermost loop runs at least this many iterations "
+                     "(0: never)"),
       llvm::cl::init(lds::LowerToLLVMOptions().fuseLoopsFrom)};
   Option<bool> cpuFastMath{
       *this, "cpu-fast-math",

@@ -33,12 +33,12 @@ struct LowerToLLVMOptions {
   /// Fold lds.transpose into the matmuls it feeds (see lds-lower-to-loops):
   /// the GPU pipeline's choice.
   bool foldTransposes = false;
-  /// Merge the loop nests of elementwise chains with at least this many
-  /// iterations (see lds-lower-to-loops); 0: never. Below it LLVM unrolls
-  /// the separate loops completely and promotes their buffers by itself,
-  /// which a merged loop, too large to unroll, would prevent: on the CPU
-  /// the GRU's (D = 8) sequential step was 15% slower merged, Langevin's
-  /// (D = 32) quasi-Newton solve 33% faster (docs/compiler.md).
+  /// Merge the loop nests of elementwise chains whose innermost loop runs at
+  /// least this many iterations (see lds-lower-to-loops); 0: never. Below it
+  /// LLVM unrolls the separate loops completely and promotes their buffers by
+  /// itself, which a merged loop, too large to unroll, would prevent. On the
+  /// CPU, merged from 1, the GRU's sequential step (D = 8) was 15% slower and
+  /// Langevin's quasi-Newton solve (D = 32) 33% faster (docs/compiler.md).
   int64_t fuseLoopsFrom = 32;
   /// Run lds-cpu-fast-math (and lower the vector ops it makes): the CPU
   /// backend's choice. The GPU pipeline (LowerToNVVM.cpp) leaves it off.

@@ -27,7 +27,8 @@ def LDSLowerToLoops : Pass<"lds-lower-to-loops", "mlir::ModuleOp"> {
       MLIR's allocas carry no lifetime markers for LLVM's stack colouring;
     - every lds op becomes an `scf.for` nest of `arith`/`math` ops that fills
       its result buffer (non-splat constants become `memref.global`s); with
-      `fuse-loops-from=N`, a nest of at least N iterations then merges into
+      `fuse-loops-from=N`, a nest whose innermost loop runs at least N
+      iterations then merges into
       the next when both visit the same indices and every buffer either
       writes is accessed only at the nest's own indices, so an elementwise
       chain becomes one loop whose intermediates are scalars;
@@ -89,8 +90,8 @@ def LDSLowerToLoops : Pass<"lds-lower-to-loops", "mlir::ModuleOp"> {
            "overlap share memory (one aligned i8 alloca viewed by each); "
            "0: every buffer has its own">,
     Option<"fuseLoopsFrom", "fuse-loops-from", "int64_t", /*default=*/"0",
-           "Merge each loop nest of at least this many iterations into the "
-           "next when they visit the same indices and share buffers only "
+           "Merge each loop nest whose innermost loop runs at least this "
+           "many iterations into the next when they visit the same indices and share buffers only "
            "element by element (a chain of elementwise ops becomes one pass "
            "with its intermediates in registers); buffers left write-only "
            "are erased. 0: no merging">,
