@@ -143,3 +143,91 @@ func.func @concat(%a: tensor<4xf32>, %b: tensor<4xf32>) -> tensor<8xf32> {
   %1 = lds.neg %0 : tensor<8xf32>
   return %1 : tensor<8xf32>
 }
+
+// -----
+
+// Hand-written memref code in a lowered function: a buffer read through a
+// view (here a cast) at an index other than the loop's is a second name the
+// checks would not see, so a viewed buffer is never merged.
+// CHECK-LABEL: func.func @viewed(
+// CHECK:         scf.for
+// CHECK-NEXT:      memref.load
+// CHECK-NEXT:      memref.store
+// CHECK-NEXT:    }
+// CHECK-NEXT:    scf.for
+// CHECK-NEXT:      memref.load %{{.*}}[%c3]
+func.func @viewed(%x: memref<4xf32>, %out: memref<4xf32>, %t: tensor<4xf32>)
+    -> tensor<4xf32> {
+  %a = memref.alloca() : memref<4xf32>
+  %v = memref.cast %a : memref<4xf32> to memref<?xf32>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c3 = arith.constant 3 : index
+  %c4 = arith.constant 4 : index
+  scf.for %i = %c0 to %c4 step %c1 {
+    %e = memref.load %x[%i] : memref<4xf32>
+    memref.store %e, %a[%i] : memref<4xf32>
+  }
+  scf.for %i = %c0 to %c4 step %c1 {
+    %e = memref.load %v[%c3] : memref<?xf32>
+    memref.store %e, %a[%i] : memref<4xf32>
+  }
+  memref.copy %a, %out : memref<4xf32> to memref<4xf32>
+  %n = lds.neg %t : tensor<4xf32>
+  return %n : tensor<4xf32>
+}
+
+// -----
+
+// Only index loops merge (an i32 loop's variable cannot index a memref).
+// The first loop's store goes (its buffer is write-only), its load stays.
+// CHECK-LABEL: func.func @i32_loop(
+// CHECK:         scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK-NEXT:      memref.load
+// CHECK-NEXT:    }
+// CHECK-NEXT:    scf.for %{{.*}} iter_args({{.*}}) -> (f32) : i32 {
+func.func @i32_loop(%x: memref<4xf32>, %out: memref<f32>, %t: tensor<4xf32>)
+    -> tensor<4xf32> {
+  %y = memref.alloca() : memref<4xf32>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %z = arith.constant 0 : i32
+  %o = arith.constant 1 : i32
+  %f = arith.constant 4 : i32
+  %f0 = arith.constant 0.0 : f32
+  scf.for %i = %c0 to %c4 step %c1 {
+    %e = memref.load %x[%i] : memref<4xf32>
+    memref.store %e, %y[%i] : memref<4xf32>
+  }
+  %r = scf.for %k = %z to %f step %o iter_args(%acc = %f0) -> (f32) : i32 {
+    %j = arith.index_cast %k : i32 to index
+    %e = memref.load %x[%j] : memref<4xf32>
+    %s = arith.addf %acc, %e : f32
+    scf.yield %s : f32
+  }
+  memref.store %r, %out[] : memref<f32>
+  %n = lds.neg %t : tensor<4xf32>
+  return %n : tensor<4xf32>
+}
+
+// -----
+
+// In a function whose work lds-distribute-over-block splits over a thread
+// block, the elementwise nests still merge, but a reduction (run whole by
+// every thread) absorbs nothing.
+// CHECK-LABEL: func.func @cooperative(
+// CHECK:         scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK:           math.exp
+// CHECK:           arith.mulf
+// CHECK:           memref.store
+// CHECK:         scf.for {{.*}} iter_args
+// CHECK-NOT:       math.exp
+// CHECK:           scf.yield
+func.func @cooperative(%a: tensor<64xf32>) -> tensor<f32>
+    attributes {lds.cooperative} {
+  %0 = lds.exp %a : tensor<64xf32>
+  %1 = lds.mul %0, %a : tensor<64xf32>
+  %2 = lds.sum %1 : tensor<64xf32> -> tensor<f32>
+  return %2 : tensor<f32>
+}

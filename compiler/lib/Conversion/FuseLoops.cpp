@@ -25,6 +25,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "llvm/ADT/DenseMap.h"
 
 using namespace mlir;
@@ -74,7 +75,8 @@ static std::optional<Nest> nestAt(scf::ForOp outer) {
   scf::ForOp loop = outer;
   while (true) {
     int64_t bound;
-    if (!isZeroToBoundByOne(loop, bound))
+    if (!loop.getInductionVar().getType().isIndex() ||
+        !isZeroToBoundByOne(loop, bound))
       return std::nullopt;
     nest.loops.push_back(loop);
     nest.bounds.push_back(bound);
@@ -126,17 +128,28 @@ static bool collectAccesses(Block &block, ArrayRef<Value> ivs, bool top,
   return true;
 }
 
+/// Whether every buffer written is a fresh allocation that nothing views
+/// (a view would be a second name for its elements that the checks below,
+/// which compare buffers by value, would not see).
 static bool writesOnlyFreshBuffers(ArrayRef<Access> accesses) {
   return llvm::all_of(accesses, [](const Access &a) {
     if (!a.write)
       return true;
     Operation *def = a.buffer.getDefiningOp();
-    return def && isa<memref::AllocaOp, memref::AllocOp>(def);
+    return def && isa<memref::AllocaOp, memref::AllocOp>(def) &&
+           llvm::none_of(a.buffer.getUsers(), [](Operation *user) {
+             return isa<ViewLikeOpInterface>(user);
+           });
   });
 }
 
-/// Whether `first` may move into `second`: see the file comment.
-static bool mayMerge(const Nest &first, const Nest &second) {
+/// Whether `first` may move into `second`: see the file comment. In a
+/// function whose work lds-distribute-over-block splits over a thread block
+/// (`cooperative`), a reduction, which every thread runs whole, absorbs
+/// nothing: the nest's work would no longer be split.
+static bool mayMerge(const Nest &first, const Nest &second, bool cooperative) {
+  if (cooperative && scf::ForOp(second.loops.front()).getNumResults() != 0)
+    return false;
   if (scf::ForOp(first.loops.front()).getNumResults() != 0 ||
       first.bounds != second.bounds)
     return false;
@@ -160,8 +173,7 @@ static bool mayMerge(const Nest &first, const Nest &second) {
   Operation *a = first.loops.front(), *b = second.loops.front();
   return llvm::all_of(written, [&](Value buffer) {
     return llvm::all_of(buffer.getUsers(), [&](Operation *user) {
-      return isa<memref::AllocaOp, memref::AllocOp>(user) ||
-             a->isAncestor(user) || b->isAncestor(user);
+      return a->isAncestor(user) || b->isAncestor(user);
     });
   });
 }
@@ -202,6 +214,7 @@ static void forwardStores(Block &body, ArrayRef<Value> ivs) {
 unsigned lds::fuseLoopNests(func::FuncOp func, int64_t minIterations) {
   if (func.isExternal())
     return 0;
+  bool cooperative = func->hasAttr("lds.cooperative");
   unsigned merges = 0;
   std::optional<Nest> previous;
   SmallVector<Nest> merged;
@@ -217,7 +230,7 @@ unsigned lds::fuseLoopNests(func::FuncOp func, int64_t minIterations) {
     std::optional<Nest> nest = nestAt(loop);
     if (nest && nest->innerIterations() < minIterations)
       nest.reset();
-    if (nest && previous && mayMerge(*previous, *nest)) {
+    if (nest && previous && mayMerge(*previous, *nest, cooperative)) {
       merge(*previous, *nest);
       ++merges;
       if (!merged.empty() &&

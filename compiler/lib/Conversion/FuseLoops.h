@@ -18,7 +18,9 @@ namespace lds {
 /// constant bounds; a loop with results (a reduction) can absorb the nest
 /// before it but is never moved itself. Only memory-effect-free ops may stand
 /// between two merged nests, and a nest that writes anything but a
-/// memref.alloca / memref.alloc (which alias nothing) is left alone, and so
+/// memref.alloca / memref.alloc that nothing views (so no other name reaches
+/// its elements) is left alone. In an `lds.cooperative` function a reduction
+/// absorbs nothing (every thread of the block runs it whole), and so
 /// is a nest whose innermost loop runs fewer than `minIterations` times
 /// (LLVM unrolls such loops completely and keeps their buffers in registers
 /// by itself).
