@@ -1,4 +1,5 @@
-// RUN: lds-opt %s --lds-lower-to-loops=fuse-loops-from=1 --split-input-file \
+// RUN: lds-opt %s --split-input-file \
+// RUN:   --lds-lower-to-loops="fuse-loops-from=1 store-results-in-place=1" \
 // RUN:   | FileCheck %s
 // RUN: lds-opt %s --lds-lower-to-loops=fuse-loops-from=8 --split-input-file \
 // RUN:   | FileCheck %s --check-prefix=SMALL
@@ -11,11 +12,13 @@
 // become the stored values, and buffers nothing reads any more disappear.
 
 // A chain of elementwise ops (a splat constant, a broadcast scalar, binary
-// and unary ops): one loop, no intermediate buffer, only the result's.
+// and unary ops): one loop, no intermediate buffer. As the loop is the last
+// and reads the arguments of the result's type only at its own index, it
+// stores the result into the out-parameter itself, after reading them (the
+// out-parameter may be the same buffer as %a).
 // CHECK-LABEL: func.func @chain(
 // CHECK-SAME:      %[[A:[^:]*]]: memref<4xf32>, %[[S:[^:]*]]: memref<f32>,
 // CHECK-SAME:      %[[OUT:[^:]*]]: memref<4xf32> {lds.kind = "out"
-// CHECK-NEXT:    %[[BUF:.*]] = memref.alloca() : memref<4xf32>
 // CHECK-NOT:     memref.alloca
 // CHECK:         scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step
 // CHECK-DAG:       %[[X:.*]] = memref.load %[[A]][%[[I]]]
@@ -23,10 +26,9 @@
 // CHECK:           %[[M:.*]] = arith.mulf %[[X]], %[[SV]] : f32
 // CHECK:           %[[P:.*]] = arith.addf %[[M]], %{{.*}} : f32
 // CHECK-NEXT:      %[[T:.*]] = math.tanh %[[P]] : f32
-// CHECK-NEXT:      memref.store %[[T]], %[[BUF]][%[[I]]]
+// CHECK-NEXT:      memref.store %[[T]], %[[OUT]][%[[I]]]
 // CHECK-NEXT:    }
-// CHECK-NOT:     scf.for
-// CHECK:         memref.copy %[[BUF]], %[[OUT]]
+// CHECK-NEXT:    return
 // Below the threshold, and by default, one loop per op.
 // SMALL-LABEL: func.func @chain(
 // SMALL-COUNT-5: scf.for
@@ -230,4 +232,46 @@ func.func @cooperative(%a: tensor<64xf32>) -> tensor<f32>
   %1 = lds.mul %0, %a : tensor<64xf32>
   %2 = lds.sum %1 : tensor<64xf32> -> tensor<f32>
   return %2 : tensor<f32>
+}
+
+// -----
+
+// The last loop reads an argument of the result's type at another index
+// (a transpose): were it to store into the out-parameter, which may be
+// that argument's buffer, it would read elements it had already
+// overwritten. The result stays in its buffer and is copied at the end.
+// CHECK-LABEL: func.func @transposed_argument(
+// CHECK-SAME:      %[[A:[^:]*]]: memref<4x4xf32>,
+// CHECK-SAME:      %[[OUT:[^:]*]]: memref<4x4xf32> {lds.kind = "out"
+// CHECK:         %[[BUF:.*]] = memref.alloca() : memref<4x4xf32>
+// CHECK:           memref.load %[[A]][%[[J:.*]], %[[I:.*]]]
+// CHECK:           memref.store %{{.*}}, %[[BUF]][%[[I]], %[[J]]]
+// CHECK:         memref.copy %[[BUF]], %[[OUT]]
+func.func @transposed_argument(%a: tensor<4x4xf32>) -> tensor<4x4xf32> {
+  %0 = lds.transpose %a : tensor<4x4xf32> -> tensor<4x4xf32>
+  %1 = lds.neg %0 : tensor<4x4xf32>
+  return %1 : tensor<4x4xf32>
+}
+
+// -----
+
+// Two results stored in place: every argument is read before the first
+// store, since either out-parameter may be %a's or %b's buffer (a chunk's
+// running map combined into itself).
+// CHECK-LABEL: func.func @two_results(
+// CHECK:         scf.for
+// CHECK-NEXT:      memref.load
+// CHECK-NEXT:      memref.load
+// CHECK-NEXT:      memref.load
+// CHECK-NEXT:      memref.load
+// CHECK-NOT:       memref.load
+// CHECK:           memref.store
+// CHECK:           memref.store
+// CHECK-NEXT:    }
+// CHECK-NEXT:    return
+func.func @two_results(%a: tensor<64xf32>, %b: tensor<64xf32>)
+    -> (tensor<64xf32>, tensor<64xf32>) {
+  %0 = lds.mul %a, %b : tensor<64xf32>
+  %1 = lds.add %a, %b : tensor<64xf32>
+  return %0, %1 : tensor<64xf32>, tensor<64xf32>
 }

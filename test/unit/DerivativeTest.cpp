@@ -281,6 +281,7 @@ TEST_F(DerivativeTest, EveryExampleWithEveryLoopNestMerged) {
   // other indices fails it.
   LowerToLLVMOptions options;
   options.fuseLoopsFrom = 1;
+  options.storeResultsInPlace = true;
   for (const char *name : {"gru", "lstm", "s5", "elementwise"}) {
     SCOPED_TRACE(name);
     checkSource(example(name, {}), 3, options);

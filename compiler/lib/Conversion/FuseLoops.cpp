@@ -211,7 +211,93 @@ static void forwardStores(Block &body, ArrayRef<Value> ivs) {
   }
 }
 
-unsigned lds::fuseLoopNests(func::FuncOp func, int64_t minIterations) {
+static bool isArgument(Value v) {
+  auto arg = dyn_cast<BlockArgument>(v);
+  return arg && isa<func::FuncOp>(arg.getOwner()->getParentOp());
+}
+
+/// When the last nest of `func` fills buffers that the copies before the
+/// return only move to out-parameters, the nest stores into the
+/// out-parameters instead. An out-parameter may be the very buffer of an
+/// argument of its type (an in-place step `f(x, ..., x)`, a chunk's running
+/// map combined into itself), so the nest may read such arguments only at
+/// its own indices, and does so first: every iteration then reads its
+/// element of each argument before any iteration has written it, as the
+/// copies at the end guaranteed. Returns the number of buffers replaced.
+static unsigned storeResultsInPlace(func::FuncOp func, int64_t minIterations) {
+  Block &entry = func.getBody().front();
+  SmallVector<memref::CopyOp> copies;
+  Operation *op = entry.getTerminator()->getPrevNode();
+  for (; op; op = op->getPrevNode()) {
+    if (auto copy = dyn_cast<memref::CopyOp>(op))
+      copies.push_back(copy);
+    else if (!isa<arith::ConstantOp>(op))
+      break;
+  }
+  auto loop = dyn_cast_or_null<scf::ForOp>(op);
+  if (!loop || loop.getNumResults() != 0 || copies.empty())
+    return 0;
+  std::optional<Nest> nest = nestAt(loop);
+  if (!nest || nest->innerIterations() < minIterations)
+    return 0;
+  // The copies read buffers (an argument's value could change under them).
+  for (memref::CopyOp copy : copies)
+    if (!copy.getSource().getDefiningOp<memref::AllocaOp>())
+      return 0;
+  SmallVector<Value> ivs = nest->ivs();
+  SmallVector<Access> accesses;
+  llvm::SmallPtrSet<Type, 4> outTypes;
+  for (memref::CopyOp copy : copies)
+    outTypes.insert(copy.getTarget().getType());
+  if (!collectAccesses(*nest->body(), ivs, /*top=*/true, accesses) ||
+      llvm::any_of(accesses, [&](const Access &a) {
+        return isArgument(a.buffer) &&
+               (a.write ||
+                (!a.atOwnIndex && outTypes.contains(a.buffer.getType())));
+      }))
+    return 0;
+  Block *body = nest->body();
+  unsigned replaced = 0;
+  for (memref::CopyOp copy : copies) {
+    Value buffer = copy.getSource(), out = copy.getTarget();
+    if (!isArgument(out) || buffer.getType() != out.getType())
+      continue;
+    SmallVector<memref::StoreOp> stores;
+    bool onlyStored = llvm::all_of(buffer.getUsers(), [&](Operation *user) {
+      if (user == copy)
+        return true;
+      auto store = dyn_cast<memref::StoreOp>(user);
+      if (!store || store->getBlock() != body || store.getMemRef() != buffer ||
+          !sameIndices(store.getIndices(), ivs))
+        return false;
+      stores.push_back(store);
+      return true;
+    });
+    if (!onlyStored)
+      continue;
+    if (!replaced)
+      // The arguments' loads first, before anything is stored: those of the
+      // out-parameters' types index by the nest's variables alone; another
+      // (a gather's row) may stay where its index is computed.
+      for (Operation &inner : llvm::make_early_inc_range(*body))
+        if (auto load = dyn_cast<memref::LoadOp>(inner))
+          if (isArgument(load.getMemRef()) &&
+              llvm::none_of(load->getOperands(), [&](Value v) {
+                return v.getParentBlock() == body && !isa<BlockArgument>(v);
+              }))
+            load->moveBefore(body, body->begin());
+    for (memref::StoreOp store : stores)
+      store.getMemrefMutable().assign(out);
+    Operation *alloca = buffer.getDefiningOp();
+    copy.erase();
+    alloca->erase();
+    ++replaced;
+  }
+  return replaced;
+}
+
+unsigned lds::fuseLoopNests(func::FuncOp func, int64_t minIterations,
+                            bool storeInPlace) {
   if (func.isExternal())
     return 0;
   bool cooperative = func->hasAttr("lds.cooperative");
@@ -242,6 +328,8 @@ unsigned lds::fuseLoopNests(func::FuncOp func, int64_t minIterations) {
   }
   for (const Nest &nest : merged)
     forwardStores(*nest.body(), nest.ivs());
+  if (storeInPlace && !cooperative)
+    merges += storeResultsInPlace(func, minIterations);
   // The merged nests' bounds.
   if (merges)
     for (Operation &op :

@@ -24,8 +24,14 @@ namespace lds {
 /// is a nest whose innermost loop runs fewer than `minIterations` times
 /// (LLVM unrolls such loops completely and keeps their buffers in registers
 /// by itself).
-/// Returns the number of merges.
-unsigned fuseLoopNests(mlir::func::FuncOp func, int64_t minIterations);
+/// With `storeInPlace`, when the function's last nest fills buffers that are
+/// only copied to out-parameters at the end, it stores into the
+/// out-parameters instead, provided it reads every argument of their types
+/// at its own indices only (it then reads all of them first: an
+/// out-parameter may be such an argument's buffer). Returns the number of
+/// merges and buffers so replaced.
+unsigned fuseLoopNests(mlir::func::FuncOp func, int64_t minIterations,
+                       bool storeInPlace);
 
 } // namespace lds
 

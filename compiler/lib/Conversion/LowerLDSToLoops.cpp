@@ -964,7 +964,8 @@ struct LDSLowerToLoopsPass
         auto func = cast<func::FuncOp>(op);
         eraseWriteOnlyBuffers(func);
         placeBuffers(func, maxAllocaBytes);
-        if (fuseLoopsFrom > 0 && fuseLoopNests(func, fuseLoopsFrom))
+        if (fuseLoopsFrom > 0 &&
+            fuseLoopNests(func, fuseLoopsFrom, storeResultsInPlace))
           eraseWriteOnlyBuffers(func);
         shareStackBuffers(func, shareBuffersFrom);
       }

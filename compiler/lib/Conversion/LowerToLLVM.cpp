@@ -75,6 +75,7 @@ void lds::buildLowerToLLVMPipeline(OpPassManager &pm,
   loops.shareBuffersFrom = options.shareBuffersFrom;
   loops.foldTransposes = options.foldTransposes;
   loops.fuseLoopsFrom = options.fuseLoopsFrom;
+  loops.storeResultsInPlace = options.storeResultsInPlace;
   pm.addPass(createLDSLowerToLoops(loops));
   if (options.distributeOverBlock)
     pm.addPass(createLDSDistributeOverBlock());
@@ -149,6 +150,11 @@ struct PipelineOptions : public PassPipelineOptions<PipelineOptions> {
                      "innermost loop runs at least this many iterations "
                      "(0: never)"),
       llvm::cl::init(lds::LowerToLLVMOptions().fuseLoopsFrom)};
+  Option<bool> storeResultsInPlace{
+      *this, "store-results-in-place",
+      llvm::cl::desc("The last merged nest stores the results into the "
+                     "out-parameters"),
+      llvm::cl::init(lds::LowerToLLVMOptions().storeResultsInPlace)};
   Option<bool> cpuFastMath{
       *this, "cpu-fast-math",
       llvm::cl::desc("Run lds-cpu-fast-math (the CPU backend's choice)"),
@@ -172,6 +178,7 @@ void lds::registerLowerToLLVMPipeline() {
         options.shareBuffersFrom = pipelineOptions.shareBuffersFrom;
         options.foldTransposes = pipelineOptions.foldTransposes;
         options.fuseLoopsFrom = pipelineOptions.fuseLoopsFrom;
+        options.storeResultsInPlace = pipelineOptions.storeResultsInPlace;
         options.cpuFastMath = pipelineOptions.cpuFastMath;
         options.distributeOverBlock = pipelineOptions.distributeOverBlock;
         buildLowerToLLVMPipeline(pm, options);

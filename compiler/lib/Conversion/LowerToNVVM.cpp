@@ -28,6 +28,10 @@ void lds::buildLowerToNVVMPipeline(OpPassManager &pm) {
   // (Langevin merged from 32 had three times the local memory); from 64 the
   // separate loops' buffers are local memory, which merging removes.
   options.fuseLoopsFrom = 64;
+  // ... and the last merged nest stores into the caller's rows: no buffer
+  // and no copy (nothing is vectorised on the GPU, so the possible aliasing
+  // costs nothing).
+  options.storeResultsInPlace = true;
   options.cpuFastMath = false;
   // Block-cooperative kernels call the functions tagged lds.cooperative from
   // every thread of a block; nothing else changes.

@@ -40,6 +40,9 @@ struct LowerToLLVMOptions {
   /// CPU, merged from 1, the GRU's sequential step (D = 8) was 15% slower and
   /// Langevin's quasi-Newton solve (D = 32) 33% faster (docs/compiler.md).
   int64_t fuseLoopsFrom = 32;
+  /// The last merged nest stores the results into the out-parameters (see
+  /// lds-lower-to-loops): the GPU pipeline's choice.
+  bool storeResultsInPlace = false;
   /// Run lds-cpu-fast-math (and lower the vector ops it makes): the CPU
   /// backend's choice. The GPU pipeline (LowerToNVVM.cpp) leaves it off.
   bool cpuFastMath = true;

@@ -95,6 +95,14 @@ def LDSLowerToLoops : Pass<"lds-lower-to-loops", "mlir::ModuleOp"> {
            "element by element (a chain of elementwise ops becomes one pass "
            "with its intermediates in registers); buffers left write-only "
            "are erased. 0: no merging">,
+    Option<"storeResultsInPlace", "store-results-in-place", "bool",
+           /*default=*/"false",
+           "With fuse-loops-from, the last nest stores the results into the "
+           "out-parameters instead of buffers copied there at the end, when "
+           "it reads the arguments of their types at its own indices only "
+           "(the GPU pipeline's choice: no local-memory buffer; on the CPU "
+           "the out-parameter, which may alias those arguments, kept LLVM "
+           "from vectorising the loop)">,
     Option<"foldTransposes", "fold-transposes", "bool", /*default=*/"false",
            "A matmul whose left operand is an lds.transpose reads the "
            "transpose's operand with swapped indices; the transpose's buffer "
