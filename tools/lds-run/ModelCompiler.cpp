@@ -96,6 +96,7 @@ std::string cacheKey(llvm::StringRef source, const CompileOptions &options,
     add("cpu");
   }
   add(promoteToF64 ? "f64" : "as-written");
+  add(options.storeResultsInPlace ? "results in place" : "results copied");
   add(source);
   std::array<uint8_t, 32> digest = hash.final();
   return llvm::toHex(llvm::ArrayRef<uint8_t>(digest.data(), 16),
@@ -292,6 +293,7 @@ bool lds::run::compileModel(llvm::SourceMgr &sourceMgr,
   objectOptions.gpu.archs = options.gpuArchs;
   objectOptions.gpu.cudaPath = options.cudaPath;
   objectOptions.cpu.cpu = options.cpu;
+  objectOptions.cpu.storeResultsInPlace = options.storeResultsInPlace;
   objectOptions.log = options.log;
   llvm::SmallVector<char, 0> bytes;
   llvm::raw_svector_ostream os(bytes);

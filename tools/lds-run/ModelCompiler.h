@@ -48,6 +48,9 @@ struct CompileOptions {
   bool withGPU = false;
   std::vector<std::string> gpuArchs; // as lds-compile --gpu-arch
   std::string cudaPath;              // as lds-compile --cuda-path
+  /// lds-lower-to-loops' store-results-in-place in the CPU code too (see
+  /// CPUTargetOptions): for tests.
+  bool storeResultsInPlace = false;
   bool useCache = true;
   std::string cacheDir; // "" : no cache
   std::string version;  // the compiler version in the cache key

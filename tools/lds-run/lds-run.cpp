@@ -142,6 +142,11 @@ static cl::opt<std::string>
     cpu("cpu",
         cl::desc("CPU to compile for: native (default) or an LLVM CPU name"),
         cl::value_desc("name"), cl::init("native"), cl::cat(category));
+static cl::opt<bool> storeResultsInPlace(
+    "store-results-in-place",
+    cl::desc("Compile the CPU code (which the GPU emulator runs) with the GPU "
+             "lowering's results stored in place: for tests"),
+    cl::Hidden, cl::cat(category));
 static cl::opt<bool> noCache("no-cache",
                              cl::desc("Compile even if the cache has the "
                                       "model, and do not store it"),
@@ -336,6 +341,7 @@ int runTool(int argc, char **argv) {
   if (verbose)
     compileOptions.log = note;
   compileOptions.useCache = !noCache;
+  compileOptions.storeResultsInPlace = storeResultsInPlace;
   compileOptions.cacheDir = getDefaultCacheDir();
   compileOptions.version = getCompilerVersion(
       llvm::sys::fs::getMainExecutable(argv[0], (void *)&fail));

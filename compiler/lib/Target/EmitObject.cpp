@@ -21,12 +21,14 @@
 using namespace lds;
 
 std::unique_ptr<llvm::Module>
-lds::buildModelLLVMModule(mlir::ModuleOp module, llvm::LLVMContext &context) {
+lds::buildModelLLVMModule(mlir::ModuleOp module, llvm::LLVMContext &context,
+                          const CPUTargetOptions &cpuOptions) {
   std::vector<ModelInfo> infos = collectModelInfo(module);
   // The cooperative functions (addCooperativeNewton, GPU builds only) are
   // the emulator's: split over a block as on the GPU.
   LowerToLLVMOptions options;
   options.distributeOverBlock = true;
+  options.storeResultsInPlace = cpuOptions.storeResultsInPlace;
   if (mlir::failed(lowerToLLVMDialect(module, options)))
     return nullptr;
   stripLDSAttributes(module);

@@ -107,7 +107,7 @@ lds::buildModelObjectModule(mlir::ModuleOp module,
   }
   Stopwatch watch;
   std::unique_ptr<llvm::Module> llvmModule =
-      buildModelLLVMModule(module, context);
+      buildModelLLVMModule(module, context, options.cpu);
   if (!llvmModule)
     return nullptr;
   if (options.withGPU &&

@@ -30,6 +30,11 @@ namespace lds {
 struct CPUTargetOptions {
   std::string cpu = "x86-64-v2"; // "native": the host CPU
   unsigned optLevel = 3;
+  /// The GPU lowering's in-place results (lds-lower-to-loops'
+  /// store-results-in-place) in the CPU code too, which the GPU emulator
+  /// runs: for tests of that code on a machine without a GPU (lds-run's
+  /// hidden --store-results-in-place). Slower on the CPU.
+  bool storeResultsInPlace = false;
 };
 
 /// Adds the ABI wrappers and the descriptor of each model in `infos` to
@@ -38,8 +43,9 @@ void addModelABI(llvm::Module &module, const std::vector<ModelInfo> &infos);
 
 /// Lowers `module` (after the lds pipeline) to LLVM IR with the model ABI.
 /// Returns null on failure, with a diagnostic.
-std::unique_ptr<llvm::Module> buildModelLLVMModule(mlir::ModuleOp module,
-                                                   llvm::LLVMContext &context);
+std::unique_ptr<llvm::Module>
+buildModelLLVMModule(mlir::ModuleOp module, llvm::LLVMContext &context,
+                     const CPUTargetOptions &options = {});
 
 /// Removes the lds.* attributes of the LLVM-dialect functions in `module`,
 /// which have no meaning in LLVM IR; `lds.scratch_bytes` becomes the LLVM
