@@ -330,7 +330,7 @@ unsigned lds::fuseLoopNests(func::FuncOp func, int64_t minIterations,
     forwardStores(*nest.body(), nest.ivs());
   if (storeInPlace && !cooperative)
     merges += storeResultsInPlace(func, minIterations);
-  // The merged nests' bounds.
+  // Constants nothing uses any more (the erased nests' bounds).
   if (merges)
     for (Operation &op :
          llvm::make_early_inc_range(func.getBody().front().getOperations()))
