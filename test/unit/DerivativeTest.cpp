@@ -252,6 +252,19 @@ std::string example(const std::string &name,
   return src;
 }
 
+/// Langevin with a larger step, so that the Hessian term shows above the
+/// identity, and a smaller D, so that the test is fast.
+std::string smallLangevin() {
+  return example("langevin", {{"const D   = 32", "const D   = 6"},
+                              {"const eps = 1e-5", "const eps = 0.1"}});
+}
+
+/// A model using every derivative rule.
+std::string everyRule() {
+  return readFile(std::string(LDS_SOURCE_DIR) +
+                  "/test/unit/Inputs/derivative-ops.lds");
+}
+
 class DerivativeTest : public ::testing::Test {
 protected:
   static void SetUpTestSuite() {
@@ -266,12 +279,7 @@ TEST_F(DerivativeTest, Gru) { checkSource(example("gru", {})); }
 TEST_F(DerivativeTest, Lstm) { checkSource(example("lstm", {})); }
 TEST_F(DerivativeTest, S5) { checkSource(example("s5", {})); }
 TEST_F(DerivativeTest, Elementwise) { checkSource(example("elementwise", {})); }
-TEST_F(DerivativeTest, Langevin) {
-  // A larger step makes the Hessian term visible above the identity, and a
-  // smaller D keeps the test fast.
-  checkSource(example("langevin", {{"const D   = 32", "const D   = 6"},
-                                   {"const eps = 1e-5", "const eps = 0.1"}}));
-}
+TEST_F(DerivativeTest, Langevin) { checkSource(smallLangevin()); }
 TEST_F(DerivativeTest, EveryExampleWithEveryLoopNestMerged) {
   // lds-lower-to-loops merges loop nests from 32 iterations on the CPU and
   // 64 on the GPU; merging from 1 reaches every derived function of every
@@ -286,14 +294,7 @@ TEST_F(DerivativeTest, EveryExampleWithEveryLoopNestMerged) {
     SCOPED_TRACE(name);
     checkSource(example(name, {}), 3, options);
   }
-  checkSource(example("langevin", {{"const D   = 32", "const D   = 6"},
-                                   {"const eps = 1e-5", "const eps = 0.1"}}),
-              3, options);
-  checkSource(readFile(std::string(LDS_SOURCE_DIR) +
-                       "/test/unit/Inputs/derivative-ops.lds"),
-              3, options);
+  checkSource(smallLangevin(), 3, options);
+  checkSource(everyRule(), 3, options);
 }
-TEST_F(DerivativeTest, EveryRule) {
-  checkSource(readFile(std::string(LDS_SOURCE_DIR) +
-                       "/test/unit/Inputs/derivative-ops.lds"));
-}
+TEST_F(DerivativeTest, EveryRule) { checkSource(everyRule()); }

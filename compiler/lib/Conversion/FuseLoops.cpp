@@ -40,6 +40,8 @@ struct Nest {
   /// The innermost loop's trip count: what decides whether LLVM unrolls
   /// a nest completely.
   int64_t innerIterations() const { return bounds.back(); }
+  /// A 1-D loop with results: a reduction folding its elements.
+  bool reduces() const { return scf::ForOp(loops.front()).getNumResults(); }
   Block *body() const { return scf::ForOp(loops.back()).getBody(); }
   SmallVector<Value> ivs() const {
     SmallVector<Value> ivs;
@@ -148,9 +150,7 @@ static bool writesOnlyFreshBuffers(ArrayRef<Access> accesses) {
 /// (`cooperative`), a reduction, which every thread runs whole, absorbs
 /// nothing: the nest's work would no longer be split.
 static bool mayMerge(const Nest &first, const Nest &second, bool cooperative) {
-  if (cooperative && scf::ForOp(second.loops.front()).getNumResults() != 0)
-    return false;
-  if (scf::ForOp(first.loops.front()).getNumResults() != 0 ||
+  if ((cooperative && second.reduces()) || first.reduces() ||
       first.bounds != second.bounds)
     return false;
   SmallVector<Access> accesses;
@@ -168,7 +168,7 @@ static bool mayMerge(const Nest &first, const Nest &second, bool cooperative) {
     return false;
   // A reduction keeps no stores: what `first` writes must be read by the two
   // nests alone, so that forwarding leaves its buffers write-only.
-  if (scf::ForOp(second.loops.front()).getNumResults() == 0)
+  if (!second.reduces())
     return true;
   Operation *a = first.loops.front(), *b = second.loops.front();
   return llvm::all_of(written, [&](Value buffer) {
