@@ -105,4 +105,22 @@ def GenerateKernels : Pass<"lds-generate-kernels", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::func::FuncDialect"];
 }
 
+def SliceChannels : Pass<"lds-slice-channels", "mlir::ModuleOp"> {
+  let summary = "one-channel slices of a model that treats its channels apart";
+  let description = [{
+    For a model whose step is channel-wise (every value that depends on the
+    state is computed elementwise, and the inputs and params of shape [D]
+    are read only at the same index), adds `@M_<kind>_ch` for f, the
+    stopping test and the element, combine and apply of Jacobi, Picard and
+    quasi-Newton: the same function with every D-vector a 1-vector (the
+    state, the inputs and params of shape [D], the maps). Called with
+    pointers to channel c, a slice computes channel c; the test's slice
+    gives the channel's own excess. The GPU's channel kernels
+    (GPUKernels.cpp) run one channel per thread. Records on the model
+    `lds.channels`: the solvers sliced (with `sequential` for f), or why
+    the model is not channel-wise. Run after lds-generate-kernels.
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect"];
+}
+
 #endif // LDS_TRANSFORMS_PASSES_TD
