@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lds/Target/GPUTarget.h"
+#include "lds/Transforms/SliceChannels.h"
 #include "lds/Conversion/LowerToLLVM.h"
 #include "lds/Conversion/LowerToNVVM.h"
 #include "lds/Target/CPUTarget.h"
@@ -463,6 +464,7 @@ bool lds::buildGPUKernels(mlir::ModuleOp module,
   if (!tm)
     return false;
   addCooperativeNewton(module, infos, options);
+  sliceChannels(module);
   if (mlir::failed(lowerToNVVMDialect(module))) {
     error = "lowering the kernels for the GPU failed";
     return false;

@@ -94,6 +94,14 @@ private:
     /// which holds the step's element (A, b) then theirs
     /// (coopArenaOffset), and every thread of the block runs it.
     bool coop = false;
+    /// Values in b and x: D, or 1 for the one-channel slices (@M_*_ch),
+    /// whose chunk loops step down one channel of the rows.
+    int64_t width = 0;
+    /// The sweep folds the stopping tests instead of storing them: its
+    /// last argument is an i64[2], set to the first failing step (n if
+    /// none) and to 1 if a test was NaN (0 if not). `exact`: each row is
+    /// tested against itself (finiteness), not the guess.
+    bool fold = false, exact = false;
   };
   /// In `fn` (a chunk loop taking a block's scratch last when `k.coop`):
   /// where one step's A and b go, and the tail the kernels take after
@@ -107,6 +115,11 @@ private:
   /// The cooperative Newton of `info` (@M_newton_coop_*), if the GPU build
   /// added it: wrappers and chunk loops lds.<M>.newton_coop.*.
   void addCooperative(const ModelInfo &info);
+  /// The chunk loops of the one-channel slices (@M_*_ch, lds-slice-channels),
+  /// if the GPU build added them: lds.<M>.sequential_ch and
+  /// lds.<M>.<S>.{reduce,sweep}_ch, called with pointers to one channel of
+  /// the rows, inputs and params of shape [D].
+  void addChannels(const ModelInfo &info);
   /// The per-step arguments of a chunk loop: input bases and strides and
   /// the param pointers, loaded in the entry block.
   struct StepArgs {
@@ -123,7 +136,7 @@ private:
                    const ModelInfo &info);
   /// `name(guess_first, x_in, guess_rows, inputs, input_step_bytes, params,
   /// n, out_rows, tol, excess)` (lds_sweep_fn), with `scratch` last when
-  /// k.coop.
+  /// k.coop; `excess` is the folded result when k.fold.
   Function *sweep(const Twine &name, const ChunkKernels &k,
                   const ModelInfo &info);
 
@@ -369,12 +382,20 @@ Function *ABIBuilder::sweep(const Twine &name, const ChunkKernels &k,
   StepBuffers buf = stepBuffers(b, fn, k, info);
   Value *sa = buf.a, *sb = buf.b;
   StepArgs step = loadStepArgs(b, inputs, stepBytes, params, info);
+  Type *fty = es == 8 ? b.getDoubleTy() : b.getFloatTy();
+  Value *test = k.fold ? b.CreateAlloca(fty) : nullptr;
   b.CreateCondBr(b.CreateICmpSGT(n, b.getInt64(0)), loop, exit);
 
   b.SetInsertPoint(loop);
   PHINode *t = b.CreatePHI(i64, 2, "t");
   PHINode *guessPrev = b.CreatePHI(ptr, 2, "guess.prev");
   PHINode *prev = b.CreatePHI(ptr, 2, "prev");
+  PHINode *bad = k.fold ? b.CreatePHI(i64, 2, "bad") : nullptr;
+  PHINode *nan = k.fold ? b.CreatePHI(b.getInt1Ty(), 2, "nan") : nullptr;
+  if (k.fold) {
+    bad->addIncoming(n, entry);
+    nan->addIncoming(b.getFalse(), entry);
+  }
   t->addIncoming(b.getInt64(0), entry);
   guessPrev->addIncoming(guessFirst, entry);
   prev->addIncoming(xIn, entry);
@@ -392,9 +413,22 @@ Function *ABIBuilder::sweep(const Twine &name, const ChunkKernels &k,
   applyArgs.push_back(row);
   applyArgs.append(buf.tail.begin(), buf.tail.end());
   inlineIfSmall(b.CreateCall(k.apply, applyArgs));
-  Value *ex = b.CreateInBoundsGEP(b.getInt8Ty(), excess,
-                                  b.CreateMul(t, b.getInt64(es)));
-  inlineIfSmall(b.CreateCall(k.check, {row, guess, tol, ex}));
+  Value *ex = k.fold ? test
+                     : b.CreateInBoundsGEP(b.getInt8Ty(), excess,
+                                           b.CreateMul(t, b.getInt64(es)));
+  inlineIfSmall(
+      b.CreateCall(k.check, {row, k.exact ? row : guess, tol, ex}));
+  Value *badNext = nullptr, *nanNext = nullptr;
+  if (k.fold) {
+    Value *e = b.CreateLoad(fty, test);
+    Value *fails = b.CreateFCmpUGT(e, ConstantFP::get(e->getType(), 0.0));
+    badNext = b.CreateSelect(b.CreateAnd(fails, b.CreateICmpEQ(bad, n)), t,
+                             bad, "bad.next");
+    nanNext = b.CreateOr(nan, b.CreateFCmpUNO(e, e), "nan.next");
+    bad->addIncoming(badNext, loop);
+    nan->addIncoming(nanNext, loop);
+    nanNext = b.CreateZExt(nanNext, i64);
+  }
   Value *next = b.CreateAdd(t, b.getInt64(1), "t.next");
   t->addIncoming(next, loop);
   guessPrev->addIncoming(guess, loop);
@@ -402,6 +436,15 @@ Function *ABIBuilder::sweep(const Twine &name, const ChunkKernels &k,
   b.CreateCondBr(b.CreateICmpSLT(next, n), loop, exit);
 
   b.SetInsertPoint(exit);
+  if (k.fold) {
+    PHINode *badOut = b.CreatePHI(i64, 2), *nanOut = b.CreatePHI(i64, 2);
+    badOut->addIncoming(n, entry);
+    badOut->addIncoming(badNext, loop);
+    nanOut->addIncoming(b.getInt64(0), entry);
+    nanOut->addIncoming(nanNext, loop);
+    b.CreateStore(badOut, excess);
+    b.CreateStore(nanOut, b.CreateConstInBoundsGEP1_64(i64, excess, 1));
+  }
   b.CreateRetVoid();
   return fn;
 }
@@ -414,7 +457,8 @@ ABIBuilder::StepBuffers ABIBuilder::stepBuffers(IRBuilder<> &b, Function *fn,
   int64_t aValues = k.hasA ? k.aSize : 0;
   if (!k.coop) {
     Value *a = k.hasA ? b.CreateAlloca(ArrayType::get(fty, k.aSize)) : nullptr;
-    return {a, b.CreateAlloca(ArrayType::get(fty, info.stateDim)), {}};
+    int64_t width = k.width ? k.width : info.stateDim;
+    return {a, b.CreateAlloca(ArrayType::get(fty, width)), {}};
   }
   // Shared by the block's threads: the block's scratch.
   Value *scratch = fn->getArg(fn->arg_size() - 1);
@@ -531,6 +575,7 @@ void ABIBuilder::add(const ModelInfo &info) {
   }
 
   addCooperative(info);
+  addChannels(info);
 
   Constant *descriptor = ConstantStruct::get(
       modelTy, {ConstantInt::get(i32, kABIVersion),
@@ -583,6 +628,31 @@ void ABIBuilder::addCooperative(const ModelInfo &info) {
   ChunkKernels ck{element, combine, apply, check, true, d * d, true};
   reduce(prefix + ".reduce", ck, info);
   sweep(prefix + ".sweep", ck, info);
+}
+
+void ABIBuilder::addChannels(const ModelInfo &info) {
+  std::string n = info.name;
+  Function *f = kernel(n + "_f_ch"), *check = kernel(n + "_check_ch");
+  if (!f || !check)
+    return;
+  sequential("lds." + n + ".sequential_ch", f, info);
+  for (SolverId s :
+       {SolverId::Jacobi, SolverId::Picard, SolverId::QuasiNewton}) {
+    std::string sym = getSolverSymbol(s).str();
+    Function *element = kernel(n + "_" + sym + "_element_ch");
+    Function *combine = kernel(n + "_" + sym + "_combine_ch");
+    Function *apply = kernel(n + "_" + sym + "_apply_ch");
+    if (!element || !combine || !apply)
+      continue;
+    bool hasA = s == SolverId::QuasiNewton;
+    ChunkKernels ck{element, combine, apply, check, hasA, 1};
+    ck.width = 1;
+    std::string prefix = "lds." + n + "." + sym;
+    reduce(prefix + ".reduce_ch", ck, info);
+    ck.fold = true;
+    ck.exact = isExactSolver(info, s);
+    sweep(prefix + ".sweep_ch", ck, info);
+  }
 }
 
 void lds::addModelABI(Module &module, const std::vector<ModelInfo> &infos) {

@@ -104,3 +104,9 @@ std::vector<ModelInfo> lds::collectModelInfo(ModuleOp module) {
   }
   return infos;
 }
+
+bool lds::isExactSolver(const ModelInfo &info, SolverId solver) {
+  return info.isAffine &&
+         (solver == SolverId::Newton ||
+          (solver == SolverId::QuasiNewton && info.jacobianKind == 1));
+}

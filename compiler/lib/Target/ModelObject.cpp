@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lds/Target/ModelObject.h"
+#include "lds/Transforms/SliceChannels.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
@@ -97,6 +98,7 @@ lds::buildModelObjectModule(mlir::ModuleOp module,
     Stopwatch watch;
     // In both modules: the emulator's kernels are built with the CPU code.
     addCooperativeNewton(module, infos, options.gpu);
+    sliceChannels(module);
     mlir::OwningOpRef<mlir::ModuleOp> gpuModule = module.clone();
     if (!buildGPUKernels(*gpuModule, infos, options.gpu, gpuBuild, error))
       return nullptr;

@@ -16,6 +16,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "lds/Transforms/SliceChannels.h"
 #include "lds/Dialect/LDSOps.h"
 #include "lds/Transforms/Passes.h"
 #include "lds/Transforms/StepFunctions.h"
@@ -55,7 +56,8 @@ private:
     return rt && rt.getRank() == 1 && rt.getDimSize(0) == d;
   }
   static Type narrowType(Type t) {
-    return RankedTensorType::get({1}, cast<RankedTensorType>(t).getElementType());
+    return RankedTensorType::get({1},
+                                 cast<RankedTensorType>(t).getElementType());
   }
   /// `v` as a channel value before `user`: itself if sliced, a 1-vector of
   /// a splat constant or of a broadcast scalar; null otherwise.
@@ -105,8 +107,7 @@ std::string Slicer::slice(func::FuncOp src, ArrayRef<bool> sliceArg,
     if (!sliceArg[i])
       continue;
     if (!isVector(arg.getType()))
-      return fail("argument " + Twine(i) + " is not a " + Twine(d) +
-                  "-vector");
+      return fail("argument " + Twine(i) + " is not a " + Twine(d) + "-vector");
     arg.setType(narrowType(arg.getType()));
     sliced.insert(arg);
   }
@@ -151,8 +152,7 @@ std::string Slicer::slice(func::FuncOp src, ArrayRef<bool> sliceArg,
   }
   // The full-width values left unused.
   for (Operation &op : llvm::make_early_inc_range(llvm::reverse(body)))
-    if (op.use_empty() && isPure(&op) &&
-        !op.hasTrait<OpTrait::IsTerminator>())
+    if (op.use_empty() && isPure(&op) && !op.hasTrait<OpTrait::IsTerminator>())
       op.erase();
   // A slice that does not verify is a bug here, reported as the reason
   // (not as an error: the model still has its other kernels).
@@ -163,77 +163,78 @@ std::string Slicer::slice(func::FuncOp src, ArrayRef<bool> sliceArg,
   return "";
 }
 
+void sliceModel(ModuleOp module, ModelOp model) {
+  StringRef name = model.getSymName();
+  MLIRContext *ctx = module.getContext();
+  int64_t d = model.getStateDim();
+  Slicer slicer(d);
+  auto reason = [&](const std::string &why) {
+    model->setAttr("lds.channels", StringAttr::get(ctx, why));
+  };
+  func::FuncOp f = lookupDerived(module, name, kDerivedF);
+  func::FuncOp check = lookupDerived(module, name, "check");
+  if (!f || !check)
+    return reason("no derived functions (run lds-generate-kernels first)");
+  if (lookupDerived(module, name, "f_ch"))
+    return;
+  // The state, and the inputs and params of shape [D]: the same rule as
+  // the kernels' channel offsets (GPUKernels.cpp).
+  auto modelArgs = [&](func::FuncOp fn) {
+    SmallVector<bool> marks;
+    for (auto [i, type] : llvm::enumerate(fn.getArgumentTypes())) {
+      auto kind = fn.getArgAttrOfType<StringAttr>(i, "lds.kind");
+      auto rt = dyn_cast<RankedTensorType>(type);
+      marks.push_back((kind && kind.getValue() == "state") ||
+                      (rt && rt.getRank() == 1 && rt.getDimSize(0) == d));
+    }
+    return marks;
+  };
+  if (std::string why = slicer.slice(f, modelArgs(f), false); !why.empty())
+    return reason(why);
+  if (std::string why = slicer.slice(check, {true, true, false}, true);
+      !why.empty()) {
+    lookupDerived(module, name, "f_ch").erase();
+    return reason(why);
+  }
+  SmallVector<Attribute> solvers{StringAttr::get(ctx, "sequential")};
+  for (auto &[symbol, solver] : kChannelSolvers) {
+    SmallVector<func::FuncOp, 3> made;
+    bool ok = true;
+    for (const char *part : {"element", "combine", "apply"}) {
+      std::string kind = (symbol + "_" + part).str();
+      func::FuncOp fn = lookupDerived(module, name, kind);
+      if (!fn) {
+        ok = false;
+        break;
+      }
+      SmallVector<bool> marks =
+          std::string(part) == "element"
+              ? modelArgs(fn)
+              : SmallVector<bool>(fn.getNumArguments(), true);
+      if (!slicer.slice(fn, marks, false).empty()) {
+        ok = false;
+        break;
+      }
+      made.push_back(lookupDerived(module, name, kind + "_ch"));
+    }
+    if (!ok) {
+      for (func::FuncOp fn : made)
+        fn.erase();
+      continue;
+    }
+    solvers.push_back(StringAttr::get(ctx, solver));
+  }
+  model->setAttr("lds.channels", ArrayAttr::get(ctx, solvers));
+}
+
 struct SliceChannelsPass
     : public lds::impl::SliceChannelsBase<SliceChannelsPass> {
-  void runOnOperation() override {
-    ModuleOp module = getOperation();
-    for (ModelOp model : module.getOps<ModelOp>())
-      sliceModel(module, model);
-  }
-
-  void sliceModel(ModuleOp module, ModelOp model) {
-    StringRef name = model.getSymName();
-    MLIRContext *ctx = module.getContext();
-    int64_t d = model.getStateDim();
-    Slicer slicer(d);
-    auto reason = [&](const std::string &why) {
-      model->setAttr("lds.channels", StringAttr::get(ctx, why));
-    };
-    func::FuncOp f = lookupDerived(module, name, kDerivedF);
-    func::FuncOp check = lookupDerived(module, name, "check");
-    if (!f || !check)
-      return reason("no derived functions (run lds-generate-kernels first)");
-    if (lookupDerived(module, name, "f_ch"))
-      return;
-    // The state, and the inputs and params of shape [D]: the same rule as
-    // the kernels' channel offsets (GPUKernels.cpp).
-    auto modelArgs = [&](func::FuncOp fn) {
-      SmallVector<bool> marks;
-      for (auto [i, type] : llvm::enumerate(fn.getArgumentTypes())) {
-        auto kind = fn.getArgAttrOfType<StringAttr>(i, "lds.kind");
-        auto rt = dyn_cast<RankedTensorType>(type);
-        marks.push_back((kind && kind.getValue() == "state") ||
-                        (rt && rt.getRank() == 1 && rt.getDimSize(0) == d));
-      }
-      return marks;
-    };
-    if (std::string why = slicer.slice(f, modelArgs(f), false); !why.empty())
-      return reason(why);
-    if (std::string why = slicer.slice(check, {true, true, false}, true);
-        !why.empty()) {
-      lookupDerived(module, name, "f_ch").erase();
-      return reason(why);
-    }
-    SmallVector<Attribute> solvers{StringAttr::get(ctx, "sequential")};
-    for (auto &[symbol, solver] : kChannelSolvers) {
-      SmallVector<func::FuncOp, 3> made;
-      bool ok = true;
-      for (const char *part : {"element", "combine", "apply"}) {
-        std::string kind = (symbol + "_" + part).str();
-        func::FuncOp fn = lookupDerived(module, name, kind);
-        if (!fn) {
-          ok = false;
-          break;
-        }
-        SmallVector<bool> marks =
-            std::string(part) == "element"
-                ? modelArgs(fn)
-                : SmallVector<bool>(fn.getNumArguments(), true);
-        if (!slicer.slice(fn, marks, false).empty()) {
-          ok = false;
-          break;
-        }
-        made.push_back(lookupDerived(module, name, kind + "_ch"));
-      }
-      if (!ok) {
-        for (func::FuncOp fn : made)
-          fn.erase();
-        continue;
-      }
-      solvers.push_back(StringAttr::get(ctx, solver));
-    }
-    model->setAttr("lds.channels", ArrayAttr::get(ctx, solvers));
-  }
+  void runOnOperation() override { sliceChannels(getOperation()); }
 };
 
 } // namespace
+
+void lds::sliceChannels(ModuleOp module) {
+  for (ModelOp model : module.getOps<ModelOp>())
+    sliceModel(module, model);
+}

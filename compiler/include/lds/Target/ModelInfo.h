@@ -55,6 +55,12 @@ struct ModelInfo {
 /// One ModelInfo per lds.model in `module`, in order.
 std::vector<ModelInfo> collectModelInfo(mlir::ModuleOp module);
 
+/// Whether `solver`'s first iterate is the solution of `info` (Newton on an
+/// affine f; quasi-Newton on an affine f with a diagonal Jacobian), as the
+/// runtime's executors decide: its rows are then tested for finiteness
+/// only.
+bool isExactSolver(const ModelInfo &info, SolverId solver);
+
 /// "newton" -> SolverId::Newton, ...; Auto for an unknown name.
 SolverId parseSolverName(llvm::StringRef name);
 
