@@ -63,6 +63,7 @@ void KernelBuilder::begin(const Twine &name) {
 }
 
 Function *KernelBuilder::finish() {
+  channel = channelParams = nullptr;
   b.CreateBr(ret);
   gi.markKernel(fn);
   return fn;
@@ -111,7 +112,8 @@ void KernelBuilder::returnUnless(Value *cond) {
 }
 
 Value *KernelBuilder::xIn(Value *seq, Value *lo) {
-  Value *first = elemPtr(field(FX0), b.CreateMul(seq, i64v(d)));
+  Value *at = b.CreateMul(seq, i64v(d));
+  Value *first = elemPtr(field(FX0), channel ? b.CreateAdd(at, channel) : at);
   Value *loM1 = b.CreateSub(lo, i64v(1));
   Value *before = row(field(FFinalRows), seq, loM1);
   return b.CreateSelect(b.CreateICmpEQ(lo, i64v(0)), first, before, "x.in");
@@ -132,9 +134,11 @@ Value *KernelBuilder::inputTable(Value *seq, Value *rowIndex) {
     int64_t bytes = t.size * (t.dtype == DType::F64 ? 8 : 4);
     auto *base = b.CreateLoad(ptr, b.CreateConstInBoundsGEP1_64(ptr, bases, i));
     alignPointer(base, t.dtype == DType::F64 ? 8 : 4);
-    b.CreateStore(
-        b.CreateInBoundsGEP(b.getInt8Ty(), base, b.CreateMul(pos, i64v(bytes))),
-        b.CreateConstInBoundsGEP1_64(ptr, table, i));
+    Value *offset = b.CreateMul(pos, i64v(bytes));
+    if (channel && isChannelVector(t))
+      offset = b.CreateAdd(offset, b.CreateMul(channel, i64v(bytes / d)));
+    b.CreateStore(b.CreateInBoundsGEP(b.getInt8Ty(), base, offset),
+                  b.CreateConstInBoundsGEP1_64(ptr, table, i));
   }
   return table;
 }
@@ -200,10 +204,10 @@ void KernelBuilder::copyVolatile(Value *dst, Value *src, int64_t count) {
 
 void KernelBuilder::identity(SolverId s, Value *a, Value *bv) {
   Constant *zero = ConstantFP::get(fty, 0.0), *one = ConstantFP::get(fty, 1.0);
-  forRange(i64v(0), i64v(d),
+  forRange(i64v(0), i64v(width()),
            [&](Value *i) { b.CreateStore(zero, elemPtr(bv, i)); });
   if (s == SolverId::QuasiNewton)
-    forRange(i64v(0), i64v(d),
+    forRange(i64v(0), i64v(width()),
              [&](Value *i) { b.CreateStore(one, elemPtr(a, i)); });
   if (s == SolverId::Newton) {
     forRange(i64v(0), i64v(d * d),
@@ -230,26 +234,30 @@ Function *KernelBuilder::sequential(Function *loop) {
   begin("lds_gpu_" + info.name + "_sequential");
   Value *j = globalX();
   returnUnless(b.CreateICmpSLT(j, field(FN)));
+  sequentialItem(loop, j);
+  return finish();
+}
+
+void KernelBuilder::sequentialItem(Function *loop, Value *j) {
   Value *seq = b.CreateLoad(i64, elemPtr8(field(FSeq), j));
   Value *lo = b.CreateLoad(i64, elemPtr8(field(FLo), j));
   Value *t = field(FT);
   returnUnless(b.CreateICmpSLT(lo, t));
   Value *first = row(field(FOut), seq, lo);
-  call(loop, {xIn(seq, lo), inputTable(seq, lo), strideTable(), field(FParams),
+  call(loop, {xIn(seq, lo), inputTable(seq, lo), strideTable(), params(),
               b.CreateSub(t, lo), first});
   // The first row with a non-finite value.
   Value *bad = localArray(i64, 1);
   b.CreateStore(t, bad);
   forRange(lo, t, [&](Value *i) {
     ifThen(b.CreateICmpEQ(b.CreateLoad(i64, bad), t), [&] {
-      ifThen(anyNonfinite(row(field(FOut), seq, i), i64v(d)),
+      ifThen(anyNonfinite(row(field(FOut), seq, i), i64v(width())),
              [&] { b.CreateStore(i, bad); });
     });
   });
   Value *badRow = b.CreateLoad(i64, bad);
   ifThen(b.CreateICmpSLT(badRow, t),
          [&] { gi.atomicMin(b, elemPtr8(field(FFirstBad), j), badRow); });
-  return finish();
 }
 
 Function *KernelBuilder::residual(Function *f) {
@@ -334,7 +342,7 @@ void KernelBuilder::reduceChunk(SolverId s, Function *loop, Value *j, Value *c,
                                row(guess, seq, start),
                                inputTable(seq, start),
                                strideTable(),
-                               field(FParams),
+                               params(),
                                b.CreateSub(end, start),
                                a,
                                bv};
@@ -472,8 +480,8 @@ Function *KernelBuilder::sweep(SolverId s, Function *loop, int64_t coopBytes) {
 void KernelBuilder::sweepChunk(SolverId s, Function *loop, Value *j, Value *c,
                                Value *carryIn,
                                function_ref<Value *()> nextCarry) {
-  Function *f = find("f");
-  Function *check = find("check");
+  Function *f = find(channel ? "f_ch" : "f");
+  Function *check = find(channel ? "check_ch" : "check");
   // As the CPU executor: the first iterate of an exact solve is the
   // solution; its rows are tested for finiteness only.
   bool exact = isExactSolver(info, s);
@@ -490,60 +498,87 @@ void KernelBuilder::sweepChunk(SolverId s, Function *loop, Value *j, Value *c,
   auto excessAt = [&](Value *i) {
     return elemPtr(excess, b.CreateAdd(b.CreateMul(seq, t), i));
   };
+  // The chunk's first failing row and whether a test was NaN. A row kernel
+  // stores each row's test in `excess` and reads them back at the end; a
+  // channel kernel (whose tests are its channel's alone) folds them here.
+  Value *bad = localArray(i64, 1), *nan = localArray(b.getInt1Ty(), 1);
+  b.CreateStore(t, bad);
+  b.CreateStore(b.getFalse(), nan);
+  auto fold = [&](Value *i, Value *fails, Value *isNan) {
+    b.CreateStore(b.CreateOr(b.CreateLoad(b.getInt1Ty(), nan), isNan), nan);
+    Value *cur = b.CreateLoad(i64, bad);
+    b.CreateStore(
+        b.CreateSelect(b.CreateAnd(fails, b.CreateICmpEQ(cur, t)), i, cur),
+        bad);
+  };
+  Value *testValue = localArray(fty, 1);
+  auto test = [&](Value *i, Value *x, Value *old) {
+    if (!channel) {
+      call(check, {x, old, tol, excessAt(i)});
+      return;
+    }
+    call(check, {x, old, tol, testValue});
+    Value *e = b.CreateLoad(fty, testValue);
+    fold(i, b.CreateFCmpUGT(e, ConstantFP::get(fty, 0.0)),
+         b.CreateFCmpUNO(e, e));
+  };
   Value *xin = xIn(seq, lo);
   Value *prev = b.CreateSelect(b.CreateICmpEQ(c, i64v(0)), xin, carryIn);
   Value *isFront = b.CreateICmpEQ(start, lo);
   // The window's first row: f of the final row before it.
   ifThen(isFront, [&] {
     Value *r = row(out, seq, lo);
-    call(f, {xin, inputTable(seq, lo), field(FParams), r});
-    call(check, {r, r, tol, excessAt(lo)});
+    call(f, {xin, inputTable(seq, lo), params(), r});
+    test(lo, r, r);
   });
   Value *from = b.CreateSelect(isFront, b.CreateAdd(start, i64v(1)), start);
   prev = b.CreateSelect(isFront, row(out, seq, lo), prev);
   Value *stepEnd = b.CreateSelect(isFinal, end, b.CreateSub(end, i64v(1)));
+  Value *folded = localArray(i64, 2);
   ifThen(b.CreateICmpSLT(from, stepEnd), [&] {
+    Value *n = b.CreateSub(stepEnd, from);
     SmallVector<Value *, 11> args{row(guess, seq, b.CreateSub(from, i64v(1))),
                                   prev,
                                   row(guess, seq, from),
                                   inputTable(seq, from),
                                   strideTable(),
-                                  field(FParams),
-                                  b.CreateSub(stepEnd, from),
+                                  params(),
+                                  n,
                                   row(out, seq, from),
                                   tol,
-                                  excessAt(from)};
+                                  channel ? folded : excessAt(from)};
     if (loopScratch)
       args.push_back(loopScratch);
     call(loop, args);
+    if (channel) {
+      // The loop's first failing step (n if none) and NaN flag.
+      Value *first = b.CreateLoad(i64, folded);
+      Value *sawNan = b.CreateLoad(i64, elemPtr8(folded, i64v(1)));
+      fold(b.CreateAdd(from, first), b.CreateICmpSLT(first, n),
+           b.CreateICmpNE(sawNan, i64v(0)));
+    }
   });
-  // The last row of a chunk but the final one: the next chunk's carry.
+  // The last row of a chunk but the final one: the next chunk's carry. A
+  // channel sweep loop tests an exact solve's rows against themselves.
   Value *lastRow = b.CreateSub(end, i64v(1));
   ifThen(b.CreateAnd(b.CreateNot(isFinal), b.CreateICmpSGE(lastRow, from)),
          [&] {
            Value *r = row(out, seq, lastRow);
-           copy(r, nextCarry(), d);
-           call(check, {r, row(guess, seq, lastRow), tol, excessAt(lastRow)});
+           copy(r, nextCarry(), width());
+           test(lastRow, r, channel && exact ? r : row(guess, seq, lastRow));
          });
-  if (exact)
-    forRange(from, end, [&](Value *i) {
-      Value *r = row(out, seq, i);
-      call(check, {r, r, tol, excessAt(i)});
+  if (!channel) {
+    if (exact)
+      forRange(from, end, [&](Value *i) {
+        Value *r = row(out, seq, i);
+        call(check, {r, r, tol, excessAt(i)});
+      });
+    forRange(start, end, [&](Value *i) {
+      Value *e = b.CreateLoad(fty, excessAt(i));
+      fold(i, b.CreateFCmpUGT(e, ConstantFP::get(fty, 0.0)),
+           b.CreateFCmpUNO(e, e));
     });
-  // The chunk's first failing row and whether a test was NaN.
-  Value *bad = localArray(i64, 1), *nan = localArray(b.getInt1Ty(), 1);
-  b.CreateStore(t, bad);
-  b.CreateStore(b.getFalse(), nan);
-  forRange(start, end, [&](Value *i) {
-    Value *e = b.CreateLoad(fty, excessAt(i));
-    Value *fails = b.CreateFCmpUGT(e, ConstantFP::get(fty, 0.0));
-    Value *isNan = b.CreateFCmpUNO(e, e);
-    b.CreateStore(b.CreateOr(b.CreateLoad(b.getInt1Ty(), nan), isNan), nan);
-    Value *cur = b.CreateLoad(i64, bad);
-    b.CreateStore(
-        b.CreateSelect(b.CreateAnd(fails, b.CreateICmpEQ(cur, t)), i, cur),
-        bad);
-  });
+  }
   Value *badRow = b.CreateLoad(i64, bad);
   ifThen(b.CreateICmpSLT(badRow, t),
          [&] { gi.atomicMin(b, elemPtr8(field(FFirstBad), j), badRow); });
@@ -819,6 +854,22 @@ GPUKernelSet lds::addGPUKernels(Module &m, const ModelInfo &info,
       add(kb.iterate(s, kb.find(sym + ".reduce"), kb.find(sym + ".sweep"),
                      iterate));
       set.iterateBlock[int(s)] = iterate;
+    }
+  }
+  // A thread per channel, where the build sliced the model.
+  if (Function *loop = kb.find("sequential_ch")) {
+    add(kb.sequentialChannels(loop));
+    set.channels[int(SolverId::Sequential)] = 1;
+    for (SolverId s : solvers) {
+      std::string sym = getSolverSymbol(s).str();
+      Function *reduce = kb.find(sym + ".reduce_ch");
+      Function *sweep = kb.find(sym + ".sweep_ch");
+      if (!reduce || !sweep || !kb.find(sym + ".apply_ch"))
+        continue;
+      add(kb.reduceChannels(s, reduce));
+      add(kb.scanChannels(s));
+      add(kb.sweepChannels(s, sweep));
+      set.channels[int(s)] = 1;
     }
   }
   if (coop) {

@@ -8,11 +8,11 @@
 //===----------------------------------------------------------------------===//
 
 #include "lds/Target/GPUTarget.h"
-#include "lds/Transforms/SliceChannels.h"
 #include "lds/Conversion/LowerToLLVM.h"
 #include "lds/Conversion/LowerToNVVM.h"
 #include "lds/Target/CPUTarget.h"
 #include "lds/Target/GPUKernels.h"
+#include "lds/Transforms/SliceChannels.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"

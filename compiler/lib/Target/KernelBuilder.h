@@ -116,7 +116,33 @@ public:
   /// cooperative functions call, if they are declared.
   void defineCoopHooks();
 
+  /// The channel kernels (GPUChannelKernels.cpp) of a model with
+  /// one-channel slices (lds.<M>.*_ch): the row kernels' work, with a thread
+  /// per channel where those have one per row vector, so that neighbouring
+  /// threads read and write neighbouring values of each row.
+  Function *sequentialChannels(Function *loop);
+  Function *reduceChannels(SolverId s, Function *loop);
+  Function *scanChannels(SolverId s);
+  Function *sweepChannels(SolverId s, Function *loop);
+
 private:
+  /// From here to finish(), rows, x_in and the inputs and params of shape
+  /// [D] are addressed at channel `c` (the state is one value wide).
+  void setChannel(Value *c);
+  /// The params' pointer table: args->params, or the channel's.
+  Value *params() { return channelParams ? channelParams : field(FParams); }
+  /// Values of a row vector the kernel handles: D, or 1 for a channel.
+  int64_t width() const { return channel ? 1 : d; }
+  /// Whether a channel kernel reads `t` at its channel: t has shape [D]
+  /// (lds-slice-channels' rule for the slices' arguments).
+  bool isChannelVector(const TensorInfo &t) const {
+    return t.shape.size() == 1 && t.shape[0] == d;
+  }
+  /// Chunk c = x / D, channel x % D (x = ctaid.x * ntid.x + tid.x) and item
+  /// j = ctaid.y of a channel chunk kernel; returns unless both in range.
+  std::pair<Value *, Value *> channelChunkAndItem();
+  /// The body of the sequential kernels for item `j`.
+  void sequentialItem(Function *loop, Value *j);
   /// Block `index`'s scratch (`bytes` each).
   Value *blockScratch(Value *index, int64_t bytes) {
     return b.CreateInBoundsGEP(b.getInt8Ty(), field(FScratch),
@@ -188,10 +214,11 @@ private:
                                b.CreateMul(index, i64v(es)));
   }
   /// Row `row` of sequence `seq` in a [batch][T][D] array.
+  /// In a channel kernel, its channel of the row.
   Value *row(Value *base, Value *seq, Value *row) {
-    return elemPtr(
-        base,
-        b.CreateMul(b.CreateAdd(b.CreateMul(seq, field(FT)), row), i64v(d)));
+    Value *at =
+        b.CreateMul(b.CreateAdd(b.CreateMul(seq, field(FT)), row), i64v(d));
+    return elemPtr(base, channel ? b.CreateAdd(at, channel) : at);
   }
   /// x at the row before the window: final row lo - 1, or x0.
   Value *xIn(Value *seq, Value *lo);
@@ -225,6 +252,8 @@ private:
   /// The block's scratch, passed last to the chunk loops when set (the
   /// cooperative kernels).
   Value *loopScratch = nullptr;
+  /// The channel of a channel kernel (setChannel), and its params' table.
+  Value *channel = nullptr, *channelParams = nullptr;
 };
 
 } // namespace kernels

@@ -416,14 +416,13 @@ Function *ABIBuilder::sweep(const Twine &name, const ChunkKernels &k,
   Value *ex = k.fold ? test
                      : b.CreateInBoundsGEP(b.getInt8Ty(), excess,
                                            b.CreateMul(t, b.getInt64(es)));
-  inlineIfSmall(
-      b.CreateCall(k.check, {row, k.exact ? row : guess, tol, ex}));
+  inlineIfSmall(b.CreateCall(k.check, {row, k.exact ? row : guess, tol, ex}));
   Value *badNext = nullptr, *nanNext = nullptr;
   if (k.fold) {
     Value *e = b.CreateLoad(fty, test);
     Value *fails = b.CreateFCmpUGT(e, ConstantFP::get(e->getType(), 0.0));
-    badNext = b.CreateSelect(b.CreateAnd(fails, b.CreateICmpEQ(bad, n)), t,
-                             bad, "bad.next");
+    badNext = b.CreateSelect(b.CreateAnd(fails, b.CreateICmpEQ(bad, n)), t, bad,
+                             "bad.next");
     nanNext = b.CreateOr(nan, b.CreateFCmpUNO(e, e), "nan.next");
     bad->addIncoming(badNext, loop);
     nan->addIncoming(nanNext, loop);
@@ -635,6 +634,8 @@ void ABIBuilder::addChannels(const ModelInfo &info) {
   Function *f = kernel(n + "_f_ch"), *check = kernel(n + "_check_ch");
   if (!f || !check)
     return;
+  wrap("lds." + n + ".f_ch", f, {"x", "in", "params", "out"}, info);
+  wrap("lds." + n + ".check_ch", check, {"a", "b", "tol", "out"}, info);
   sequential("lds." + n + ".sequential_ch", f, info);
   for (SolverId s :
        {SolverId::Jacobi, SolverId::Picard, SolverId::QuasiNewton}) {
@@ -648,6 +649,8 @@ void ABIBuilder::addChannels(const ModelInfo &info) {
     ChunkKernels ck{element, combine, apply, check, hasA, 1};
     ck.width = 1;
     std::string prefix = "lds." + n + "." + sym;
+    wrap(prefix + ".apply_ch", apply, {hasA ? "a" : "-", "b", "x", "out"},
+         info);
     reduce(prefix + ".reduce_ch", ck, info);
     ck.fold = true;
     ck.exact = isExactSolver(info, s);

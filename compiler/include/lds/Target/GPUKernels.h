@@ -90,6 +90,10 @@ struct GPUKernelSet {
   /// kernels; 0 where its kernels are per-thread.
   int32_t coopBlock[6] = {0, 0, 0, 0, 0, 0};
   int64_t coopScratch[6] = {0, 0, 0, 0, 0, 0};
+  /// lds_gpu_module.channels: 1 where the channel kernels exist (the
+  /// sequential slot: lds_gpu_M_sequential_ch; a solver's: its reduce_ch,
+  /// scan_ch and sweep_ch).
+  int32_t channels[6] = {0, 0, 0, 0, 0, 0};
 };
 
 /// Most threads of a block of the cooperative kernels.
