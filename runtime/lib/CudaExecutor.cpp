@@ -118,16 +118,37 @@ bool firstLaunchOf(const void *kernel, const char *device, const char *name,
   return seen.emplace(kernel, device, name, gridX, gridY, block).second;
 }
 
-enum KernelSlot { kReduce, kScan, kSweep, kIterate, kNumSolverKernels };
+/// False if LDS_GPU_CHANNELS=0 (a testing and benchmarking aid): the row
+/// kernels then serve where a model also has channel kernels.
+bool channelKernelsWanted() {
+  const char *v = std::getenv("LDS_GPU_CHANNELS");
+  return !v || std::strcmp(v, "0") != 0;
+}
+
+enum KernelSlot {
+  kReduce,
+  kScan,
+  kSweep,
+  kIterate,
+  // The channel kernels (a thread per state channel).
+  kReduceChannels,
+  kScanChannels,
+  kSweepChannels,
+  kNumSolverKernels
+};
 
 /// "newton_reduce": a solver kernel's name after "lds_gpu_<model>_".
 const char *solverKernelSuffix(lds_solver s, KernelSlot k) {
   static const char *const names[][kNumSolverKernels] = {
-      {"jacobi_reduce", "jacobi_scan", "jacobi_sweep", "jacobi_iterate"},
-      {"picard_reduce", "picard_scan", "picard_sweep", "picard_iterate"},
+      {"jacobi_reduce", "jacobi_scan", "jacobi_sweep", "jacobi_iterate",
+       "jacobi_reduce_ch", "jacobi_scan_ch", "jacobi_sweep_ch"},
+      {"picard_reduce", "picard_scan", "picard_sweep", "picard_iterate",
+       "picard_reduce_ch", "picard_scan_ch", "picard_sweep_ch"},
       {"quasi_newton_reduce", "quasi_newton_scan", "quasi_newton_sweep",
-       "quasi_newton_iterate"},
-      {"newton_reduce", "newton_scan", "newton_sweep", "newton_iterate"}};
+       "quasi_newton_iterate", "quasi_newton_reduce_ch",
+       "quasi_newton_scan_ch", "quasi_newton_sweep_ch"},
+      {"newton_reduce", "newton_scan", "newton_sweep", "newton_iterate",
+       "newton_reduce_ch", "newton_scan_ch", "newton_sweep_ch"}};
   return names[s - LDS_SOLVER_JACOBI][k];
 }
 
@@ -143,6 +164,8 @@ struct Launch {
   /// Threads of a cooperative block (a block per chunk), or 0: a thread
   /// per chunk.
   int coopBlock = 0;
+  /// The channel kernels: a thread per channel of a chunk.
+  bool channels = false;
   /// Where its tiles start among the iteration's (blocks, bytes).
   int64_t tileFirst = 0, tileByte = 0;
   int64_t blocks() const { return (chunks + iterateBlock - 1) / iterateBlock; }
@@ -224,6 +247,9 @@ private:
                           int block);
   lds_status flushLaunches();
   lds_status launchIteration(const Launch &l);
+  /// The channel kernels' three launches: reduce_ch and sweep_ch a thread
+  /// per (channel, chunk), scan_ch a thread per channel.
+  lds_status launchChannelIteration(const Launch &l, const lds_gpu_args &a);
   lds_status launchResidual(const Launch &l, DevPtr rows, int64_t maxRows);
   lds_status launchSequential(int64_t first, int64_t count);
   lds_status downloadItems(int64_t n);
@@ -245,6 +271,11 @@ private:
           scratchBytes = 0;
   int64_t tileBlocks = 0; // of this iteration's iterate launches
   bool useIterate = iterateKernelsWanted();
+  bool useChannels = channelKernelsWanted();
+  /// Whether slot `s` (sequential, or a solver) has channel kernels to use.
+  bool channelsFor(int s) const {
+    return useChannels && m->gpu->channels[s] != 0;
+  }
   int64_t itemCapacity = 0;
 
   std::vector<uint8_t> inSpare; // per sequence: its iterate is in `spare`
@@ -266,7 +297,8 @@ private:
   int64_t argsCapacity = 0;
 
   GpuKernel solverKernels[LDS_NUM_SOLVER_SLOTS][kNumSolverKernels] = {};
-  GpuKernel sequentialKernel = nullptr, residualKernel = nullptr;
+  GpuKernel sequentialKernel = nullptr, sequentialChannelKernel = nullptr,
+            residualKernel = nullptr;
   std::vector<std::pair<GpuKernel, int>> threadLimits; // by blockFor
   bool trace = launchTraceWanted();
 };
@@ -584,8 +616,11 @@ lds_status CudaExecutor::iterate(const SequenceWork *work, int64_t n,
                   solverBlockFor(solver, kReduce, coop, &kernel, &coop))
             return st;
         int64_t coopScratch = m->gpu->coop_scratch[s];
+        // Threads a chunk takes: a block, a thread per channel, or one.
+        bool channels = channelsFor(s);
+        int64_t threads = coop ? coop : channels ? d : 1;
         int64_t chunks = std::max<int64_t>(
-            1, std::min({ceilDiv(lanes() / (coop ? coop : 1), count),
+            1, std::min({ceilDiv(lanes() / threads, count),
                          ceilDiv(window, kMinGpuChunkRows),
                          kAggBudget / std::max<int64_t>(perChunk, 1),
                          coop ? kScratchBudget / (coopScratch * count)
@@ -600,7 +635,8 @@ lds_status CudaExecutor::iterate(const SequenceWork *work, int64_t n,
                  count,
                  rows,
                  chunks};
-        if (useIterate && m->gpu->iterate_block[s]) {
+        l.channels = channels;
+        if (useIterate && m->gpu->iterate_block[s] && !channels) {
           // The iterate kernel's blocks have exactly iterate_block threads;
           // where its registers allow fewer, the three launches serve.
           int block;
@@ -716,6 +752,8 @@ lds_status CudaExecutor::launchIteration(const Launch &l) {
     return launchKernel(iterate, solverKernelSuffix(l.solver, kIterate), a,
                         l.blocks(), l.count, l.iterateBlock);
   }
+  if (l.channels)
+    return launchChannelIteration(l, a);
   // A thread per chunk, or a cooperative block per chunk (and per item
   // for the scan); no more threads a block than a kernel's registers allow.
   int64_t warps = ceilDiv(l.chunks, 32) * 32;
@@ -748,6 +786,27 @@ lds_status CudaExecutor::launchIteration(const Launch &l) {
                       sweepBlock);
 }
 
+lds_status CudaExecutor::launchChannelIteration(const Launch &l,
+                                                const lds_gpu_args &a) {
+  int64_t threads = l.chunks * d;
+  int64_t wanted = std::min<int64_t>(kBlock, ceilDiv(threads, 32) * 32);
+  int64_t wantedScan = std::min<int64_t>(kBlock, ceilDiv(d, 32) * 32);
+  const KernelSlot slots[] = {kReduceChannels, kScanChannels, kSweepChannels};
+  for (KernelSlot k : slots) {
+    GpuKernel kernel;
+    int block;
+    if (lds_status s = solverBlockFor(l.solver, k,
+                                      k == kScanChannels ? wantedScan : wanted,
+                                      &kernel, &block))
+      return s;
+    int64_t gridX = ceilDiv(k == kScanChannels ? d : threads, block);
+    if (lds_status s = launchKernel(kernel, solverKernelSuffix(l.solver, k), a,
+                                    gridX, l.count, block))
+      return s;
+  }
+  return LDS_OK;
+}
+
 lds_status CudaExecutor::launchResidual(const Launch &l, DevPtr rows,
                                         int64_t maxRows) {
   GpuKernel k;
@@ -776,18 +835,23 @@ lds_status CudaExecutor::restart(const SequenceWork *work, int64_t n) {
 }
 
 lds_status CudaExecutor::launchSequential(int64_t first, int64_t count) {
+  // A thread per item, or per channel of an item.
+  bool channels = channelsFor(LDS_SOLVER_SEQUENTIAL);
+  const char *name = channels ? "sequential_ch" : "sequential";
   GpuKernel k;
-  if (lds_status s = namedKernel("sequential", &sequentialKernel, &k))
+  if (lds_status s = namedKernel(
+          name, channels ? &sequentialChannelKernel : &sequentialKernel, &k))
     return s;
   Launch l{LDS_SOLVER_SEQUENTIAL, false, first, count, 0, 0};
   lds_gpu_args a = argsFor(l, states, states);
   bindItems(a, items, static_cast<int64_t>(sorted.size()), first, es);
+  int64_t threads = channels ? count * d : count;
   int block;
-  if (lds_status s =
-          blockFor(k, "sequential",
-                   std::min<int64_t>(kBlock, ceilDiv(count, 32) * 32), &block))
+  if (lds_status s = blockFor(
+          k, name, std::min<int64_t>(kBlock, ceilDiv(threads, 32) * 32),
+          &block))
     return s;
-  return launchKernel(k, "sequential", a, ceilDiv(count, block), 1, block);
+  return launchKernel(k, name, a, ceilDiv(threads, block), 1, block);
 }
 
 lds_status CudaExecutor::sequential(const SequenceWork *work, int64_t n,

@@ -19,7 +19,7 @@ using namespace lds;
 using namespace llvm;
 
 /// model_abi.h's LDS_GPU_ABI_VERSION.
-static constexpr int32_t kGPUABIVersion = 3;
+static constexpr int32_t kGPUABIVersion = 4;
 
 namespace {
 
@@ -34,11 +34,13 @@ public:
     // lds_gpu_host_kernel {name, fn}
     hostKernelTy = StructType::create(ctx, {ptr, ptr}, "lds_gpu_host_kernel");
     // lds_gpu_module {abi_version, num_images, images, scan_block,
-    // has_solver[6], iterate_block[6], coop_block[6], coop_scratch[6]}
+    // has_solver[6], iterate_block[6], coop_block[6], coop_scratch[6],
+    // channels[6]}
     moduleTy = StructType::create(
         ctx,
         {i32, i32, ptr, i32, ArrayType::get(i32, 6), ArrayType::get(i32, 6),
-         ArrayType::get(i32, 6), ArrayType::get(i64, 6)},
+         ArrayType::get(i32, 6), ArrayType::get(i64, 6),
+         ArrayType::get(i32, 6)},
         "lds_gpu_module");
   }
 
@@ -93,7 +95,8 @@ public:
                    ConstantInt::get(i32, images.size()), imagesVar,
                    ConstantInt::get(i32, set.scanBlock),
                    array6(i32, set.hasSolver), array6(i32, set.iterateBlock),
-                   array6(i32, set.coopBlock), array6(i64, set.coopScratch)});
+                   array6(i32, set.coopBlock), array6(i64, set.coopScratch),
+                   array6(i32, set.channels)});
     return new GlobalVariable(m, moduleTy, true, GlobalValue::PrivateLinkage,
                               module, "lds." + info.name + ".gpu");
   }
@@ -162,6 +165,7 @@ bool lds::addGPUModules(Module &module, const std::vector<ModelInfo> &infos,
               set.hasSolver);
     std::copy(std::begin(gpu.iterateBlock), std::end(gpu.iterateBlock),
               set.iterateBlock);
+    std::copy(std::begin(gpu.channels), std::end(gpu.channels), set.channels);
     // One size serves both images: the host's buffers are laid out by the
     // CPU lowering, which may pack them differently.
     for (int s = 0; s < 6; ++s)

@@ -195,6 +195,22 @@ typedef struct {
  *                          ticket before each launch; agg and carry are not
  *                          used.
  *
+ * Channel kernels (GPU ABI 4; channels[slot] = 1), for a model that treats
+ * its state channels apart (lds-slice-channels): the same work with a thread
+ * per channel ch of a row vector, neighbouring threads on neighbouring
+ * channels; the tests of a channel are folded in the thread (excess is not
+ * used):
+ *
+ *   lds_gpu_M_sequential_ch  thread x: channel x % D of item x / D
+ *                            (grid.x * block.x >= n D), as sequential.
+ *   lds_gpu_M_S_reduce_ch    thread x, grid.y = n: channel x % D of chunk
+ *                            x / D (x < num_chunks D) into agg[j][c] at A[ch]
+ *                            and b[ch] (the layout above).
+ *   lds_gpu_M_S_scan_ch      thread x < D, grid.y = n: channel x's maps of
+ *                            chunks 0, 1, ... applied in turn to x_in, each
+ *                            carry into carry[j][c][x].
+ *   lds_gpu_M_S_sweep_ch     thread as reduce_ch: as sweep, on the channel.
+ *
  * Block-cooperative solvers (GPU ABI 3; coop_block[S] > 0, Newton at large
  * D): the reduce, scan and sweep kernels above run one *block* where the
  * others run one thread, every thread of the block stepping through the same
@@ -217,7 +233,7 @@ typedef struct {
  * lds/gpu_emulator_hooks.h where the CUDA kernels use NVVM intrinsics.
  *===----------------------------------------------------------------------===*/
 
-#define LDS_GPU_ABI_VERSION 3
+#define LDS_GPU_ABI_VERSION 4
 
 typedef struct {
   int64_t T;
@@ -288,6 +304,10 @@ typedef struct {
    * such block needs (lds_gpu_args.scratch). */
   int32_t coop_block[LDS_NUM_SOLVER_SLOTS];
   int64_t coop_scratch[LDS_NUM_SOLVER_SLOTS];
+  /* Appended in GPU ABI 4, indexed as has_solver: 1 if the channel kernels
+   * exist (slot SEQUENTIAL: lds_gpu_M_sequential_ch; a solver's slot: its
+   * reduce_ch, scan_ch and sweep_ch), which the runtime then prefers. */
+  int32_t channels[LDS_NUM_SOLVER_SLOTS];
 } lds_gpu_module;
 
 typedef struct lds_model {
