@@ -145,8 +145,8 @@ const char *solverKernelSuffix(lds_solver s, KernelSlot k) {
       {"picard_reduce", "picard_scan", "picard_sweep", "picard_iterate",
        "picard_reduce_ch", "picard_scan_ch", "picard_sweep_ch"},
       {"quasi_newton_reduce", "quasi_newton_scan", "quasi_newton_sweep",
-       "quasi_newton_iterate", "quasi_newton_reduce_ch",
-       "quasi_newton_scan_ch", "quasi_newton_sweep_ch"},
+       "quasi_newton_iterate", "quasi_newton_reduce_ch", "quasi_newton_scan_ch",
+       "quasi_newton_sweep_ch"},
       {"newton_reduce", "newton_scan", "newton_sweep", "newton_iterate",
        "newton_reduce_ch", "newton_scan_ch", "newton_sweep_ch"}};
   return names[s - LDS_SOLVER_JACOBI][k];

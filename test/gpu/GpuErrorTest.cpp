@@ -54,7 +54,7 @@ TEST(GpuErrors, UnreadableModule) {
   GpuResult<float> r = f.solve();
   EXPECT_EQ(r.status, LDS_ERR_INVALID_ARGUMENT);
   EXPECT_EQ(r.error, "lds_solve: model 'tanh_rnn' has GPU kernels of GPU ABI "
-                     "version 7; this runtime reads version 3 (recompile the "
+                     "version 7; this runtime reads version 4 (recompile the "
                      "model)");
   f.module.abi_version = LDS_GPU_ABI_VERSION;
   f.module.scan_block = 48;

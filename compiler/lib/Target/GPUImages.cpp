@@ -36,12 +36,12 @@ public:
     // lds_gpu_module {abi_version, num_images, images, scan_block,
     // has_solver[6], iterate_block[6], coop_block[6], coop_scratch[6],
     // channels[6]}
-    moduleTy = StructType::create(
-        ctx,
-        {i32, i32, ptr, i32, ArrayType::get(i32, 6), ArrayType::get(i32, 6),
-         ArrayType::get(i32, 6), ArrayType::get(i64, 6),
-         ArrayType::get(i32, 6)},
-        "lds_gpu_module");
+    moduleTy =
+        StructType::create(ctx,
+                           {i32, i32, ptr, i32, ArrayType::get(i32, 6),
+                            ArrayType::get(i32, 6), ArrayType::get(i32, 6),
+                            ArrayType::get(i64, 6), ArrayType::get(i32, 6)},
+                           "lds_gpu_module");
   }
 
   /// The images shared by every model of the object.
@@ -91,12 +91,12 @@ public:
       return ConstantArray::get(ArrayType::get(ty, 6), elements);
     };
     Constant *module = ConstantStruct::get(
-        moduleTy, {ConstantInt::get(i32, kGPUABIVersion),
-                   ConstantInt::get(i32, images.size()), imagesVar,
-                   ConstantInt::get(i32, set.scanBlock),
-                   array6(i32, set.hasSolver), array6(i32, set.iterateBlock),
-                   array6(i32, set.coopBlock), array6(i64, set.coopScratch),
-                   array6(i32, set.channels)});
+        moduleTy,
+        {ConstantInt::get(i32, kGPUABIVersion),
+         ConstantInt::get(i32, images.size()), imagesVar,
+         ConstantInt::get(i32, set.scanBlock), array6(i32, set.hasSolver),
+         array6(i32, set.iterateBlock), array6(i32, set.coopBlock),
+         array6(i64, set.coopScratch), array6(i32, set.channels)});
     return new GlobalVariable(m, moduleTy, true, GlobalValue::PrivateLinkage,
                               module, "lds." + info.name + ".gpu");
   }

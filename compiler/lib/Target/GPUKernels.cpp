@@ -502,8 +502,15 @@ void KernelBuilder::sweepChunk(SolverId s, Function *loop, Value *j, Value *c,
   // stores each row's test in `excess` and reads them back at the end; a
   // channel kernel (whose tests are its channel's alone) folds them here.
   Value *bad = localArray(i64, 1), *nan = localArray(b.getInt1Ty(), 1);
-  b.CreateStore(t, bad);
-  b.CreateStore(b.getFalse(), nan);
+  // (A row kernel starts them where it reads the tests back: set here,
+  // before its sweep loop, they stayed in local memory after
+  // InferAddressSpaces where that loop is a call.)
+  auto startFold = [&] {
+    b.CreateStore(t, bad);
+    b.CreateStore(b.getFalse(), nan);
+  };
+  if (channel)
+    startFold();
   auto fold = [&](Value *i, Value *fails, Value *isNan) {
     b.CreateStore(b.CreateOr(b.CreateLoad(b.getInt1Ty(), nan), isNan), nan);
     Value *cur = b.CreateLoad(i64, bad);
@@ -573,6 +580,7 @@ void KernelBuilder::sweepChunk(SolverId s, Function *loop, Value *j, Value *c,
         Value *r = row(out, seq, i);
         call(check, {r, r, tol, excessAt(i)});
       });
+    startFold();
     forRange(start, end, [&](Value *i) {
       Value *e = b.CreateLoad(fty, excessAt(i));
       fold(i, b.CreateFCmpUGT(e, ConstantFP::get(fty, 0.0)),
