@@ -136,7 +136,7 @@ std::string Slicer::slice(func::FuncOp src, ArrayRef<bool> sliceArg,
       continue;
     if (!op.hasTrait<OpTrait::Elementwise>())
       return fail("'" + op.getName().getStringRef() +
-                  "' combines the state's channels");
+                  "' reads across channels");
     for (OpOperand &o : op.getOpOperands()) {
       Value n = narrow(o.get(), &op);
       if (!n)
