@@ -914,6 +914,13 @@ lds_status CudaExecutor::finish() {
 
 } // namespace
 
+int64_t lds::gpuSequentialLanes(const lds_model *m) {
+  return m->gpu && m->gpu->channels[LDS_SOLVER_SEQUENTIAL] &&
+                 channelKernelsWanted()
+             ? m->state_dim
+             : 1;
+}
+
 bool lds::gpuSolverChainAvailable(const lds_model *m, lds_solver s) {
   const lds_gpu_module *g = m->gpu;
   if (!g)

@@ -32,6 +32,10 @@ GpuExecutor *createCudaExecutor(const Problem &p, GpuBackend *backend,
 /// over from it (the fallback chain down to the sequential kernel).
 bool gpuSolverChainAvailable(const lds_model *m, lds_solver s);
 
+/// The lanes the GPU's sequential pass gives a sequence: D where the model
+/// has channel kernels (and LDS_GPU_CHANNELS is not 0), else 1.
+int64_t gpuSequentialLanes(const lds_model *m);
+
 /// The host view of `bytes` of caller data at `p` for the argument checks:
 /// `p` itself if it is host memory, else a copy in `scratch`.
 lds_status hostView(GpuBackend &backend, const void *p, int64_t bytes,

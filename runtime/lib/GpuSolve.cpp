@@ -85,8 +85,8 @@ lds_status lds::solveOnGpu(const GpuSolveArgs &a, lds_stats &stats,
     return st;
   }
 
-  lds_solver solver =
-      resolveAutoSolver(m, o.solver, a.T, a.batch, dev->lanes());
+  lds_solver solver = resolveAutoSolver(m, o.solver, a.T, a.batch, dev->lanes(),
+                                        gpuSequentialLanes(m));
   if (!gpuSolverChainAvailable(m, solver)) {
     if (o.solver == LDS_SOLVER_AUTO) {
       solver = firstGpuSolver(m, solver);

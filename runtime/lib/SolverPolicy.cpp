@@ -7,6 +7,7 @@
 
 #include "SolverPolicy.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
@@ -37,7 +38,7 @@ int64_t lds::expectedIterations(const lds_model *m, lds_solver s) {
 }
 
 bool lds::parallelPays(const lds_model *m, lds_solver s, int64_t T,
-                       int64_t batch, int64_t lanes) {
+                       int64_t batch, int64_t lanes, int64_t sequentialLanes) {
   if (T == 1 || T < 2 * kMinChunkSteps || batch >= lanes ||
       T * batch < kMinParallelSteps)
     return false;
@@ -47,15 +48,18 @@ bool lds::parallelPays(const lds_model *m, lds_solver s, int64_t T,
     return false;
   // An iteration evaluates each step's element (+ combine) twice (compose,
   // then apply) spread over the lanes a sequence gets; the sequential pass
-  // evaluates f once per step on one lane.
+  // evaluates f once per step on one lane (on a GPU's channel kernels, a
+  // lane per state channel).
   double lanesPerSequence = double(lanes) / double(batch);
   double parallelCost = 2.0 * double(expectedIterations(m, s)) *
                         iterationFlops / lanesPerSequence;
-  return parallelCost < stepFlops;
+  return parallelCost <
+         stepFlops / double(std::max<int64_t>(1, sequentialLanes));
 }
 
 lds_solver lds::resolveAutoSolver(const lds_model *m, lds_solver requested,
-                                  int64_t T, int64_t batch, int64_t lanes) {
+                                  int64_t T, int64_t batch, int64_t lanes,
+                                  int64_t sequentialLanes) {
   if (requested != LDS_SOLVER_AUTO)
     return requested;
   lds_solver s = static_cast<lds_solver>(m->default_solver);
@@ -63,7 +67,8 @@ lds_solver lds::resolveAutoSolver(const lds_model *m, lds_solver requested,
     s = LDS_SOLVER_NEWTON;
   while (s != LDS_SOLVER_SEQUENTIAL && !solverAvailable(m, s))
     s = fallbackSolver(m, s);
-  if (s == LDS_SOLVER_SEQUENTIAL || !parallelPays(m, s, T, batch, lanes))
+  if (s == LDS_SOLVER_SEQUENTIAL ||
+      !parallelPays(m, s, T, batch, lanes, sequentialLanes))
     return LDS_SOLVER_SEQUENTIAL;
   return s;
 }

@@ -53,16 +53,19 @@ int64_t expectedIterations(const lds_model *m, lds_solver s);
 /// solver `s` on `lanes` parallel lanes should beat one sequential pass:
 /// the batch leaves lanes idle, the window splits into chunks of
 /// kMinChunkSteps, and 2 * expectedIterations * (the solver's flops per
-/// step) / (lanes per sequence) is below the flops of one step of f.
+/// step) / (lanes per sequence) is below the flops of one step of f spread
+/// over the `sequentialLanes` a sequential pass gives a sequence (1; D on
+/// a GPU with channel kernels).
 bool parallelPays(const lds_model *m, lds_solver s, int64_t T, int64_t batch,
-                  int64_t lanes);
+                  int64_t lanes, int64_t sequentialLanes = 1);
 
 /// Resolves LDS_SOLVER_AUTO for a solve of `batch` sequences of `T` steps
 /// on a device with `lanes` parallel lanes: the model's solver (or the
 /// first available one down its fallback chain) where parallelPays, else
 /// SEQUENTIAL. Other values pass through.
 lds_solver resolveAutoSolver(const lds_model *m, lds_solver requested,
-                             int64_t T, int64_t batch, int64_t lanes);
+                             int64_t T, int64_t batch, int64_t lanes,
+                             int64_t sequentialLanes = 1);
 
 /// Safety order for reporting what finished a batch: sequential is the
 /// safest, quasi-Newton safer than Newton.

@@ -18,7 +18,10 @@
 //              setup; the median of a few. The roofline target's
 //              measurement. Each solver with an iterate kernel is timed
 //              twice: part "P" with it, part "P-3launch" with
-//              LDS_GPU_ITERATE=0 (the three launches).
+//              LDS_GPU_ITERATE=0 (the three launches); each solver with
+//              channel kernels (a thread per state channel: the
+//              elementwise model) twice: part "P" with them, part
+//              "P-rows" with LDS_GPU_CHANNELS=0 (the row kernels).
 //
 // Every row gives the bytes and flops of a stated model (below, and in the
 // CSV's header comment), the achieved GB/s and GFLOP/s they imply, the
@@ -572,13 +575,19 @@ Row measureIteration(const std::string &part, const std::string &name,
   r.seconds = median(times);
   r.median = r.seconds;
   r.work = iterationWork(m, s, T, batch, data.inputBytesPerStep);
-  const char *single = std::getenv("LDS_GPU_ITERATE");
-  bool onePass = m->gpu->iterate_block[s] > 0 &&
-                 !(single && std::strcmp(single, "0") == 0);
+  auto envOff = [](const char *name) {
+    const char *v = std::getenv(name);
+    return v && std::strcmp(v, "0") == 0;
+  };
+  bool channels = m->gpu->channels[s] > 0 && !envOff("LDS_GPU_CHANNELS");
+  bool onePass =
+      m->gpu->iterate_block[s] > 0 && !channels && !envOff("LDS_GPU_ITERATE");
   r.note =
       "min " + number(*std::min_element(times.begin(), times.end())) +
       " s; rows finalised by one iteration >= " + std::to_string(firstFront) +
-      (onePass ? "; one iterate launch" : "; reduce + scan + sweep launches");
+      (channels  ? "; channel kernels: reduce + scan + sweep launches"
+       : onePass ? "; one iterate launch"
+                 : "; reduce + scan + sweep launches");
   return r;
 }
 
@@ -743,8 +752,13 @@ void runIterations(Bench &b, const std::string &part, const std::string &name,
     b.iteration(part, name, m, data, T, s, states);
     if (noGpu)
       return;
-    // The same iteration in three launches (part "<part>-3launch").
-    if (m->gpu->iterate_block[s] > 0) {
+    // The row kernels where the channel kernels ran (part "<part>-rows");
+    // else the same iteration in three launches (part "<part>-3launch").
+    if (m->gpu->channels[s] > 0) {
+      setenv("LDS_GPU_CHANNELS", "0", 1);
+      b.iteration(part + "-rows", name, m, data, T, s, states);
+      unsetenv("LDS_GPU_CHANNELS");
+    } else if (m->gpu->iterate_block[s] > 0) {
       setenv("LDS_GPU_ITERATE", "0", 1);
       b.iteration(part + "-3launch", name, m, data, T, s, states);
       unsetenv("LDS_GPU_ITERATE");
