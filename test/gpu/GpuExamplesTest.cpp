@@ -187,6 +187,9 @@ void checkExample(const Example &ex, bool f32) {
 /// wrong carry costs iterations there, not accuracy.
 TEST(GpuLookBack, ManyBlocksPerItem) {
   ScopedEnv rows("LDS_GPU_CHUNK_ROWS", "1");
+  // The iterate kernels are the row kernels' (elementwise has channel
+  // kernels too: GpuChannels below).
+  ScopedEnv rowKernels("LDS_GPU_CHANNELS", "0");
   // Iterations are counted to convergence, with no sequential takeover.
   ScopedEnv guard("LDS_COST_GUARD", "0");
   const int64_t T = 400, batch = 1;
@@ -278,6 +281,64 @@ TEST(GpuCooperative, NewtonMatchesFloat64References) {
           EXPECT_LE(err, 1e-9);
           if (c.example == 2 && T > 1) {
             EXPECT_EQ(stats.iterations, 1); // s5 is affine
+          }
+        }
+  }
+}
+
+/// The channel kernels (a thread per state channel) of the channel-wise
+/// elementwise example against float64 and against its row kernels
+/// (LDS_GPU_CHANNELS=0), which compute the same maps: as many iterations,
+/// give or take one (a rounding that moves one stopping test), with chunks
+/// of the default length, of one row and of seven.
+TEST(GpuChannels, MatchRowKernelsAndFloat64References) {
+  ScopedEnv guard("LDS_COST_GUARD", "0");
+  const Example &ex = examples()[4];
+  ASSERT_EQ(std::string(ex.name), "elementwise");
+  const lds_solver solvers[] = {LDS_SOLVER_SEQUENTIAL, LDS_SOLVER_JACOBI,
+                                LDS_SOLVER_PICARD, LDS_SOLVER_QUASI_NEWTON};
+  for (bool f32 : {true, false}) {
+    const lds_model *m = f32 ? ex.f32() : ex.f64();
+    ASSERT_NE(m->gpu, nullptr);
+    for (lds_solver s : solvers)
+      ASSERT_EQ(m->gpu->channels[s], 1) << lds_solver_name(s);
+    ASSERT_EQ(m->gpu->channels[LDS_SOLVER_NEWTON], 0);
+    for (const char *rows : {"", "1", "7"})
+      for (int64_t T : {1, 37, 300})
+        for (int64_t batch : {1, 3}) {
+          ScopedEnv chunkRows("LDS_GPU_CHUNK_ROWS", rows);
+          PackedProblem pp = packProblem(ex, m, T, batch, f32);
+          for (lds_solver s : solvers) {
+            SCOPED_TRACE(::testing::Message()
+                         << (f32 ? "f32 " : "f64 ") << lds_solver_name(s)
+                         << " T " << T << " batch " << batch << " chunk rows '"
+                         << rows << "'");
+            lds_stats channels, rowKernels;
+            double errChannels, errRows;
+            if (!solveOnGpu(m, pp, T, batch, f32, s, &channels, &errChannels))
+              return;
+            {
+              ScopedEnv off("LDS_GPU_CHANNELS", "0");
+              solveOnGpu(m, pp, T, batch, f32, s, &rowKernels, &errRows);
+            }
+            // Jacobi run to convergence (no cost guard) stops one stopping
+            // tolerance from the fixed point at every row: its error grows
+            // along the window (f32: 1.2e-4 and 2.7e-4 at T = 300).
+            bool jacobi = s == LDS_SOLVER_JACOBI;
+            double tol = f32 ? (jacobi ? 1e-3 : 1e-4) : (jacobi ? 1e-7 : 1e-9);
+            EXPECT_LE(errChannels, tol);
+            EXPECT_LE(errRows, tol);
+            // With the chunks forced to one length, the same maps composed
+            // in the same order: the same states. (By default the channel
+            // kernels split a window into fewer chunks: a thread per
+            // channel of a chunk where the row kernels have one per chunk.)
+            if (*rows) {
+              EXPECT_LE(std::fabs(errChannels - errRows), 1e-3 * tol);
+            }
+            EXPECT_EQ(channels.solver, rowKernels.solver);
+            EXPECT_LE(std::llabs(channels.iterations - rowKernels.iterations),
+                      1);
+            EXPECT_EQ(channels.fallbacks, rowKernels.fallbacks);
           }
         }
   }
