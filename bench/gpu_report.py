@@ -485,7 +485,9 @@ def section_iterations(r):
     return ("## One iteration over the whole window (batch 16)\n\n"
             "The GPU executor's iterate() from row 0 of every sequence: one iterate launch "
             "(single pass, decoupled look-back) where the solver has one, and again as reduce, "
-            "scan and sweep launches (LDS_GPU_ITERATE=0; the note says which); the fronts read "
+            "scan and sweep launches (LDS_GPU_ITERATE=0), or, for a solver with channel kernels "
+            "(a thread per state channel), with the row kernels (LDS_GPU_CHANNELS=0); the note "
+            "says which; the fronts read "
             "back, the residual of the rows finalised (median of the timed iterations).\n\n" +
             table(["model", "D", "T", "solver", "time", "GB/s", "% HBM", "GFLOP/s", "% fp32",
                    "peak GPU memory", "note"], rows))
