@@ -2,6 +2,7 @@
 
 #include "lds/Compiler/Explain.h"
 #include "lds/Dialect/LDSOps.h"
+#include "lds/Transforms/SliceChannels.h"
 #include "lds/Transforms/Structure.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
@@ -148,7 +149,33 @@ static void explainSolver(ModelOp model, llvm::ArrayRef<StateOp> states,
     label(os, "reason:") << reason.getValue() << "\n";
 }
 
+/// How the GPU kernels of `model` lay out their threads: what
+/// lds-slice-channels (run on a copy of the module by the caller) recorded
+/// in `channels`.
+static void explainGPULayout(mlir::Attribute channels, llvm::raw_ostream &os) {
+  if (auto solvers = mlir::dyn_cast_or_null<mlir::ArrayAttr>(channels)) {
+    label(os, "GPU layout:") << "a thread per state channel (";
+    llvm::interleave(
+        solvers, os,
+        [&](mlir::Attribute a) {
+          os << mlir::cast<mlir::StringAttr>(a).getValue();
+        },
+        ", ");
+    os << ")\n";
+  } else if (auto why = mlir::dyn_cast_or_null<mlir::StringAttr>(channels)) {
+    label(os, "GPU layout:")
+        << "a thread per chunk of rows; not channel-wise: " << why.getValue()
+        << "\n";
+  }
+}
+
 void lds::explainModels(mlir::ModuleOp module, llvm::raw_ostream &os) {
+  // What the GPU build's lds-slice-channels would make of each model.
+  mlir::OwningOpRef<mlir::ModuleOp> sliced = module.clone();
+  sliceChannels(*sliced);
+  llvm::StringMap<mlir::Attribute> channels;
+  for (ModelOp model : sliced->getOps<ModelOp>())
+    channels[model.getSymName()] = model->getAttr("lds.channels");
   for (ModelOp model : module.getOps<ModelOp>()) {
     llvm::SmallVector<StateOp> states = getStates(model);
     llvm::SmallVector<InputOp> inputs = getInputs(model);
@@ -168,5 +195,6 @@ void lds::explainModels(mlir::ModuleOp module, llvm::raw_ostream &os) {
        << " values)\n";
     printDecls<ParamOp>(params, "param", os, false);
     explainSolver(model, states, os);
+    explainGPULayout(channels.lookup(model.getSymName()), os);
   }
 }
