@@ -67,6 +67,11 @@ namespace {
 /// A chunk has at least this many rows: shorter ones cost more in maps
 /// (reduce and scan) than their parallelism saves.
 constexpr int64_t kMinGpuChunkRows = 4;
+/// Rows of a chunk of the channel iterate kernels (at most): the sweep
+/// reads again the rows the reduce read, and short chunks keep them in
+/// cache: 16 resident blocks of 4 chunks x 32 channels x 16 rows, guess and
+/// input, are 256 KiB an SM (H100's L1). Not yet tuned on a GPU.
+constexpr int64_t kChannelIterateRows = 16;
 /// Bytes of chunk maps (agg) a launch may use: it bounds the chunks of a
 /// Newton iteration at large D (a map is D*D + D values).
 constexpr int64_t kAggBudget = int64_t(256) << 20;
@@ -134,22 +139,24 @@ enum KernelSlot {
   kReduceChannels,
   kScanChannels,
   kSweepChannels,
+  kIterateChannels,
   kNumSolverKernels
 };
 
 /// "newton_reduce": a solver kernel's name after "lds_gpu_<model>_".
 const char *solverKernelSuffix(lds_solver s, KernelSlot k) {
-  static const char *const names[][kNumSolverKernels] = {
-      {"jacobi_reduce", "jacobi_scan", "jacobi_sweep", "jacobi_iterate",
-       "jacobi_reduce_ch", "jacobi_scan_ch", "jacobi_sweep_ch"},
-      {"picard_reduce", "picard_scan", "picard_sweep", "picard_iterate",
-       "picard_reduce_ch", "picard_scan_ch", "picard_sweep_ch"},
-      {"quasi_newton_reduce", "quasi_newton_scan", "quasi_newton_sweep",
-       "quasi_newton_iterate", "quasi_newton_reduce_ch", "quasi_newton_scan_ch",
-       "quasi_newton_sweep_ch"},
-      {"newton_reduce", "newton_scan", "newton_sweep", "newton_iterate",
-       "newton_reduce_ch", "newton_scan_ch", "newton_sweep_ch"}};
-  return names[s - LDS_SOLVER_JACOBI][k];
+  static const std::vector<std::string> names = [] {
+    const char *solvers[] = {"jacobi", "picard", "quasi_newton", "newton"};
+    const char *kernels[kNumSolverKernels] = {
+        "reduce",    "scan",    "sweep",    "iterate",
+        "reduce_ch", "scan_ch", "sweep_ch", "iterate_ch"};
+    std::vector<std::string> out;
+    for (const char *solver : solvers)
+      for (const char *kernel : kernels)
+        out.push_back(std::string(solver) + "_" + kernel);
+    return out;
+  }();
+  return names[(s - LDS_SOLVER_JACOBI) * kNumSolverKernels + k].c_str();
 }
 
 /// One launch's items: a contiguous range of the per-item arrays sharing a
@@ -166,9 +173,16 @@ struct Launch {
   int coopBlock = 0;
   /// The channel kernels: a thread per channel of a chunk.
   bool channels = false;
-  /// Where its tiles start among the iteration's (blocks, bytes).
-  int64_t tileFirst = 0, tileByte = 0;
-  int64_t blocks() const { return (chunks + iterateBlock - 1) / iterateBlock; }
+  /// Where its tile flags and tickets start among the iteration's (int32
+  /// words), and its tiles (bytes).
+  int64_t flagFirst = 0, ticketFirst = 0, tileByte = 0;
+  /// Chunks of an iterate block: a thread's each, or a warp's (channels).
+  int64_t chunksPerBlock() const {
+    return channels ? iterateBlock / 32 : iterateBlock;
+  }
+  int64_t blocks() const {
+    return (chunks + chunksPerBlock() - 1) / chunksPerBlock();
+  }
 };
 
 class CudaExecutor final : public GpuExecutor {
@@ -269,9 +283,10 @@ private:
   DevPtr agg = 0, carry = 0, tile = 0, tileFlags = 0, scratch = 0;
   int64_t aggBytes = 0, carryBytes = 0, tileBytes = 0, tileFlagBytes = 0,
           scratchBytes = 0;
-  int64_t tileBlocks = 0; // of this iteration's iterate launches
   bool useIterate = iterateKernelsWanted();
   bool useChannels = channelKernelsWanted();
+  /// Groups of 32 state channels (a channel iterate block's lanes).
+  int64_t channelGroups() const { return (d + 31) / 32; }
   /// Whether slot `s` (sequential, or a solver) has channel kernels to use.
   bool channelsFor(int s) const {
     return useChannels && m->gpu->channels[s] != 0;
@@ -492,9 +507,8 @@ lds_gpu_args CudaExecutor::argsFor(const Launch &l, DevPtr guess,
   if (l.iterateBlock) {
     // The flags of every launch's blocks, then a ticket per item.
     a.tile = reinterpret_cast<void *>(tile + l.tileByte);
-    a.tile_flag = reinterpret_cast<int32_t *>(tileFlags + l.tileFirst * 4);
-    a.ticket =
-        reinterpret_cast<int32_t *>(tileFlags + (tileBlocks + l.first) * 4);
+    a.tile_flag = reinterpret_cast<int32_t *>(tileFlags + l.flagFirst * 4);
+    a.ticket = reinterpret_cast<int32_t *>(tileFlags + l.ticketFirst * 4);
   }
   a.atol = p.atol;
   a.rtol = p.rtol;
@@ -636,15 +650,23 @@ lds_status CudaExecutor::iterate(const SequenceWork *work, int64_t n,
                  rows,
                  chunks};
         l.channels = channels;
-        if (useIterate && m->gpu->iterate_block[s] && !channels) {
+        int32_t iterateBlock = channels ? m->gpu->channel_iterate_block[s]
+                                        : m->gpu->iterate_block[s];
+        if (useIterate && iterateBlock) {
           // The iterate kernel's blocks have exactly iterate_block threads;
           // where its registers allow fewer, the three launches serve.
           int block;
-          if (lds_status st = solverBlockFor(
-                  solver, kIterate, m->gpu->iterate_block[s], &kernel, &block))
+          if (lds_status st =
+                  solverBlockFor(solver, channels ? kIterateChannels : kIterate,
+                                 iterateBlock, &kernel, &block))
             return st;
-          if (block == m->gpu->iterate_block[s])
+          if (block == iterateBlock)
             l.iterateBlock = block;
+        }
+        if (l.iterateBlock && channels && !forced &&
+            l.chunkRows > kChannelIterateRows) {
+          l.chunkRows = kChannelIterateRows;
+          l.chunks = ceilDiv(window, l.chunkRows);
         }
         l.coopBlock = coop;
         launches.push_back(l);
@@ -652,17 +674,25 @@ lds_status CudaExecutor::iterate(const SequenceWork *work, int64_t n,
     }
   // Chunk buffers for the largest three-launch iteration, and tiles for
   // every iterate launch, before any launch uses them.
-  int64_t maxAgg = 0, maxCarry = 0, blocks = 0, tileByte = 0, maxScratch = 0;
+  int64_t maxAgg = 0, maxCarry = 0, flagWords = 0, tileByte = 0, maxScratch = 0;
   for (Launch &l : launches) {
     int64_t slot = m->solvers[l.solver].a_size + d;
     if (l.coopBlock)
       maxScratch = std::max(maxScratch, l.count * l.chunks *
                                             m->gpu->coop_scratch[l.solver]);
     if (l.iterateBlock) {
-      l.tileFirst = blocks;
+      // Row tiles: a flag and (A, b, x) per block of an item. Channel
+      // tiles: per block of an item's group of 32 channels, a flag and
+      // (a, b, x) per lane (model_abi.h).
+      int64_t items = l.channels ? l.count * channelGroups() : l.count;
+      int64_t flags = l.channels ? 32 : 1;
+      int64_t values = l.channels ? 32 * (slot / d + 1) : slot + d;
+      l.flagFirst = flagWords;
+      flagWords += items * l.blocks() * flags;
+      l.ticketFirst = flagWords;
+      flagWords += items;
       l.tileByte = tileByte;
-      blocks += l.count * l.blocks();
-      tileByte += l.count * l.blocks() * (slot + d) * es;
+      tileByte += items * l.blocks() * values * es;
       continue;
     }
     maxAgg = std::max(maxAgg, l.count * l.chunks * slot);
@@ -674,16 +704,15 @@ lds_status CudaExecutor::iterate(const SequenceWork *work, int64_t n,
     return s;
   if (lds_status s = ensureBuffer(scratch, scratchBytes, maxScratch))
     return s;
-  if (blocks) {
+  if (flagWords) {
     if (lds_status s = ensureBuffer(tile, tileBytes, tileByte))
       return s;
-    // The blocks' flags, then a ticket per item; all 0 before the launches.
-    if (lds_status s = ensureBuffer(tileFlags, tileFlagBytes, (blocks + n) * 4))
+    // Each launch's flags, then its tickets; all 0 before the launches.
+    if (lds_status s = ensureBuffer(tileFlags, tileFlagBytes, flagWords * 4))
       return s;
-    if (lds_status s = dev->memset8(tileFlags, 0, (blocks + n) * 4))
+    if (lds_status s = dev->memset8(tileFlags, 0, flagWords * 4))
       return s;
   }
-  tileBlocks = blocks;
   if (lds_status s = uploadItems(sorted.data(), nullptr, n))
     return s;
   for (const Launch &l : launches)
@@ -746,11 +775,13 @@ lds_status CudaExecutor::launchIteration(const Launch &l) {
   lds_gpu_args a = argsFor(l, guess, next);
   bindItems(a, items, static_cast<int64_t>(sorted.size()), l.first, es);
   if (l.iterateBlock) {
+    KernelSlot k = l.channels ? kIterateChannels : kIterate;
     GpuKernel iterate;
-    if (lds_status s = kernelFor(l.solver, kIterate, &iterate))
+    if (lds_status s = kernelFor(l.solver, k, &iterate))
       return s;
-    return launchKernel(iterate, solverKernelSuffix(l.solver, kIterate), a,
-                        l.blocks(), l.count, l.iterateBlock);
+    int64_t items = l.channels ? l.count * channelGroups() : l.count;
+    return launchKernel(iterate, solverKernelSuffix(l.solver, k), a, l.blocks(),
+                        items, l.iterateBlock);
   }
   if (l.channels)
     return launchChannelIteration(l, a);

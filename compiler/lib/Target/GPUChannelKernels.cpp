@@ -108,3 +108,138 @@ Function *KernelBuilder::sweepChannels(SolverId s, Function *loop) {
   });
   return finish();
 }
+
+int64_t lds::channelIterateSharedBytes(const ModelInfo &info, SolverId s,
+                                       int64_t warps) {
+  int64_t slot = channelSlotSize(s);
+  return (warps * 32 * slot + (warps + 1) * 32) * elementBytes(info) + 4;
+}
+
+Function *KernelBuilder::iterateChannels(SolverId s, Function *reduceLoop,
+                                         Function *sweepLoop, int32_t block) {
+  std::string sym = getSolverSymbol(s).str();
+  begin("lds_gpu_" + info.name + "_" + sym + "_iterate_ch");
+  Function *combine = find(sym + ".combine_ch");
+  Function *apply = find(sym + ".apply_ch");
+  int64_t slot = channelSlotSize(s), aSize = slot - 1;
+  int64_t warps = block / 32, groups = (d + 31) / 32;
+  Value *shared =
+      gi.sharedMemory(b, fn, channelIterateSharedBytes(info, s, warps));
+  // [warps][32][slot]: each lane's map of warp w's chunk, then (warp 0)
+  // that of chunks 0..w of the tile; [warps + 1][32]: each lane's x before
+  // warp w's chunk, and after the tile's.
+  auto mapOf = [&](Value *w, Value *lane) {
+    return elemPtr(
+        shared,
+        b.CreateMul(b.CreateAdd(b.CreateMul(w, i64v(32)), lane), i64v(slot)));
+  };
+  Value *xs = elemPtr(shared, i64v(warps * 32 * slot));
+  auto xOf = [&](Value *w, Value *lane) {
+    return elemPtr(xs, b.CreateAdd(b.CreateMul(w, i64v(32)), lane));
+  };
+  Value *ticketSlot = b.CreateInBoundsGEP(
+      b.getInt8Ty(), shared, i64v((warps * 32 * slot + (warps + 1) * 32) * es));
+
+  // Work item jg: channel group g of item j.
+  Value *jg = idx(GPUIntrinsics::Index::CtaidY);
+  returnUnless(b.CreateICmpSLT(jg, b.CreateMul(field(FN), i64v(groups))));
+  Value *j = b.CreateUDiv(jg, i64v(groups));
+  Value *g = b.CreateURem(jg, i64v(groups));
+  Value *tid = idx(GPUIntrinsics::Index::TidX);
+  Value *nb = idx(GPUIntrinsics::Index::NctaidX);
+  Value *lane = b.CreateAnd(tid, i64v(31));
+  Value *warp = b.CreateLShr(tid, i64v(5));
+  ifThen(b.CreateICmpEQ(tid, i64v(0)), [&] {
+    b.CreateStore(gi.atomicAdd(b, elemPtr4(field(FTicket), jg), b.getInt32(1)),
+                  ticketSlot);
+  });
+  gi.barrier(b);
+  Value *v = b.CreateZExt(b.CreateLoad(b.getInt32Ty(), ticketSlot), i64);
+  Value *c = b.CreateAdd(b.CreateMul(v, i64v(warps)), warp);
+  // Lanes past D take channel D - 1 again (the same values, written twice).
+  setChannel(b.CreateBinaryIntrinsic(
+      Intrinsic::umin, b.CreateAdd(b.CreateMul(g, i64v(32)), lane),
+      i64v(d - 1)));
+  Value *seq = b.CreateLoad(i64, elemPtr8(field(FSeq), j));
+  Value *lo = b.CreateLoad(i64, elemPtr8(field(FLo), j));
+
+  Value *mine = mapOf(warp, lane);
+  reduceChunk(s, reduceLoop, j, c, mine, elemPtr(mine, i64v(aSize)));
+  gi.barrier(b);
+
+  // Warp 0, each lane on its channel: the tile's maps composed, then the
+  // look-back over earlier tiles (per lane: its own flags), x before each
+  // chunk of the tile, and the tile's inclusive x published.
+  ifThen(b.CreateICmpEQ(warp, i64v(0)), [&] {
+    forRange(i64v(1), i64v(warps), [&](Value *w) {
+      Value *later = mapOf(w, lane);
+      Value *earlier = mapOf(b.CreateSub(w, i64v(1)), lane);
+      call(combine,
+           {later, elemPtr(later, i64v(aSize)), earlier,
+            elemPtr(earlier, i64v(aSize)), later, elemPtr(later, i64v(aSize))});
+    });
+    Value *total = mapOf(i64v(warps - 1), lane);
+    auto at = [&](Value *tile) {
+      return b.CreateAdd(
+          b.CreateMul(b.CreateAdd(b.CreateMul(jg, nb), tile), i64v(32)), lane);
+    };
+    auto tileOf = [&](Value *tile) {
+      return elemPtr(field(FTile), b.CreateMul(at(tile), i64v(slot + 1)));
+    };
+    auto flagOf = [&](Value *tile) {
+      return elemPtr4(field(FTileFlag), at(tile));
+    };
+    Value *x = xOf(i64v(0), lane);
+    auto *firstBB = BasicBlock::Create(ctx, "first.tile", fn);
+    auto *laterBB = BasicBlock::Create(ctx, "look.back", fn);
+    auto *known = BasicBlock::Create(ctx, "x.known", fn);
+    b.CreateCondBr(b.CreateICmpEQ(v, i64v(0)), firstBB, laterBB);
+    b.SetInsertPoint(firstBB);
+    copy(x, xIn(seq, lo), 1);
+    b.CreateBr(known);
+
+    b.SetInsertPoint(laterBB);
+    copy(tileOf(v), total, slot);
+    gi.fence(b);
+    gi.storeFlag(b, flagOf(v), b.getInt32(kTileAggregate));
+    Value *back = localArray(i64, 1);
+    b.CreateStore(b.CreateSub(v, i64v(1)), back);
+    auto *spin = BasicBlock::Create(ctx, "spin", fn);
+    auto *found = BasicBlock::Create(ctx, "found", fn);
+    b.CreateBr(spin);
+    b.SetInsertPoint(spin);
+    Value *p = b.CreateLoad(i64, back);
+    Value *state = gi.loadFlag(b, flagOf(p));
+    b.CreateStore(
+        b.CreateSelect(b.CreateICmpEQ(state, b.getInt32(kTileAggregate)),
+                       b.CreateSub(p, i64v(1)), p),
+        back);
+    b.CreateCondBr(b.CreateICmpEQ(state, b.getInt32(kTileInclusive)), found,
+                   spin);
+    b.SetInsertPoint(found);
+    gi.fence(b);
+    Value *q = b.CreateLoad(i64, back);
+    copyVolatile(x, elemPtr(tileOf(q), i64v(slot)), 1);
+    Value *agg = localArray(fty, slot);
+    forRange(b.CreateAdd(q, i64v(1)), v, [&](Value *r) {
+      copyVolatile(agg, tileOf(r), slot);
+      call(apply, {agg, elemPtr(agg, i64v(aSize)), x, x});
+    });
+    b.CreateBr(known);
+
+    b.SetInsertPoint(known);
+    forRange(i64v(1), i64v(warps + 1), [&](Value *w) {
+      Value *m = mapOf(b.CreateSub(w, i64v(1)), lane);
+      call(apply, {m, elemPtr(m, i64v(aSize)), x, xOf(w, lane)});
+    });
+    copy(elemPtr(tileOf(v), i64v(slot)), xOf(i64v(warps), lane), 1);
+    gi.fence(b);
+    gi.storeFlag(b, flagOf(v), b.getInt32(kTileInclusive));
+  });
+  gi.barrier(b);
+
+  returnUnless(b.CreateICmpSLT(c, field(FNumChunks)));
+  sweepChunk(s, sweepLoop, j, c, xOf(warp, lane),
+             [&] { return xOf(b.CreateAdd(warp, i64v(1)), lane); });
+  return finish();
+}

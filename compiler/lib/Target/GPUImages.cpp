@@ -35,13 +35,13 @@ public:
     hostKernelTy = StructType::create(ctx, {ptr, ptr}, "lds_gpu_host_kernel");
     // lds_gpu_module {abi_version, num_images, images, scan_block,
     // has_solver[6], iterate_block[6], coop_block[6], coop_scratch[6],
-    // channels[6]}
-    moduleTy =
-        StructType::create(ctx,
-                           {i32, i32, ptr, i32, ArrayType::get(i32, 6),
-                            ArrayType::get(i32, 6), ArrayType::get(i32, 6),
-                            ArrayType::get(i64, 6), ArrayType::get(i32, 6)},
-                           "lds_gpu_module");
+    // channels[6], channel_iterate_block[6]}
+    moduleTy = StructType::create(
+        ctx,
+        {i32, i32, ptr, i32, ArrayType::get(i32, 6), ArrayType::get(i32, 6),
+         ArrayType::get(i32, 6), ArrayType::get(i64, 6), ArrayType::get(i32, 6),
+         ArrayType::get(i32, 6)},
+        "lds_gpu_module");
   }
 
   /// The images shared by every model of the object.
@@ -96,7 +96,8 @@ public:
          ConstantInt::get(i32, images.size()), imagesVar,
          ConstantInt::get(i32, set.scanBlock), array6(i32, set.hasSolver),
          array6(i32, set.iterateBlock), array6(i32, set.coopBlock),
-         array6(i64, set.coopScratch), array6(i32, set.channels)});
+         array6(i64, set.coopScratch), array6(i32, set.channels),
+         array6(i32, set.channelIterateBlock)});
     return new GlobalVariable(m, moduleTy, true, GlobalValue::PrivateLinkage,
                               module, "lds." + info.name + ".gpu");
   }
@@ -166,6 +167,8 @@ bool lds::addGPUModules(Module &module, const std::vector<ModelInfo> &infos,
     std::copy(std::begin(gpu.iterateBlock), std::end(gpu.iterateBlock),
               set.iterateBlock);
     std::copy(std::begin(gpu.channels), std::end(gpu.channels), set.channels);
+    std::copy(std::begin(gpu.channelIterateBlock),
+              std::end(gpu.channelIterateBlock), set.channelIterateBlock);
     // One size serves both images: the host's buffers are laid out by the
     // CPU lowering, which may pack them differently.
     for (int s = 0; s < 6; ++s)

@@ -878,6 +878,10 @@ GPUKernelSet lds::addGPUKernels(Module &m, const ModelInfo &info,
       add(kb.scanChannels(s));
       add(kb.sweepChannels(s, sweep));
       set.channels[int(s)] = 1;
+      if (kb.find(sym + ".combine_ch")) {
+        add(kb.iterateChannels(s, reduce, sweep, kGPUChannelIterateBlock));
+        set.channelIterateBlock[int(s)] = kGPUChannelIterateBlock;
+      }
     }
   }
   if (coop) {

@@ -393,7 +393,8 @@ static void dropHeavySolvers(Module &m, GPUBuild &build, StringSet<> &kernels) {
       if (most <= kMaxLocalBytes)
         names.erase(names.begin(), names.begin() + 3);
       else
-        model.hasSolver[int(s)] = model.channels[int(s)] = 0;
+        model.hasSolver[int(s)] = model.channels[int(s)] =
+            model.channelIterateBlock[int(s)] = 0;
       for (const std::string &name : names) {
         llvm::erase(model.kernels, name);
         kernels.erase(name);
@@ -502,6 +503,8 @@ bool lds::buildGPUKernels(mlir::ModuleOp module,
               summary.coopScratch);
     std::copy(std::begin(set.channels), std::end(set.channels),
               summary.channels);
+    std::copy(std::begin(set.channelIterateBlock),
+              std::end(set.channelIterateBlock), summary.channelIterateBlock);
     for (auto &[name, f] : set.kernels) {
       summary.kernels.push_back(name);
       kernels.insert(name);

@@ -80,6 +80,11 @@ inline int64_t iterateSharedBytes(const ModelInfo &info, SolverId s,
   return (warps * slot + (warps + 1) * info.stateDim) * elementBytes(info) + 8;
 }
 
+/// Values of a channel's map: (A, b) for quasi-Newton, b for the others.
+inline int64_t channelSlotSize(SolverId s) {
+  return s == SolverId::QuasiNewton ? 2 : 1;
+}
+
 /// Tile flags of the iterate kernels' look-back (model_abi.h).
 constexpr int32_t kTileAggregate = 1, kTileInclusive = 2;
 
@@ -124,6 +129,12 @@ public:
   Function *reduceChannels(SolverId s, Function *loop);
   Function *scanChannels(SolverId s);
   Function *sweepChannels(SolverId s, Function *loop);
+  /// reduce_ch, scan and sweep_ch in one launch (single pass): a block of
+  /// `block` threads takes a tile of block / 32 chunks of 32 channels, lane
+  /// = channel, warp = chunk, and looks back over earlier tiles lane by
+  /// lane (model_abi.h).
+  Function *iterateChannels(SolverId s, Function *reduceLoop,
+                            Function *sweepLoop, int32_t block);
 
 private:
   /// From here to finish(), rows, x_in and the inputs and params of shape

@@ -651,6 +651,10 @@ void ABIBuilder::addChannels(const ModelInfo &info) {
     std::string prefix = "lds." + n + "." + sym;
     wrap(prefix + ".apply_ch", apply, {hasA ? "a" : "-", "b", "x", "out"},
          info);
+    wrap(prefix + ".combine_ch", combine,
+         {hasA ? "a2" : "-", "b2", hasA ? "a1" : "-", "b1", hasA ? "a" : "-",
+          "b"},
+         info);
     reduce(prefix + ".reduce_ch", ck, info);
     ck.fold = true;
     ck.exact = isExactSolver(info, s);

@@ -308,6 +308,10 @@ typedef struct {
    * exist (slot SEQUENTIAL: lds_gpu_M_sequential_ch; a solver's slot: its
    * reduce_ch, scan_ch and sweep_ch), which the runtime then prefers. */
   int32_t channels[LDS_NUM_SOLVER_SLOTS];
+  /* Also GPU ABI 4, indexed as has_solver: the threads of a block of the
+   * solver's lds_gpu_M_S_iterate_ch (a multiple of 32), or 0 if it has
+   * none. */
+  int32_t channel_iterate_block[LDS_NUM_SOLVER_SLOTS];
 } lds_gpu_module;
 
 typedef struct lds_model {

@@ -94,6 +94,9 @@ struct GPUKernelSet {
   /// sequential slot: lds_gpu_M_sequential_ch; a solver's: its reduce_ch,
   /// scan_ch and sweep_ch).
   int32_t channels[6] = {0, 0, 0, 0, 0, 0};
+  /// lds_gpu_module.channel_iterate_block: the threads of a block of the
+  /// solver's iterate_ch kernel, or 0 if it has none.
+  int32_t channelIterateBlock[6] = {0, 0, 0, 0, 0, 0};
 };
 
 /// Most threads of a block of the cooperative kernels.
@@ -115,6 +118,15 @@ constexpr int32_t kGPUIterateBlock = 128;
 /// 32 for Newton, else kGPUIterateBlock if its shared memory fits), or 0:
 /// then the solver has no iterate kernel.
 int32_t iterateBlock(const ModelInfo &info, SolverId solver);
+
+/// Threads of a channel iterate block (lds_gpu_M_S_iterate_ch): 4 warps,
+/// a chunk each, of 32 channels.
+constexpr int32_t kGPUChannelIterateBlock = 128;
+
+/// Shared memory of a channel iterate block of `warps` warps: each lane's
+/// map per warp, its x before each warp and after the last, the ticket.
+int64_t channelIterateSharedBytes(const ModelInfo &info, SolverId solver,
+                                  int64_t warps);
 
 /// Adds the GPU kernels of `info` to `m`, which holds the model's wrappers
 /// and chunk loops (lds.<M>.f, lds.<M>.sequential, lds.<M>.<S>.reduce, ...).

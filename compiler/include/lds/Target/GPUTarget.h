@@ -56,8 +56,9 @@ struct GPUModelKernels {
   /// lds_gpu_module.coop_block and coop_scratch (GPU ABI 3).
   int32_t coopBlock[6] = {0, 0, 0, 0, 0, 0};
   int64_t coopScratch[6] = {0, 0, 0, 0, 0, 0};
-  /// lds_gpu_module.channels (GPU ABI 4).
+  /// lds_gpu_module.channels and channel_iterate_block (GPU ABI 4).
   int32_t channels[6] = {0, 0, 0, 0, 0, 0};
+  int32_t channelIterateBlock[6] = {0, 0, 0, 0, 0, 0};
 };
 
 struct GPUBuild {
