@@ -210,6 +210,20 @@ typedef struct {
  *                            chunks 0, 1, ... applied in turn to x_in, each
  *                            carry into carry[j][c][x].
  *   lds_gpu_M_S_sweep_ch     thread as reduce_ch: as sweep, on the channel.
+ *   lds_gpu_M_S_iterate_ch   the three in one launch (channel_iterate_block[S]
+ *                            > 0): grid (B, n G) with G = ceil(D / 32)
+ *                            groups of 32 channels; block (k, jg) of item
+ *                            j = jg / G, group g = jg % G takes ticket v =
+ *                            atomicAdd(ticket[jg], 1) and chunks [v W,
+ *                            (v+1) W) (W = block.x / 32: warp w takes chunk
+ *                            v W + w, lane l channel min(32 g + l, D - 1)).
+ *                            Each lane publishes its channel's aggregate map
+ *                            of the tile in tile[jg][v][l] (tile_flag
+ *                            [jg][v][l] = 1), looks back over its own flags
+ *                            to the first inclusive x (2), and publishes its
+ *                            inclusive x (2); tile entries are (A, b, x) of
+ *                            the channel (2 or 3 values). The runtime zeroes
+ *                            tile_flag and ticket before each launch.
  *
  * Block-cooperative solvers (GPU ABI 3; coop_block[S] > 0, Newton at large
  * D): the reduce, scan and sweep kernels above run one *block* where the

@@ -18,10 +18,10 @@
 //              setup; the median of a few. The roofline target's
 //              measurement. Each solver with an iterate kernel is timed
 //              twice: part "P" with it, part "P-3launch" with
-//              LDS_GPU_ITERATE=0 (the three launches); each solver with
+//              LDS_GPU_ITERATE=0 (the three launches); a solver with
 //              channel kernels (a thread per state channel: the
-//              elementwise model) twice: part "P" with them, part
-//              "P-rows" with LDS_GPU_CHANNELS=0 (the row kernels).
+//              elementwise model) once more, part "P-rows" with
+//              LDS_GPU_CHANNELS=0 (the row kernels).
 //
 // Every row gives the bytes and flops of a stated model (below, and in the
 // CSV's header comment), the achieved GB/s and GFLOP/s they imply, the
@@ -580,14 +580,14 @@ Row measureIteration(const std::string &part, const std::string &name,
     return v && std::strcmp(v, "0") == 0;
   };
   bool channels = m->gpu->channels[s] > 0 && !envOff("LDS_GPU_CHANNELS");
-  bool onePass =
-      m->gpu->iterate_block[s] > 0 && !channels && !envOff("LDS_GPU_ITERATE");
+  bool onePass = (channels ? m->gpu->channel_iterate_block[s]
+                           : m->gpu->iterate_block[s]) > 0 &&
+                 !envOff("LDS_GPU_ITERATE");
   r.note =
       "min " + number(*std::min_element(times.begin(), times.end())) +
       " s; rows finalised by one iteration >= " + std::to_string(firstFront) +
-      (channels  ? "; channel kernels: reduce + scan + sweep launches"
-       : onePass ? "; one iterate launch"
-                 : "; reduce + scan + sweep launches");
+      (channels ? "; channel kernels" : "; row kernels") +
+      (onePass ? ": one iterate launch" : ": reduce + scan + sweep launches");
   return r;
 }
 
@@ -753,12 +753,15 @@ void runIterations(Bench &b, const std::string &part, const std::string &name,
     if (noGpu)
       return;
     // The row kernels where the channel kernels ran (part "<part>-rows");
-    // else the same iteration in three launches (part "<part>-3launch").
-    if (m->gpu->channels[s] > 0) {
+    // the same kernels in three launches (part "<part>-3launch").
+    bool channels = m->gpu->channels[s] > 0;
+    if (channels) {
       setenv("LDS_GPU_CHANNELS", "0", 1);
       b.iteration(part + "-rows", name, m, data, T, s, states);
       unsetenv("LDS_GPU_CHANNELS");
-    } else if (m->gpu->iterate_block[s] > 0) {
+    }
+    if ((channels ? m->gpu->channel_iterate_block[s]
+                  : m->gpu->iterate_block[s]) > 0) {
       setenv("LDS_GPU_ITERATE", "0", 1);
       b.iteration(part + "-3launch", name, m, data, T, s, states);
       unsetenv("LDS_GPU_ITERATE");
