@@ -171,70 +171,18 @@ Function *KernelBuilder::iterateChannels(SolverId s, Function *reduceLoop,
   // look-back over earlier tiles (per lane: its own flags), x before each
   // chunk of the tile, and the tile's inclusive x published.
   ifThen(b.CreateICmpEQ(warp, i64v(0)), [&] {
-    forRange(i64v(1), i64v(warps), [&](Value *w) {
-      Value *later = mapOf(w, lane);
-      Value *earlier = mapOf(b.CreateSub(w, i64v(1)), lane);
-      call(combine,
-           {later, elemPtr(later, i64v(aSize)), earlier,
-            elemPtr(earlier, i64v(aSize)), later, elemPtr(later, i64v(aSize))});
-    });
-    Value *total = mapOf(i64v(warps - 1), lane);
     auto at = [&](Value *tile) {
       return b.CreateAdd(
           b.CreateMul(b.CreateAdd(b.CreateMul(jg, nb), tile), i64v(32)), lane);
     };
-    auto tileOf = [&](Value *tile) {
-      return elemPtr(field(FTile), b.CreateMul(at(tile), i64v(slot + 1)));
-    };
-    auto flagOf = [&](Value *tile) {
-      return elemPtr4(field(FTileFlag), at(tile));
-    };
-    Value *x = xOf(i64v(0), lane);
-    auto *firstBB = BasicBlock::Create(ctx, "first.tile", fn);
-    auto *laterBB = BasicBlock::Create(ctx, "look.back", fn);
-    auto *known = BasicBlock::Create(ctx, "x.known", fn);
-    b.CreateCondBr(b.CreateICmpEQ(v, i64v(0)), firstBB, laterBB);
-    b.SetInsertPoint(firstBB);
-    copy(x, xIn(seq, lo), 1);
-    b.CreateBr(known);
-
-    b.SetInsertPoint(laterBB);
-    copy(tileOf(v), total, slot);
-    gi.fence(b);
-    gi.storeFlag(b, flagOf(v), b.getInt32(kTileAggregate));
-    Value *back = localArray(i64, 1);
-    b.CreateStore(b.CreateSub(v, i64v(1)), back);
-    auto *spin = BasicBlock::Create(ctx, "spin", fn);
-    auto *found = BasicBlock::Create(ctx, "found", fn);
-    b.CreateBr(spin);
-    b.SetInsertPoint(spin);
-    Value *p = b.CreateLoad(i64, back);
-    Value *state = gi.loadFlag(b, flagOf(p));
-    b.CreateStore(
-        b.CreateSelect(b.CreateICmpEQ(state, b.getInt32(kTileAggregate)),
-                       b.CreateSub(p, i64v(1)), p),
-        back);
-    b.CreateCondBr(b.CreateICmpEQ(state, b.getInt32(kTileInclusive)), found,
-                   spin);
-    b.SetInsertPoint(found);
-    gi.fence(b);
-    Value *q = b.CreateLoad(i64, back);
-    copyVolatile(x, elemPtr(tileOf(q), i64v(slot)), 1);
-    Value *agg = localArray(fty, slot);
-    forRange(b.CreateAdd(q, i64v(1)), v, [&](Value *r) {
-      copyVolatile(agg, tileOf(r), slot);
-      call(apply, {agg, elemPtr(agg, i64v(aSize)), x, x});
-    });
-    b.CreateBr(known);
-
-    b.SetInsertPoint(known);
-    forRange(i64v(1), i64v(warps + 1), [&](Value *w) {
-      Value *m = mapOf(b.CreateSub(w, i64v(1)), lane);
-      call(apply, {m, elemPtr(m, i64v(aSize)), x, xOf(w, lane)});
-    });
-    copy(elemPtr(tileOf(v), i64v(slot)), xOf(i64v(warps), lane), 1);
-    gi.fence(b);
-    gi.storeFlag(b, flagOf(v), b.getInt32(kTileInclusive));
+    lookBack(
+        {v, i64v(warps), seq, lo, localArray(fty, slot), slot, aSize, 1,
+         combine, apply, [&](Value *w) { return mapOf(w, lane); },
+         [&](Value *w) { return xOf(w, lane); },
+         [&](Value *tile) {
+           return elemPtr(field(FTile), b.CreateMul(at(tile), i64v(slot + 1)));
+         },
+         [&](Value *tile) { return elemPtr4(field(FTileFlag), at(tile)); }});
   });
   gi.barrier(b);
 

@@ -647,14 +647,6 @@ Function *KernelBuilder::iterate(SolverId s, Function *reduceLoop,
   gi.barrier(b);
 
   ifThen(b.CreateICmpEQ(tid, i64v(0)), [&] {
-    // The maps of warps 0..w, in place; the last is the block's.
-    forRange(i64v(1), nw, [&](Value *w) {
-      Value *later = mapOf(w), *earlier = mapOf(b.CreateSub(w, i64v(1)));
-      call(combine,
-           {later, elemPtr(later, i64v(aSize)), earlier,
-            elemPtr(earlier, i64v(aSize)), later, elemPtr(later, i64v(aSize))});
-    });
-    Value *total = mapOf(b.CreateSub(nw, i64v(1)));
     auto tile = [&](Value *block) {
       return elemPtr(field(FTile),
                      b.CreateMul(b.CreateAdd(b.CreateMul(j, nb), block),
@@ -663,56 +655,9 @@ Function *KernelBuilder::iterate(SolverId s, Function *reduceLoop,
     auto flag = [&](Value *block) {
       return elemPtr4(field(FTileFlag), b.CreateAdd(b.CreateMul(j, nb), block));
     };
-    Value *x = xOf(i64v(0));
-    auto *firstBB = BasicBlock::Create(ctx, "first.block", fn);
-    auto *laterBB = BasicBlock::Create(ctx, "look.back", fn);
-    auto *known = BasicBlock::Create(ctx, "x.known", fn);
-    b.CreateCondBr(b.CreateICmpEQ(v, i64v(0)), firstBB, laterBB);
-    b.SetInsertPoint(firstBB);
-    copy(x, xIn(seq, lo), d);
-    b.CreateBr(known);
-
-    b.SetInsertPoint(laterBB);
-    copy(tile(v), total, slotSize);
-    gi.fence(b);
-    gi.storeFlag(b, flag(v), b.getInt32(kTileAggregate));
-    // Back to the nearest block with an inclusive x; block 0 always has
-    // one. Spins while a block has published nothing yet.
-    Value *at = localArray(i64, 1);
-    b.CreateStore(b.CreateSub(v, i64v(1)), at);
-    auto *spin = BasicBlock::Create(ctx, "spin", fn);
-    auto *found = BasicBlock::Create(ctx, "found", fn);
-    b.CreateBr(spin);
-    b.SetInsertPoint(spin);
-    Value *p = b.CreateLoad(i64, at);
-    Value *state = gi.loadFlag(b, flag(p));
-    b.CreateStore(
-        b.CreateSelect(b.CreateICmpEQ(state, b.getInt32(kTileAggregate)),
-                       b.CreateSub(p, i64v(1)), p),
-        at);
-    b.CreateCondBr(b.CreateICmpEQ(state, b.getInt32(kTileInclusive)), found,
-                   spin);
-    b.SetInsertPoint(found);
-    gi.fence(b);
-    Value *q = b.CreateLoad(i64, at);
-    copyVolatile(x, elemPtr(tile(q), i64v(slotSize)), d);
     // Lane 0's exclusive map is unused: `other` holds each aggregate.
-    Value *next = localArray(fty, d);
-    forRange(b.CreateAdd(q, i64v(1)), v, [&](Value *r) {
-      copyVolatile(other, tile(r), slotSize);
-      call(apply, {other, otherB, x, next});
-      copy(x, next, d);
-    });
-    b.CreateBr(known);
-
-    b.SetInsertPoint(known);
-    forRange(i64v(1), b.CreateAdd(nw, i64v(1)), [&](Value *w) {
-      Value *m = mapOf(b.CreateSub(w, i64v(1)));
-      call(apply, {m, elemPtr(m, i64v(aSize)), x, xOf(w)});
-    });
-    copy(elemPtr(tile(v), i64v(slotSize)), xOf(nw), d);
-    gi.fence(b);
-    gi.storeFlag(b, flag(v), b.getInt32(kTileInclusive));
+    lookBack({v, nw, seq, lo, other, slotSize, aSize, d, combine, apply, mapOf,
+              xOf, tile, flag});
   });
   gi.barrier(b);
 
@@ -734,6 +679,63 @@ Function *KernelBuilder::iterate(SolverId s, Function *reduceLoop,
   returnUnless(b.CreateICmpSLT(c, field(FNumChunks)));
   sweepChunk(s, sweepLoop, j, c, carry, [&] { return nextCarry; });
   return finish();
+}
+
+void KernelBuilder::lookBack(const TileLookBack &t) {
+  // The maps of chunks 0..w, in place; the last is the tile's.
+  forRange(i64v(1), t.count, [&](Value *w) {
+    Value *later = t.mapOf(w), *earlier = t.mapOf(b.CreateSub(w, i64v(1)));
+    call(t.combine, {later, elemPtr(later, i64v(t.aSize)), earlier,
+                     elemPtr(earlier, i64v(t.aSize)), later,
+                     elemPtr(later, i64v(t.aSize))});
+  });
+  Value *v = t.v, *x = t.xOf(i64v(0));
+  auto *firstBB = BasicBlock::Create(ctx, "first.tile", fn);
+  auto *laterBB = BasicBlock::Create(ctx, "look.back", fn);
+  auto *known = BasicBlock::Create(ctx, "x.known", fn);
+  b.CreateCondBr(b.CreateICmpEQ(v, i64v(0)), firstBB, laterBB);
+  b.SetInsertPoint(firstBB);
+  copy(x, xIn(t.seq, t.lo), t.width);
+  b.CreateBr(known);
+
+  b.SetInsertPoint(laterBB);
+  copy(t.tileOf(v), t.mapOf(b.CreateSub(t.count, i64v(1))), t.slot);
+  gi.fence(b);
+  gi.storeFlag(b, t.flagOf(v), b.getInt32(kTileAggregate));
+  // Back to the nearest tile with an inclusive x; tile 0 always has one.
+  // Spins while a tile has published nothing yet.
+  Value *at = localArray(i64, 1);
+  b.CreateStore(b.CreateSub(v, i64v(1)), at);
+  auto *spin = BasicBlock::Create(ctx, "spin", fn);
+  auto *found = BasicBlock::Create(ctx, "found", fn);
+  b.CreateBr(spin);
+  b.SetInsertPoint(spin);
+  Value *p = b.CreateLoad(i64, at);
+  Value *state = gi.loadFlag(b, t.flagOf(p));
+  b.CreateStore(
+      b.CreateSelect(b.CreateICmpEQ(state, b.getInt32(kTileAggregate)),
+                     b.CreateSub(p, i64v(1)), p),
+      at);
+  b.CreateCondBr(b.CreateICmpEQ(state, b.getInt32(kTileInclusive)), found,
+                 spin);
+  b.SetInsertPoint(found);
+  gi.fence(b);
+  Value *q = b.CreateLoad(i64, at);
+  copyVolatile(x, elemPtr(t.tileOf(q), i64v(t.slot)), t.width);
+  forRange(b.CreateAdd(q, i64v(1)), v, [&](Value *r) {
+    copyVolatile(t.agg, t.tileOf(r), t.slot);
+    call(t.apply, {t.agg, elemPtr(t.agg, i64v(t.aSize)), x, x});
+  });
+  b.CreateBr(known);
+
+  b.SetInsertPoint(known);
+  forRange(i64v(1), b.CreateAdd(t.count, i64v(1)), [&](Value *w) {
+    Value *m = t.mapOf(b.CreateSub(w, i64v(1)));
+    call(t.apply, {m, elemPtr(m, i64v(t.aSize)), x, t.xOf(w)});
+  });
+  copy(elemPtr(t.tileOf(v), i64v(t.slot)), t.xOf(t.count), t.width);
+  gi.fence(b);
+  gi.storeFlag(b, t.flagOf(v), b.getInt32(kTileInclusive));
 }
 
 Function *KernelBuilder::coopScan(Function *apply, int64_t bytes) {

@@ -154,6 +154,22 @@ private:
   std::pair<Value *, Value *> channelChunkAndItem();
   /// The body of the sequential kernels for item `j`.
   void sequentialItem(Function *loop, Value *j);
+  /// The decoupled look-back of the iterate kernels, for the tile with
+  /// ticket `v` of `count` chunks with maps mapOf(w) (`slot` values, A then
+  /// b), composed here in place (chunks 0..w, by `combine`): x before the
+  /// tile
+  /// (x_in for the first; else the tile's aggregate is published in
+  /// tileOf(v), flag 1, and the aggregates after the nearest tile with an
+  /// inclusive x, flag 2, are applied to that x, `agg` holding each), then
+  /// x before each chunk w in xOf(w) (`width` values; w = count: after the
+  /// tile), published as the tile's inclusive x (flag 2).
+  struct TileLookBack {
+    Value *v, *count, *seq, *lo, *agg;
+    int64_t slot, aSize, width;
+    Function *combine, *apply;
+    function_ref<Value *(Value *)> mapOf, xOf, tileOf, flagOf;
+  };
+  void lookBack(const TileLookBack &t);
   /// Block `index`'s scratch (`bytes` each).
   Value *blockScratch(Value *index, int64_t bytes) {
     return b.CreateInBoundsGEP(b.getInt8Ty(), field(FScratch),
