@@ -149,12 +149,7 @@ Function *KernelBuilder::iterateChannels(SolverId s, Function *reduceLoop,
   Value *nb = idx(GPUIntrinsics::Index::NctaidX);
   Value *lane = b.CreateAnd(tid, i64v(31));
   Value *warp = b.CreateLShr(tid, i64v(5));
-  ifThen(b.CreateICmpEQ(tid, i64v(0)), [&] {
-    b.CreateStore(gi.atomicAdd(b, elemPtr4(field(FTicket), jg), b.getInt32(1)),
-                  ticketSlot);
-  });
-  gi.barrier(b);
-  Value *v = b.CreateZExt(b.CreateLoad(b.getInt32Ty(), ticketSlot), i64);
+  Value *v = takeTicket(jg, tid, ticketSlot);
   Value *c = b.CreateAdd(b.CreateMul(v, i64v(warps)), warp);
   // Lanes past D take channel D - 1 again (the same values, written twice).
   setChannel(b.CreateBinaryIntrinsic(

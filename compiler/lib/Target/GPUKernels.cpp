@@ -624,14 +624,7 @@ Function *KernelBuilder::iterate(SolverId s, Function *reduceLoop,
   Value *lane = b.CreateAnd(tid, i64v(31));
   Value *warp = b.CreateLShr(tid, i64v(5));
   Value *nw = b.CreateLShr(nt, i64v(5));
-  // The block's place among the item's blocks: the order they started in,
-  // so a block only waits for blocks that are running or done.
-  ifThen(b.CreateICmpEQ(tid, i64v(0)), [&] {
-    b.CreateStore(gi.atomicAdd(b, elemPtr4(field(FTicket), j), b.getInt32(1)),
-                  ticketSlot);
-  });
-  gi.barrier(b);
-  Value *v = b.CreateZExt(b.CreateLoad(b.getInt32Ty(), ticketSlot), i64);
+  Value *v = takeTicket(j, tid, ticketSlot);
   Value *c = b.CreateAdd(b.CreateMul(v, nt), tid);
   Value *seq = b.CreateLoad(i64, elemPtr8(field(FSeq), j));
   Value *lo = b.CreateLoad(i64, elemPtr8(field(FLo), j));
@@ -679,6 +672,15 @@ Function *KernelBuilder::iterate(SolverId s, Function *reduceLoop,
   returnUnless(b.CreateICmpSLT(c, field(FNumChunks)));
   sweepChunk(s, sweepLoop, j, c, carry, [&] { return nextCarry; });
   return finish();
+}
+
+Value *KernelBuilder::takeTicket(Value *item, Value *tid, Value *slot) {
+  ifThen(b.CreateICmpEQ(tid, i64v(0)), [&] {
+    b.CreateStore(
+        gi.atomicAdd(b, elemPtr4(field(FTicket), item), b.getInt32(1)), slot);
+  });
+  gi.barrier(b);
+  return b.CreateZExt(b.CreateLoad(b.getInt32Ty(), slot), i64);
 }
 
 void KernelBuilder::lookBack(const TileLookBack &t) {

@@ -163,6 +163,11 @@ private:
   /// inclusive x, flag 2, are applied to that x, `agg` holding each), then
   /// x before each chunk w in xOf(w) (`width` values; w = count: after the
   /// tile), published as the tile's inclusive x (flag 2).
+  /// The block's ticket for `item` (thread `tid` 0 takes it into the
+  /// shared i32 at `slot`; all read it after a barrier): its place among
+  /// the item's blocks in the order they started, so a block only waits
+  /// for blocks that are running or done.
+  Value *takeTicket(Value *item, Value *tid, Value *slot);
   struct TileLookBack {
     Value *v, *count, *seq, *lo, *agg;
     int64_t slot, aSize, width;
