@@ -505,7 +505,8 @@ lds_gpu_args CudaExecutor::argsFor(const Launch &l, DevPtr guess,
   a.excess = reinterpret_cast<void *>(excess);
   a.scratch = reinterpret_cast<void *>(scratch);
   if (l.iterateBlock) {
-    // The flags of every launch's blocks, then a ticket per item.
+    // Each iterate launch's flags (a word per block, or per lane of a
+    // channel block), then its tickets (a word per item or channel group).
     a.tile = reinterpret_cast<void *>(tile + l.tileByte);
     a.tile_flag = reinterpret_cast<int32_t *>(tileFlags + l.flagFirst * 4);
     a.ticket = reinterpret_cast<int32_t *>(tileFlags + l.ticketFirst * 4);
@@ -616,8 +617,11 @@ lds_status CudaExecutor::iterate(const SequenceWork *work, int64_t n,
           window = std::max(window, p.T - work[j].front);
         }
       int64_t total = static_cast<int64_t>(sorted.size()) - first;
-      for (int64_t k = 0; k < total; k += kMaxItemsPerLaunch) {
-        int64_t count = std::min(kMaxItemsPerLaunch, total - k);
+      // grid.y is the items, or their channel groups (iterate_ch).
+      int64_t perLaunch = channelsFor(s) ? kMaxItemsPerLaunch / channelGroups()
+                                         : kMaxItemsPerLaunch;
+      for (int64_t k = 0; k < total; k += perLaunch) {
+        int64_t count = std::min(perLaunch, total - k);
         int64_t aSize = m->solvers[s].a_size;
         int64_t perChunk = (aSize + d) * es * count;
         // A cooperative block takes the place of its threads: coop_block,

@@ -53,8 +53,10 @@ bool lds::parallelPays(const lds_model *m, lds_solver s, int64_t T,
   double lanesPerSequence = double(lanes) / double(batch);
   double parallelCost = 2.0 * double(expectedIterations(m, s)) *
                         iterationFlops / lanesPerSequence;
-  return parallelCost <
-         stepFlops / double(std::max<int64_t>(1, sequentialLanes));
+  // (No more lanes than the device gives a sequence.)
+  double seqLanes =
+      std::max(1.0, std::min(double(sequentialLanes), lanesPerSequence));
+  return parallelCost < stepFlops / seqLanes;
 }
 
 lds_solver lds::resolveAutoSolver(const lds_model *m, lds_solver requested,

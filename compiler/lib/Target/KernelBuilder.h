@@ -154,26 +154,28 @@ private:
   std::pair<Value *, Value *> channelChunkAndItem();
   /// The body of the sequential kernels for item `j`.
   void sequentialItem(Function *loop, Value *j);
-  /// The decoupled look-back of the iterate kernels, for the tile with
-  /// ticket `v` of `count` chunks with maps mapOf(w) (`slot` values, A then
-  /// b), composed here in place (chunks 0..w, by `combine`): x before the
-  /// tile
-  /// (x_in for the first; else the tile's aggregate is published in
-  /// tileOf(v), flag 1, and the aggregates after the nearest tile with an
-  /// inclusive x, flag 2, are applied to that x, `agg` holding each), then
-  /// x before each chunk w in xOf(w) (`width` values; w = count: after the
-  /// tile), published as the tile's inclusive x (flag 2).
   /// The block's ticket for `item` (thread `tid` 0 takes it into the
   /// shared i32 at `slot`; all read it after a barrier): its place among
   /// the item's blocks in the order they started, so a block only waits
   /// for blocks that are running or done.
   Value *takeTicket(Value *item, Value *tid, Value *slot);
+  /// What lookBack works on: the tile with ticket `v` of `count` chunks
+  /// with maps mapOf(w) (`slot` values, A then b; `aSize` of A), x before
+  /// chunk w at xOf(w) (`width` values), the tiles' published maps and x at
+  /// tileOf(tile) and their flags at flagOf(tile), `agg` a buffer of
+  /// `slot` values.
   struct TileLookBack {
     Value *v, *count, *seq, *lo, *agg;
     int64_t slot, aSize, width;
     Function *combine, *apply;
     function_ref<Value *(Value *)> mapOf, xOf, tileOf, flagOf;
   };
+  /// The decoupled look-back of the iterate kernels: composes the tile's
+  /// maps in place (mapOf(w): chunks 0..w, by `combine`); x before the tile
+  /// (x_in for the first; else the tile's aggregate is published, flag 1,
+  /// and the aggregates after the nearest tile with an inclusive x, flag 2,
+  /// are applied to that x); then x before each chunk w in xOf(w) (w =
+  /// count: after the tile), published as the tile's inclusive x (flag 2).
   void lookBack(const TileLookBack &t);
   /// Block `index`'s scratch (`bytes` each).
   Value *blockScratch(Value *index, int64_t bytes) {

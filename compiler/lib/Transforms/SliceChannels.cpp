@@ -178,7 +178,7 @@ void sliceModel(ModuleOp module, ModelOp model) {
   if (lookupDerived(module, name, "f_ch"))
     return;
   // The state, and the inputs and params of shape [D]: the same rule as
-  // the kernels' channel offsets (GPUKernels.cpp).
+  // the kernels' channel offsets (KernelBuilder::isChannelVector).
   auto modelArgs = [&](func::FuncOp fn) {
     SmallVector<bool> marks;
     for (auto [i, type] : llvm::enumerate(fn.getArgumentTypes())) {

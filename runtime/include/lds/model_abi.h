@@ -223,7 +223,7 @@ typedef struct {
  *                            to the first inclusive x (2), and publishes its
  *                            inclusive x (2); tile entries are (A, b, x) of
  *                            the channel (2 or 3 values). The runtime zeroes
- *                            tile_flag and ticket before each launch.
+ *                            tile_flag and ticket before the launch.
  *
  * Block-cooperative solvers (GPU ABI 3; coop_block[S] > 0, Newton at large
  * D): the reduce, scan and sweep kernels above run one *block* where the

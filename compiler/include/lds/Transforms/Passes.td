@@ -116,7 +116,7 @@ def SliceChannels : Pass<"lds-slice-channels", "mlir::ModuleOp"> {
     state, the inputs and params of shape [D], the maps). Called with
     pointers to channel c, a slice computes channel c; the test's slice
     gives the channel's own excess. The GPU's channel kernels
-    (GPUKernels.cpp) run one channel per thread. Records on the model
+    (GPUChannelKernels.cpp) run one channel per thread. Records on the model
     `lds.channels`: the solvers sliced (with `sequential` for f), or why
     the model is not channel-wise. Run after lds-generate-kernels.
   }];
