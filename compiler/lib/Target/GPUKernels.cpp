@@ -518,7 +518,7 @@ void KernelBuilder::sweepChunk(SolverId s, Function *loop, Value *j, Value *c,
         b.CreateSelect(b.CreateAnd(fails, b.CreateICmpEQ(cur, t)), i, cur),
         bad);
   };
-  Value *testValue = localArray(fty, 1);
+  Value *testValue = channel ? localArray(fty, 1) : nullptr;
   auto test = [&](Value *i, Value *x, Value *old) {
     if (!channel) {
       call(check, {x, old, tol, excessAt(i)});
@@ -541,7 +541,8 @@ void KernelBuilder::sweepChunk(SolverId s, Function *loop, Value *j, Value *c,
   Value *from = b.CreateSelect(isFront, b.CreateAdd(start, i64v(1)), start);
   prev = b.CreateSelect(isFront, row(out, seq, lo), prev);
   Value *stepEnd = b.CreateSelect(isFinal, end, b.CreateSub(end, i64v(1)));
-  Value *folded = localArray(i64, 2);
+  // A channel sweep loop's folded tests: its first failing step, NaN.
+  Value *folded = channel ? localArray(i64, 2) : nullptr;
   ifThen(b.CreateICmpSLT(from, stepEnd), [&] {
     Value *n = b.CreateSub(stepEnd, from);
     SmallVector<Value *, 11> args{row(guess, seq, b.CreateSub(from, i64v(1))),
