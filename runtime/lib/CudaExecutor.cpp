@@ -166,6 +166,9 @@ struct Launch {
   bool guessInSpare;
   int64_t first, count; // items [first, first + count)
   int64_t chunkRows, chunks;
+  /// The chunks that run at once (for the cost guard): `chunks`, but for
+  /// the channel iterate kernels' short chunks, which outnumber the lanes.
+  int64_t parallelChunks = 0;
   /// Threads of an iterate block, or 0: three launches.
   int iterateBlock = 0;
   /// Threads of a cooperative block (a block per chunk), or 0: a thread
@@ -667,6 +670,7 @@ lds_status CudaExecutor::iterate(const SequenceWork *work, int64_t n,
           if (block == iterateBlock)
             l.iterateBlock = block;
         }
+        l.parallelChunks = l.chunks;
         if (l.iterateBlock && channels && !forced &&
             l.chunkRows > kChannelIterateRows) {
           l.chunkRows = kChannelIterateRows;
@@ -752,7 +756,7 @@ lds_status CudaExecutor::iterate(const SequenceWork *work, int64_t n,
       o.newFront = hi[j];
       o.nonfinite = nonfinite[j] != 0;
       o.finalResidual = readScalar(hResidual.data() + j * es, m->dtype);
-      o.lanes = l.chunks;
+      o.lanes = l.parallelChunks;
       if (hNonfinite[j]) {
         // A finalised row's f is not finite: the sequential pass from the
         // front reproduces (and reports) what the trajectory does there.
