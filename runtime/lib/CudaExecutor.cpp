@@ -290,6 +290,11 @@ private:
   bool useChannels = channelKernelsWanted();
   /// Groups of 32 state channels (a channel iterate block's lanes).
   int64_t channelGroups() const { return (d + 31) / 32; }
+  /// The work items of an iterate launch (its grid.y): its items, or their
+  /// groups of 32 channels.
+  int64_t iterateItems(const Launch &l) const {
+    return l.channels ? l.count * channelGroups() : l.count;
+  }
   /// Whether slot `s` (sequential, or a solver) has channel kernels to use.
   bool channelsFor(int s) const {
     return useChannels && m->gpu->channels[s] != 0;
@@ -621,8 +626,9 @@ lds_status CudaExecutor::iterate(const SequenceWork *work, int64_t n,
         }
       int64_t total = static_cast<int64_t>(sorted.size()) - first;
       // grid.y is the items, or their channel groups (iterate_ch).
-      int64_t perLaunch = channelsFor(s) ? kMaxItemsPerLaunch / channelGroups()
-                                         : kMaxItemsPerLaunch;
+      bool channels = channelsFor(s);
+      int64_t perLaunch =
+          channels ? kMaxItemsPerLaunch / channelGroups() : kMaxItemsPerLaunch;
       for (int64_t k = 0; k < total; k += perLaunch) {
         int64_t count = std::min(perLaunch, total - k);
         int64_t aSize = m->solvers[s].a_size;
@@ -638,7 +644,6 @@ lds_status CudaExecutor::iterate(const SequenceWork *work, int64_t n,
             return st;
         int64_t coopScratch = m->gpu->coop_scratch[s];
         // Threads a chunk takes: a block, a thread per channel, or one.
-        bool channels = channelsFor(s);
         int64_t threads = coop ? coop : channels ? d : 1;
         int64_t chunks = std::max<int64_t>(
             1, std::min({ceilDiv(lanes() / threads, count),
@@ -692,7 +697,7 @@ lds_status CudaExecutor::iterate(const SequenceWork *work, int64_t n,
       // Row tiles: a flag and (A, b, x) per block of an item. Channel
       // tiles: per block of an item's group of 32 channels, a flag and
       // (a, b, x) per lane (model_abi.h).
-      int64_t items = l.channels ? l.count * channelGroups() : l.count;
+      int64_t items = iterateItems(l);
       int64_t flags = l.channels ? 32 : 1;
       int64_t values = l.channels ? 32 * (slot / d + 1) : slot + d;
       l.flagFirst = flagWords;
@@ -787,7 +792,7 @@ lds_status CudaExecutor::launchIteration(const Launch &l) {
     GpuKernel iterate;
     if (lds_status s = kernelFor(l.solver, k, &iterate))
       return s;
-    int64_t items = l.channels ? l.count * channelGroups() : l.count;
+    int64_t items = iterateItems(l);
     return launchKernel(iterate, solverKernelSuffix(l.solver, k), a, l.blocks(),
                         items, l.iterateBlock);
   }
