@@ -124,7 +124,8 @@ bool firstLaunchOf(const void *kernel, const char *device, const char *name,
 }
 
 /// False if LDS_GPU_CHANNELS=0 (a testing and benchmarking aid): the row
-/// kernels then serve where a model also has channel kernels.
+/// kernels then serve where a model also has channel kernels (a solver with
+/// only channel kernels still runs them).
 bool channelKernelsWanted() {
   const char *v = std::getenv("LDS_GPU_CHANNELS");
   return !v || std::strcmp(v, "0") != 0;
@@ -295,9 +296,12 @@ private:
   int64_t iterateItems(const Launch &l) const {
     return l.channels ? l.count * channelGroups() : l.count;
   }
-  /// Whether slot `s` (sequential, or a solver) has channel kernels to use.
+  /// Whether slot `s` (sequential, or a solver) runs its channel kernels:
+  /// where it has them, unless LDS_GPU_CHANNELS=0 asks for the row kernels
+  /// and they exist.
   bool channelsFor(int s) const {
-    return useChannels && m->gpu->channels[s] != 0;
+    int32_t channels = m->gpu->channels[s];
+    return channels == LDS_GPU_CHANNELS_ONLY || (useChannels && channels != 0);
   }
   int64_t itemCapacity = 0;
 

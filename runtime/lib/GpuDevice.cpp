@@ -103,6 +103,30 @@ GpuBackend *lds::createGpuBackend(const lds_model *m, void *stream,
       return nullptr;
     }
   }
+  for (int s = 0; s < LDS_NUM_SOLVER_SLOTS; ++s) {
+    int32_t channels = g->channels[s], block = g->channel_iterate_block[s];
+    bool solver = s != LDS_SOLVER_SEQUENTIAL;
+    bool valid = channels == 0 || channels == 1 ||
+                 (channels == LDS_GPU_CHANNELS_ONLY && solver &&
+                  !g->iterate_block[s] && !g->coop_block[s]);
+    if (channels && solver && !g->has_solver[s])
+      valid = false;
+    if (block < 0 || block > 1024 || block % 32 || (block && !channels) ||
+        (block && !solver))
+      valid = false;
+    if (!valid) {
+      *status = fail(LDS_ERR_INVALID_ARGUMENT,
+                     "lds_solve: model '%s' has channel kernels flag %d and "
+                     "a channel iterate block of %d threads for %s (want a "
+                     "flag of 0 or 1, or 2 for a solver with GPU kernels but "
+                     "no row iterate or cooperative kernels; and a block of "
+                     "0, or a multiple of 32 in [32, 1024] beside a solver's "
+                     "channel kernels)",
+                     name, channels, block,
+                     lds_solver_name(static_cast<lds_solver>(s)));
+      return nullptr;
+    }
+  }
   if (gpuEmulationRequested())
     return createGpuEmulatorBackend(m, status);
   return createCudaDriverBackend(m, stream, status);

@@ -54,7 +54,7 @@ TEST(GpuErrors, UnreadableModule) {
   GpuResult<float> r = f.solve();
   EXPECT_EQ(r.status, LDS_ERR_INVALID_ARGUMENT);
   EXPECT_EQ(r.error, "lds_solve: model 'tanh_rnn' has GPU kernels of GPU ABI "
-                     "version 7; this runtime reads version 4 (recompile the "
+                     "version 7; this runtime reads version 5 (recompile the "
                      "model)");
   f.module.abi_version = LDS_GPU_ABI_VERSION;
   f.module.scan_block = 48;
@@ -93,6 +93,40 @@ TEST(GpuErrors, UnreadableModule) {
   r = f.solve();
   std::snprintf(expected, sizeof(expected), coopError, 48, 128);
   EXPECT_EQ(r.error, expected);
+  f.module.coop_block[LDS_SOLVER_PICARD] = 0;
+  f.module.coop_scratch[LDS_SOLVER_PICARD] = 0;
+  // Channel flags: 0, 1, or 2 (channel kernels only) for a solver with GPU
+  // kernels and no row iterate kernel; a channel iterate block beside them.
+  const char *channelError =
+      "lds_solve: model 'tanh_rnn' has channel kernels flag %d and a channel "
+      "iterate block of %d threads for %s (want a flag of 0 or 1, or 2 for a "
+      "solver with GPU kernels but no row iterate or cooperative kernels; and "
+      "a block of 0, or a multiple of 32 in [32, 1024] beside a solver's "
+      "channel kernels)";
+  struct Case {
+    lds_solver solver;
+    int32_t channels, block, iterateBlock;
+  };
+  for (Case c :
+       {Case{LDS_SOLVER_PICARD, 3, 0, 0}, Case{LDS_SOLVER_SEQUENTIAL, 2, 0, 0},
+        Case{LDS_SOLVER_PICARD, 2, 0, 128}, Case{LDS_SOLVER_NEWTON, 1, 0, 0},
+        Case{LDS_SOLVER_PICARD, 0, 128, 0}, Case{LDS_SOLVER_PICARD, 1, 48, 0},
+        Case{LDS_SOLVER_SEQUENTIAL, 1, 128, 0}}) {
+    f.module.channels[c.solver] = c.channels;
+    f.module.channel_iterate_block[c.solver] = c.block;
+    f.module.iterate_block[c.solver] = c.iterateBlock;
+    int32_t hasNewton = f.module.has_solver[LDS_SOLVER_NEWTON];
+    if (c.solver == LDS_SOLVER_NEWTON)
+      f.module.has_solver[LDS_SOLVER_NEWTON] = 0;
+    r = f.solve();
+    EXPECT_EQ(r.status, LDS_ERR_INVALID_ARGUMENT);
+    std::snprintf(expected, sizeof(expected), channelError, c.channels, c.block,
+                  lds_solver_name(c.solver));
+    EXPECT_EQ(r.error, expected);
+    f.module.channels[c.solver] = f.module.channel_iterate_block[c.solver] =
+        f.module.iterate_block[c.solver] = 0;
+    f.module.has_solver[LDS_SOLVER_NEWTON] = hasNewton;
+  }
 }
 
 TEST(GpuErrors, NoDriver) {

@@ -254,6 +254,9 @@ int main(int argc, char **argv) {
       llvm::errs() << "lds-compile: error: " << error << "\n";
       return 1;
     }
+    if (objectOptions.log)
+      for (const std::string &line : gpuBuild.notes)
+        objectOptions.log(line);
     if (!openOutput())
       return 1;
     output->os() << gpuBuild.ptx;

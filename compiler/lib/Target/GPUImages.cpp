@@ -19,7 +19,7 @@ using namespace lds;
 using namespace llvm;
 
 /// model_abi.h's LDS_GPU_ABI_VERSION.
-static constexpr int32_t kGPUABIVersion = 4;
+static constexpr int32_t kGPUABIVersion = 5;
 
 namespace {
 

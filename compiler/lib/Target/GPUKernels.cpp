@@ -833,8 +833,10 @@ GPUKernelSet lds::addGPUKernels(Module &m, const ModelInfo &info,
     add(kb.sequential(loop));
   add(kb.residual(f));
 
-  // The solvers with GPU kernels, and the scan block they all allow.
-  SmallVector<SolverId, 4> solvers;
+  // The solvers with GPU kernels, and the scan block they all allow: a
+  // row scan block holds D-vectors of every thread in shared memory, so at
+  // large D only the channel kernels (below) may serve.
+  SmallVector<SolverId, 4> solvers, rowSolvers;
   int32_t block = kGPUMaxScanBlock;
   // Newton's cooperative kernels, where the build made its functions.
   Function *coopReduceLoop = kb.find("newton_coop.reduce");
@@ -850,14 +852,18 @@ GPUKernelSet lds::addGPUKernels(Module &m, const ModelInfo &info,
         !kb.find(sym + ".sweep") || !kb.find(sym + ".combine") ||
         !kb.find(sym + ".apply"))
       continue;
-    int32_t most = maxScanBlock(info, s);
-    if (most < 32)
-      continue;
-    block = std::min(block, most);
     solvers.push_back(s);
+    int32_t most = maxScanBlock(info, s);
+    if (most < 32) {
+      set.rowsTooLarge.push_back(s);
+      continue;
+    }
+    block = std::min(block, most);
+    rowSolvers.push_back(s);
   }
-  set.scanBlock = solvers.empty() ? 0 : block;
-  for (SolverId s : solvers) {
+  // Without row scans any block size is valid (model_abi.h wants one).
+  set.scanBlock = block;
+  for (SolverId s : rowSolvers) {
     std::string sym = getSolverSymbol(s).str();
     add(kb.reduce(s, kb.find(sym + ".reduce")));
     add(kb.scan(s, block));
@@ -869,7 +875,8 @@ GPUKernelSet lds::addGPUKernels(Module &m, const ModelInfo &info,
       set.iterateBlock[int(s)] = iterate;
     }
   }
-  // A thread per channel, where the build sliced the model.
+  // A thread per channel, where the build sliced the model: beside the row
+  // kernels, or alone (channels = 2) where the row scan does not fit.
   if (Function *loop = kb.find("sequential_ch")) {
     add(kb.sequentialChannels(loop));
     set.channels[int(SolverId::Sequential)] = 1;
@@ -882,7 +889,8 @@ GPUKernelSet lds::addGPUKernels(Module &m, const ModelInfo &info,
       add(kb.reduceChannels(s, reduce));
       add(kb.scanChannels(s));
       add(kb.sweepChannels(s, sweep));
-      set.channels[int(s)] = 1;
+      set.channels[int(s)] = set.hasSolver[int(s)] ? 1 : kGPUChannelsOnly;
+      set.hasSolver[int(s)] = 1;
       if (kb.find(sym + ".combine_ch")) {
         add(kb.iterateChannels(s, reduce, sweep, kGPUChannelIterateBlock));
         set.channelIterateBlock[int(s)] = kGPUChannelIterateBlock;

@@ -363,46 +363,82 @@ static void widenMemCopies(Module &m) {
   }
 }
 
-/// Drops the kernels of the solvers that need more than kMaxLocalBytes of
-/// local memory per thread (or only the iterate kernel, if only it does),
-/// and what only they used.
+/// Drops the kernels that need more than kMaxLocalBytes of local memory per
+/// thread, and what only they used. A solver keeps its reduce, scan and
+/// sweep kernels where only its iterate kernel is too large (the three
+/// launches serve), and keeps its channel kernels (a thread per state
+/// channel: no D-vectors in local memory) where its row kernels are too
+/// large (channels = kGPUChannelsOnly); it goes only when neither fits.
 static void dropHeavySolvers(Module &m, GPUBuild &build, StringSet<> &kernels) {
   bool dropped = false;
+  // The most local memory a thread of one of `names` needs.
+  auto most = [&](ArrayRef<std::string> names) {
+    int64_t bytes = 0;
+    for (const std::string &name : names)
+      if (Function *f = m.getFunction(name))
+        bytes = std::max(bytes, localBytes(*f, m.getDataLayout()));
+    return bytes;
+  };
   for (GPUModelKernels &model : build.models)
     for (SolverId s : {SolverId::Jacobi, SolverId::Picard,
                        SolverId::QuasiNewton, SolverId::Newton}) {
-      if (!model.hasSolver[int(s)])
+      int i = int(s);
+      if (!model.hasSolver[i])
         continue;
       std::string prefix =
           "lds_gpu_" + model.model + "_" + getSolverSymbol(s).str() + "_";
-      SmallVector<std::string, 4> names;
-      int64_t most = 0;
-      for (const char *phase : {"reduce", "scan", "sweep"}) {
-        names.push_back(prefix + phase);
-        if (Function *f = m.getFunction(names.back()))
-          most = std::max(most, localBytes(*f, m.getDataLayout()));
+      auto kernelsOf = [&](StringRef suffix) {
+        SmallVector<std::string, 3> names;
+        for (const char *phase : {"reduce", "scan", "sweep"})
+          names.push_back(prefix + phase + suffix.str());
+        return names;
+      };
+      SmallVector<std::string, 3> rows = kernelsOf(""),
+                                  channels = kernelsOf("_ch");
+      std::string rowIterate = prefix + "iterate",
+                  channelIterate = prefix + "iterate_ch";
+      SmallVector<std::string, 8> drop;
+      auto leaveOut = [&](ArrayRef<std::string> names, StringRef which,
+                          int64_t bytes, StringRef instead) {
+        drop.append(names.begin(), names.end());
+        build.notes.push_back(
+            model.model + ": " + getSolverName(s).str() + "'s " + which.str() +
+            " " + std::to_string(bytes) +
+            " bytes of local memory a thread (at most " +
+            std::to_string(kMaxLocalBytes) + "): " + instead.str());
+      };
+      if (int64_t bytes = most(channels); bytes > kMaxLocalBytes) {
+        leaveOut(channels, "channel kernels need", bytes, "left out");
+        drop.push_back(channelIterate);
+        model.channels[i] = model.channelIterateBlock[i] = 0;
+      } else if (int64_t bytes = most(channelIterate); bytes > kMaxLocalBytes) {
+        leaveOut(channelIterate, "channel iterate kernel needs", bytes,
+                 "its reduce_ch, scan_ch and sweep_ch launches serve");
+        model.channelIterateBlock[i] = 0;
       }
-      // The iterate kernel holds both loops' memory: it may go alone.
-      names.push_back(prefix + "iterate");
-      Function *iterate = m.getFunction(names.back());
-      bool iterateFits =
-          iterate && localBytes(*iterate, m.getDataLayout()) <= kMaxLocalBytes;
-      if (most <= kMaxLocalBytes && (iterateFits || !iterate))
-        continue;
-      model.iterateBlock[int(s)] = 0;
-      if (most <= kMaxLocalBytes)
-        names.erase(names.begin(), names.begin() + 3);
-      else
-        model.hasSolver[int(s)] = model.channels[int(s)] =
-            model.channelIterateBlock[int(s)] = 0;
-      for (const std::string &name : names) {
+      if (int64_t bytes = most(rows); bytes > kMaxLocalBytes) {
+        leaveOut(rows, "row kernels need", bytes,
+                 model.channels[i] ? "its channel kernels serve alone"
+                                   : "it has no GPU kernels");
+        drop.push_back(rowIterate);
+        model.iterateBlock[i] = 0;
+        if (model.channels[i])
+          model.channels[i] = kGPUChannelsOnly;
+        else
+          model.hasSolver[i] = 0;
+      } else if (int64_t bytes = most(rowIterate); bytes > kMaxLocalBytes) {
+        leaveOut(rowIterate, "iterate kernel needs", bytes,
+                 "its reduce, scan and sweep launches serve");
+        model.iterateBlock[i] = 0;
+      }
+      for (const std::string &name : drop) {
         llvm::erase(model.kernels, name);
         kernels.erase(name);
         if (Function *f = m.getFunction(name)) {
           f->replaceAllUsesWith(PoisonValue::get(f->getType()));
           f->eraseFromParent();
+          dropped = true;
         }
-        dropped = true;
       }
     }
   if (!dropped)
@@ -509,6 +545,13 @@ bool lds::buildGPUKernels(mlir::ModuleOp module,
       summary.kernels.push_back(name);
       kernels.insert(name);
     }
+    for (SolverId s : set.rowsTooLarge)
+      build.notes.push_back(info.name + ": " + getSolverName(s).str() +
+                            "'s row kernels do not fit a thread block at D = " +
+                            std::to_string(info.stateDim) + ": " +
+                            (set.channels[int(s)]
+                                 ? "its channel kernels serve alone"
+                                 : "it has no GPU kernels"));
     build.models.push_back(std::move(summary));
   }
   markConvergent(*m);

@@ -34,6 +34,11 @@ StringRef lds::getSolverSymbol(SolverId solver) {
   }
 }
 
+StringRef lds::getSolverName(SolverId solver) {
+  return solver == SolverId::QuasiNewton ? "quasi-newton"
+                                         : getSolverSymbol(solver);
+}
+
 static DType dtypeOf(Type t) {
   if (t.isF64())
     return DType::F64;
@@ -84,11 +89,9 @@ std::vector<ModelInfo> lds::collectModelInfo(ModuleOp module) {
       info.defaultSolver = parseSolverName(solver.getValue());
     auto costs = model->getAttrOfType<DictionaryAttr>(kCostsAttr);
     info.flopsPerStep = flopsOf(costs, "sequential");
-    for (auto [id, name] : {std::pair{SolverId::Jacobi, "jacobi"},
-                            {SolverId::Picard, "picard"},
-                            {SolverId::QuasiNewton, "quasi-newton"},
-                            {SolverId::Newton, "newton"}})
-      info.solverFlops[int(id)] = flopsOf(costs, name);
+    for (SolverId id : {SolverId::Jacobi, SolverId::Picard,
+                        SolverId::QuasiNewton, SolverId::Newton})
+      info.solverFlops[int(id)] = flopsOf(costs, getSolverName(id));
     info.isAffine = model->hasAttr(kAffineAttr);
     if (auto jac = model->getAttrOfType<StringAttr>(kJacobianAttr))
       info.jacobianKind = llvm::StringSwitch<int32_t>(jac.getValue())

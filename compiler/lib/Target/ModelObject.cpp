@@ -104,6 +104,8 @@ lds::buildModelObjectModule(mlir::ModuleOp module,
       return nullptr;
     note(options.log, "GPU kernels: " + std::to_string(gpuBuild.ptx.size()) +
                           " bytes of PTX" + watch.took());
+    for (const std::string &line : gpuBuild.notes)
+      note(options.log, line);
     if (!buildGPUImages(gpuBuild, options.gpu, images, options.log, error))
       return nullptr;
   }

@@ -195,7 +195,7 @@ typedef struct {
  *                          ticket before each launch; agg and carry are not
  *                          used.
  *
- * Channel kernels (GPU ABI 4; channels[slot] = 1), for a model that treats
+ * Channel kernels (GPU ABI 4; channels[slot] != 0), for a model that treats
  * its state channels apart (lds-slice-channels): the same work with a thread
  * per channel ch of a row vector, neighbouring threads on neighbouring
  * channels; the tests of a channel are folded in the thread (excess is not
@@ -247,7 +247,10 @@ typedef struct {
  * lds/gpu_emulator_hooks.h where the CUDA kernels use NVVM intrinsics.
  *===----------------------------------------------------------------------===*/
 
-#define LDS_GPU_ABI_VERSION 4
+#define LDS_GPU_ABI_VERSION 5
+
+/* lds_gpu_module.channels[slot]: only the channel kernels exist. */
+#define LDS_GPU_CHANNELS_ONLY 2
 
 typedef struct {
   int64_t T;
@@ -320,7 +323,10 @@ typedef struct {
   int64_t coop_scratch[LDS_NUM_SOLVER_SLOTS];
   /* Appended in GPU ABI 4, indexed as has_solver: 1 if the channel kernels
    * exist (slot SEQUENTIAL: lds_gpu_M_sequential_ch; a solver's slot: its
-   * reduce_ch, scan_ch and sweep_ch), which the runtime then prefers. */
+   * reduce_ch, scan_ch and sweep_ch), which the runtime then prefers;
+   * LDS_GPU_CHANNELS_ONLY (GPU ABI 5) if they exist and the solver's row
+   * kernels (reduce, scan, sweep, iterate) do not, as they needed too much
+   * local memory per thread. */
   int32_t channels[LDS_NUM_SOLVER_SLOTS];
   /* Also GPU ABI 4, indexed as has_solver: the threads of a block of the
    * solver's lds_gpu_M_S_iterate_ch (a multiple of 32), or 0 if it has

@@ -579,7 +579,8 @@ Row measureIteration(const std::string &part, const std::string &name,
     const char *v = std::getenv(name);
     return v && std::strcmp(v, "0") == 0;
   };
-  bool channels = m->gpu->channels[s] > 0 && !envOff("LDS_GPU_CHANNELS");
+  bool channels = m->gpu->channels[s] == LDS_GPU_CHANNELS_ONLY ||
+                  (m->gpu->channels[s] > 0 && !envOff("LDS_GPU_CHANNELS"));
   bool onePass = (channels ? m->gpu->channel_iterate_block[s]
                            : m->gpu->iterate_block[s]) > 0 &&
                  !envOff("LDS_GPU_ITERATE");
@@ -755,7 +756,7 @@ void runIterations(Bench &b, const std::string &part, const std::string &name,
     // The row kernels where the channel kernels ran (part "<part>-rows");
     // the same kernels in three launches (part "<part>-3launch").
     bool channels = m->gpu->channels[s] > 0;
-    if (channels) {
+    if (channels && m->gpu->channels[s] != LDS_GPU_CHANNELS_ONLY) {
       setenv("LDS_GPU_CHANNELS", "0", 1);
       b.iteration(part + "-rows", name, m, data, T, s, states);
       unsetenv("LDS_GPU_CHANNELS");

@@ -92,11 +92,15 @@ struct GPUKernelSet {
   int64_t coopScratch[6] = {0, 0, 0, 0, 0, 0};
   /// lds_gpu_module.channels: 1 where the channel kernels exist (the
   /// sequential slot: lds_gpu_M_sequential_ch; a solver's: its reduce_ch,
-  /// scan_ch and sweep_ch).
+  /// scan_ch and sweep_ch), kGPUChannelsOnly where the solver has no row
+  /// kernels beside them.
   int32_t channels[6] = {0, 0, 0, 0, 0, 0};
   /// lds_gpu_module.channel_iterate_block: the threads of a block of the
   /// solver's iterate_ch kernel, or 0 if it has none.
   int32_t channelIterateBlock[6] = {0, 0, 0, 0, 0, 0};
+  /// The solvers without row kernels because their scan does not fit a
+  /// block (maxScanBlock 0): channel kernels or none serve them.
+  std::vector<SolverId> rowsTooLarge;
 };
 
 /// Most threads of a block of the cooperative kernels.
@@ -122,6 +126,10 @@ int32_t iterateBlock(const ModelInfo &info, SolverId solver);
 /// Threads of a channel iterate block (lds_gpu_M_S_iterate_ch): 4 warps,
 /// a chunk each, of 32 channels.
 constexpr int32_t kGPUChannelIterateBlock = 128;
+
+/// lds_gpu_module.channels[slot] of a solver with channel kernels and no row
+/// kernels (LDS_GPU_CHANNELS_ONLY in model_abi.h).
+constexpr int32_t kGPUChannelsOnly = 2;
 
 /// Shared memory of a channel iterate block of `warps` warps: each lane's
 /// map per warp, its x before each warp and after the last, the ticket.

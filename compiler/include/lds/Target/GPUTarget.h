@@ -56,7 +56,8 @@ struct GPUModelKernels {
   /// lds_gpu_module.coop_block and coop_scratch (GPU ABI 3).
   int32_t coopBlock[6] = {0, 0, 0, 0, 0, 0};
   int64_t coopScratch[6] = {0, 0, 0, 0, 0, 0};
-  /// lds_gpu_module.channels and channel_iterate_block (GPU ABI 4).
+  /// lds_gpu_module.channels and channel_iterate_block (GPU ABI 4; 2 =
+  /// channel kernels only, GPU ABI 5).
   int32_t channels[6] = {0, 0, 0, 0, 0, 0};
   int32_t channelIterateBlock[6] = {0, 0, 0, 0, 0, 0};
 };
@@ -64,13 +65,19 @@ struct GPUModelKernels {
 struct GPUBuild {
   std::string ptx; // without a trailing NUL
   std::vector<GPUModelKernels> models;
+  /// What the build left out and why ("gru64: newton's iterate kernel needs
+  /// ..."), for lds-compile --verbose.
+  std::vector<std::string> notes;
 };
 
 /// Lowers `module` (after the lds pipeline; changed in place, so pass a
 /// clone when the CPU code is built from it too) to the GPU kernels of
 /// every model in `infos`, links libdevice, optimises for NVPTX and writes
-/// PTX. A solver whose kernels need more than 64 KiB of local memory per
-/// thread (their allocas after O3) is left out: no kernels, hasSolver 0.
+/// PTX. Kernels that need more than 64 KiB of local memory per thread (their
+/// allocas after O3) are left out: a solver's iterate kernel alone (its
+/// other kernels serve), its row kernels (its channel kernels serve alone:
+/// channels = kGPUChannelsOnly), or the solver (hasSolver 0); each with a
+/// note in `build.notes`.
 /// False with `error` set on failure.
 bool buildGPUKernels(mlir::ModuleOp module, const std::vector<ModelInfo> &infos,
                      const GPUTargetOptions &options, GPUBuild &build,

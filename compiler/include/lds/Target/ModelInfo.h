@@ -68,6 +68,10 @@ SolverId parseSolverName(llvm::StringRef name);
 /// "quasi_newton", "picard", "jacobi".
 llvm::StringRef getSolverSymbol(SolverId solver);
 
+/// The user-facing name of an iterative solver: "newton", "quasi-newton",
+/// "picard", "jacobi" (parseSolverName's inverse).
+llvm::StringRef getSolverName(SolverId solver);
+
 } // namespace lds
 
 #endif // LDS_TARGET_MODELINFO_H
