@@ -5,14 +5,16 @@
 //
 //   phase 1 (parallel over chunks but the last): fold the chunk's elements
 //           (A_t, b_t) = element(x_{t-1} of the current iterate) with
-//           `combine` into one affine map per chunk;
+//           `combine` into one affine map per chunk; chunk 0, whose
+//           incoming carry (the final row before the window) is known, is
+//           swept (phase 3) instead;
 //   phase 2 (per sequence, serial over chunks): carries c_k = apply(map_k,
-//           c_{k-1}) from the final row before the window;
-//   phase 3 (parallel over chunks): recompute each element and apply it
-//           step by step from the chunk's incoming carry, writing the new
-//           iterate, then test each row against the previous iterate:
-//           check(x_t^(i+1), x_t^(i)) (for Newton on an affine f, whose
-//           first iterate is exact, only finiteness);
+//           c_{k-1}) from chunk 0's last new row;
+//   phase 3 (parallel over chunks but chunk 0): recompute each element and
+//           apply it step by step from the chunk's incoming carry, writing
+//           the new iterate, then test each row against the previous
+//           iterate: check(x_t^(i+1), x_t^(i)) (for Newton on an affine f,
+//           whose first iterate is exact, only finiteness);
 //   phase 4 (parallel over sequences): the new front is the first failing
 //           row; rows before it are final and copied to `states`.
 //
@@ -21,10 +23,15 @@
 // A chunk's last row takes the carry from phase 2 rather than its own
 // step-by-step value, so the next chunk's start and the stored iterate agree
 // and the stopping test sees exactly the values returned. Work units are
-// (sequence, chunk) pairs, so sequences and chunks run side by side; a
-// sequence gets about threads / (sequences iterating) chunks of at least
-// kMinChunkSteps steps. Results depend on that split, not on which thread
-// runs a unit: a given thread count gives the same bits every run.
+// (sequence, chunk) pairs, so sequences and chunks run side by side. A
+// sequence that gets s = ceil(threads / n) >= 2 threads (n sequences
+// iterating) is cut into s + 1 chunks of at least kMinChunkSteps steps:
+// phase 1 runs chunk 0's sweep beside s - 1 folds, phase 3 the other s
+// sweeps, so an iteration takes about 2 T / (s + 1) step evaluations of
+// time, where s chunks (each folded and swept) would take 2 T / s (on two
+// threads: 2/3 of one thread's time, where two chunks gain nothing).
+// Results depend on that split, not on which thread runs a unit: a given
+// thread count gives the same bits every run.
 //
 // The current and next iterate alternate per sequence between `states` and
 // one scratch copy of it, so an iteration writes but never copies the
@@ -203,7 +210,7 @@ lds_status CpuExecutor::init() {
 lds_status CpuExecutor::prepareIterative(const void *initialGuess) {
   // Sizes were checked for overflow when the arguments were validated.
   int64_t total = p.batch * p.T * rowBytes;
-  unitCapacity = p.threads + p.batch;
+  unitCapacity = p.threads + 2 * p.batch;
   if (!spare.allocate(total, /*zero=*/false) || !current.allocate(p.batch) ||
       !slots.allocateArray(unitCapacity, slotBytes) ||
       !plans.allocateArray(p.batch, sizeof(ItemPlan)) ||
@@ -265,11 +272,12 @@ void CpuExecutor::compose(const SequenceWork &w, const ItemPlan &plan,
 
 void CpuExecutor::carries(const SequenceWork &w, const ItemPlan &plan) const {
   const lds_solver_kernels &ks = m->solvers[w.solver];
-  const void *carry = finalBefore(w.seq, w.front);
-  for (int64_t k = 0; k + 1 < plan.chunks; ++k) {
+  // Chunk 0 was swept in phase 1: its last new row is chunk 1's carry.
+  std::memcpy(slotCarry(plan.firstUnit),
+              iterateRow(w.seq, chunkStart(w, plan, 1) - 1, true), rowBytes);
+  for (int64_t k = 1; k + 1 < plan.chunks; ++k) {
     int64_t slot = plan.firstUnit + k;
-    ks.apply(slotA(slot), slotB(slot), carry, slotCarry(slot));
-    carry = slotCarry(slot);
+    ks.apply(slotA(slot), slotB(slot), slotCarry(slot - 1), slotCarry(slot));
   }
 }
 
@@ -280,7 +288,8 @@ ChunkResult CpuExecutor::applyAndTest(const SequenceWork &w,
   Scratch s = scratch(worker);
   int64_t begin = chunkStart(w, plan, k), end = chunkStart(w, plan, k + 1);
   bool last = k + 1 == plan.chunks;
-  int64_t stepwiseEnd = last ? end : end - 1;
+  // Chunk 0 runs from a known carry (phase 1), through its last row.
+  int64_t stepwiseEnd = last || k == 0 ? end : end - 1;
   const void *prevNew =
       k == 0 ? finalBefore(w.seq, w.front) : slotCarry(plan.firstUnit + k - 1);
   ChunkResult r{p.T, 0.0, false};
@@ -363,15 +372,17 @@ lds_status CpuExecutor::iterate(const SequenceWork *work, int64_t n,
   Unit *unit = units.as<Unit>();
   ChunkResult *result = results.as<ChunkResult>();
 
-  // Split each window into about threads / n chunks of at least
-  // kMinChunkSteps rows: the total stays below threads + n units.
+  // Split each window into share + 1 chunks of at least kMinChunkSteps
+  // rows, where a sequence has share >= 2 threads (the file comment): the
+  // total stays below threads + 2 n units.
   int64_t share = (p.threads + n - 1) / n;
   int64_t numUnits = 0;
   bool anyScan = false;
   for (int64_t j = 0; j < n; ++j) {
     int64_t window = p.T - work[j].front;
     int64_t k =
-        std::max<int64_t>(1, std::min<int64_t>(share, window / kMinChunkSteps));
+        std::max<int64_t>(1, std::min<int64_t>(share < 2 ? 1 : share + 1,
+                                               window / kMinChunkSteps));
     plan[j] = {k, numUnits};
     for (int64_t c = 0; c < k; ++c)
       unit[numUnits + c] = {j, c};
@@ -386,8 +397,10 @@ lds_status CpuExecutor::iterate(const SequenceWork *work, int64_t n,
   if (anyScan) {
     parallel(numUnits, [&](int64_t u, int worker) {
       const Unit &x = unit[u];
-      // The last chunk's map is never needed: nothing follows it.
-      if (x.chunk + 1 < plan[x.item].chunks)
+      // Chunk 0 is swept now; the last chunk's map is never needed.
+      if (x.chunk == 0)
+        result[u] = applyAndTest(work[x.item], plan[x.item], 0, worker);
+      else if (x.chunk + 1 < plan[x.item].chunks)
         compose(work[x.item], plan[x.item], x.chunk, worker);
     });
     parallel(n, [&](int64_t j, int) {
@@ -397,7 +410,8 @@ lds_status CpuExecutor::iterate(const SequenceWork *work, int64_t n,
   }
   parallel(numUnits, [&](int64_t u, int worker) {
     const Unit &x = unit[u];
-    result[u] = applyAndTest(work[x.item], plan[x.item], x.chunk, worker);
+    if (!anyScan || x.chunk > 0)
+      result[u] = applyAndTest(work[x.item], plan[x.item], x.chunk, worker);
   });
   parallel(n, [&](int64_t j, int) {
     const SequenceWork &w = work[j];
