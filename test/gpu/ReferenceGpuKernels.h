@@ -123,7 +123,7 @@ template <class M, class T, lds_solver S> struct GpuSolver {
                       (S == LDS_SOLVER_QUASI_NEWTON && M::jacobianKind == 1));
 
   struct Map {
-    T v[V + 1]; // A, b (and one spare so that A = 0 still has storage)
+    T v[V + 1] = {}; // A, b (and one spare so that A = 0 still has storage)
     bool empty = true;
   };
 
