@@ -629,10 +629,14 @@ lds_status CudaExecutor::iterate(const SequenceWork *work, int64_t n,
           window = std::max(window, p.T - work[j].front);
         }
       int64_t total = static_cast<int64_t>(sorted.size()) - first;
-      // grid.y is the items, or their channel groups (iterate_ch).
+      // grid.y is the items, or their channel groups (iterate_ch); past
+      // 32 * 65535 channels one item's groups do not fit, and the three
+      // channel launches serve.
       bool channels = channelsFor(s);
-      int64_t perLaunch =
-          channels ? kMaxItemsPerLaunch / channelGroups() : kMaxItemsPerLaunch;
+      bool groupsFit = channelGroups() <= kMaxItemsPerLaunch;
+      int64_t perLaunch = channels && groupsFit
+                              ? kMaxItemsPerLaunch / channelGroups()
+                              : kMaxItemsPerLaunch;
       for (int64_t k = 0; k < total; k += perLaunch) {
         int64_t count = std::min(perLaunch, total - k);
         int64_t aSize = m->solvers[s].a_size;
@@ -668,7 +672,7 @@ lds_status CudaExecutor::iterate(const SequenceWork *work, int64_t n,
         l.channels = channels;
         int32_t iterateBlock = channels ? m->gpu->channel_iterate_block[s]
                                         : m->gpu->iterate_block[s];
-        if (useIterate && iterateBlock) {
+        if (useIterate && iterateBlock && (!channels || groupsFit)) {
           // The iterate kernel's blocks have exactly iterate_block threads;
           // where its registers allow fewer, the three launches serve.
           int block;

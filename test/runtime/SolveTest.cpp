@@ -529,6 +529,34 @@ TEST(SolveThreads, ThreadCountsAgree) {
   }
 }
 
+// Sequences whose windows differ (one converges sooner, every window
+// shrinks) are cut into different numbers of chunks in one call: chunk 0
+// swept beside other chunks' folds, single-chunk windows beside scans. Each
+// thread count gives the float64 sequential answer.
+TEST(SolveThreads, UnevenWindowsMatchReference) {
+  auto model = buildModel<TanhRNN, double>();
+  model->m.flops_per_step = 0; // no cost guard: iterate to convergence
+  for (int64_t steps : {70, 150, 1000}) {
+    Data<TanhRNN, double> data(steps, 3, 5 + steps);
+    std::fill(data.floatInputs[0].begin() + steps * 2,
+              data.floatInputs[0].begin() + steps * 4, 0.0);
+    std::vector<double> ref = data.sequential<double>();
+    for (lds_solver s : {LDS_SOLVER_JACOBI, LDS_SOLVER_PICARD,
+                         LDS_SOLVER_QUASI_NEWTON, LDS_SOLVER_NEWTON})
+      for (int threads : {2, 3, 8}) {
+        SCOPED_TRACE(::testing::Message() << lds_solver_name(s) << " T "
+                                          << steps << " threads " << threads);
+        lds_options o = options(s, threads);
+        tighten<double>(o);
+        Result<double> r = solve(model->m, data, o);
+        ASSERT_EQ(r.status, LDS_OK) << r.error;
+        EXPECT_EQ(r.stats.converged, 1);
+        EXPECT_EQ(r.stats.solver, s);
+        EXPECT_LE(relativeError(r.states, ref, 3), 1e-9);
+      }
+  }
+}
+
 // A converged sequence stops costing iterations: a batch reports the
 // largest count, and (one thread: the same chunking) each sequence's states
 // are those of its solve alone.

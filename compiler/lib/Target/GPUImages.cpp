@@ -150,10 +150,12 @@ bool lds::addGPUModules(Module &module, const std::vector<ModelInfo> &infos,
     });
     for (auto &[name, f] : set.kernels)
       names.push_back(name);
+    // (A cooperative solver the GPU build left out has coop_block 0.)
+    bool coopAgrees = true;
+    for (int s = 0; s < 6; ++s)
+      coopAgrees &= !gpu.coopBlock[s] || gpu.coopBlock[s] == set.coopBlock[s];
     if (gpu.model != info.name || gpu.kernels != names ||
-        gpu.scanBlock != set.scanBlock ||
-        !std::equal(std::begin(gpu.coopBlock), std::end(gpu.coopBlock),
-                    std::begin(set.coopBlock))) {
+        gpu.scanBlock != set.scanBlock || !coopAgrees) {
       error = "internal error: the host and GPU kernels of model '" +
               info.name + "' differ";
       return false;
@@ -167,12 +169,16 @@ bool lds::addGPUModules(Module &module, const std::vector<ModelInfo> &infos,
     std::copy(std::begin(gpu.iterateBlock), std::end(gpu.iterateBlock),
               set.iterateBlock);
     std::copy(std::begin(gpu.channels), std::end(gpu.channels), set.channels);
+    std::copy(std::begin(gpu.coopBlock), std::end(gpu.coopBlock),
+              set.coopBlock);
     std::copy(std::begin(gpu.channelIterateBlock),
               std::end(gpu.channelIterateBlock), set.channelIterateBlock);
     // One size serves both images: the host's buffers are laid out by the
     // CPU lowering, which may pack them differently.
     for (int s = 0; s < 6; ++s)
-      set.coopScratch[s] = std::max(set.coopScratch[s], gpu.coopScratch[s]);
+      set.coopScratch[s] =
+          gpu.coopBlock[s] ? std::max(set.coopScratch[s], gpu.coopScratch[s])
+                           : 0;
     Constant *gpuModule = builder.add(info, set);
     // The descriptor's last field, `gpu`.
     auto *init = cast<ConstantStruct>(descriptor->getInitializer());

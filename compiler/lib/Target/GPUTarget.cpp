@@ -407,10 +407,15 @@ static void dropHeavySolvers(Module &m, GPUBuild &build, StringSet<> &kernels) {
             " bytes of local memory a thread (at most " +
             std::to_string(kMaxLocalBytes) + "): " + instead.str());
       };
+      bool rowsExist = model.channels[i] != kGPUChannelsOnly;
       if (int64_t bytes = most(channels); bytes > kMaxLocalBytes) {
-        leaveOut(channels, "channel kernels need", bytes, "left out");
+        leaveOut(channels, "channel kernels need", bytes,
+                 rowsExist ? "its row kernels serve alone"
+                           : "it has no GPU kernels");
         drop.push_back(channelIterate);
         model.channels[i] = model.channelIterateBlock[i] = 0;
+        if (!rowsExist)
+          model.hasSolver[i] = 0;
       } else if (int64_t bytes = most(channelIterate); bytes > kMaxLocalBytes) {
         leaveOut(channelIterate, "channel iterate kernel needs", bytes,
                  "its reduce_ch, scan_ch and sweep_ch launches serve");
@@ -425,7 +430,7 @@ static void dropHeavySolvers(Module &m, GPUBuild &build, StringSet<> &kernels) {
         if (model.channels[i])
           model.channels[i] = kGPUChannelsOnly;
         else
-          model.hasSolver[i] = 0;
+          model.hasSolver[i] = model.coopBlock[i] = model.coopScratch[i] = 0;
       } else if (int64_t bytes = most(rowIterate); bytes > kMaxLocalBytes) {
         leaveOut(rowIterate, "iterate kernel needs", bytes,
                  "its reduce, scan and sweep launches serve");
@@ -545,13 +550,7 @@ bool lds::buildGPUKernels(mlir::ModuleOp module,
       summary.kernels.push_back(name);
       kernels.insert(name);
     }
-    for (SolverId s : set.rowsTooLarge)
-      build.notes.push_back(info.name + ": " + getSolverName(s).str() +
-                            "'s row kernels do not fit a thread block at D = " +
-                            std::to_string(info.stateDim) + ": " +
-                            (set.channels[int(s)]
-                                 ? "its channel kernels serve alone"
-                                 : "it has no GPU kernels"));
+    summary.rowsTooLarge = set.rowsTooLarge;
     build.models.push_back(std::move(summary));
   }
   markConvergent(*m);
@@ -564,6 +563,14 @@ bool lds::buildGPUKernels(mlir::ModuleOp module,
   widenMemCopies(*m);
   keepCoopLoopsRolled(*m);
   dropHeavySolvers(*m, build, kernels);
+  for (auto [info, model] : llvm::zip_equal(infos, build.models))
+    for (SolverId s : model.rowsTooLarge)
+      build.notes.push_back(info.name + ": " + getSolverName(s).str() +
+                            "'s row kernels do not fit a thread block at D = " +
+                            std::to_string(info.stateDim) + ": " +
+                            (model.channels[int(s)]
+                                 ? "its channel kernels serve alone"
+                                 : "it has no GPU kernels"));
   for (Function &f : m->functions())
     if (f.isDeclaration() && !f.isIntrinsic() && !f.use_empty()) {
       error = "the GPU kernels call '" + f.getName().str() +

@@ -147,7 +147,9 @@ typedef struct {
  * (cubin per architecture, and PTX for the driver to JIT-compile on others).
  * Every kernel takes one argument: a pointer, in device memory, to an
  * lds_gpu_args. Kernel names (C symbols in the image), for model `M` and
- * solver `S` in jacobi, picard, quasi_newton, newton:
+ * solver `S` in jacobi, picard, quasi_newton, newton (the four row kernels
+ * S_reduce, S_scan, S_sweep and S_iterate are absent where channels[S] is
+ * LDS_GPU_CHANNELS_ONLY, S_iterate where iterate_block[S] is 0):
  *
  *   lds_gpu_M_sequential   one thread per work item j (grid.x * block.x >= n):
  *                          rows [lo[j], T) of sequence seq[j] one after the

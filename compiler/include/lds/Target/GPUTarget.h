@@ -60,6 +60,8 @@ struct GPUModelKernels {
   /// channel kernels only, GPU ABI 5).
   int32_t channels[6] = {0, 0, 0, 0, 0, 0};
   int32_t channelIterateBlock[6] = {0, 0, 0, 0, 0, 0};
+  /// GPUKernelSet::rowsTooLarge.
+  std::vector<SolverId> rowsTooLarge;
 };
 
 struct GPUBuild {
