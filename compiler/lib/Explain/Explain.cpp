@@ -151,8 +151,9 @@ static void explainSolver(ModelOp model, llvm::ArrayRef<StateOp> states,
 
 /// How the GPU kernels of `model` lay out their threads: what
 /// lds-slice-channels (run on a copy of the module by the caller) recorded
-/// in `channels`.
-static void explainGPULayout(mlir::Attribute channels, llvm::raw_ostream &os) {
+/// in `channels` and `strides`.
+static void explainGPULayout(mlir::Attribute channels, mlir::Attribute strides,
+                             llvm::raw_ostream &os) {
   if (auto solvers = mlir::dyn_cast_or_null<mlir::ArrayAttr>(channels)) {
     label(os, "GPU layout:") << "a thread per state channel (";
     llvm::interleave(
@@ -162,6 +163,27 @@ static void explainGPULayout(mlir::Attribute channels, llvm::raw_ostream &os) {
         },
         ", ");
     os << ")\n";
+    // The inputs and params a channel reads whole, and a row of.
+    llvm::SmallVector<llvm::StringRef> whole, rows;
+    if (auto dict = mlir::dyn_cast_or_null<mlir::DictionaryAttr>(strides))
+      for (mlir::NamedAttribute a : dict) {
+        int64_t stride = mlir::cast<mlir::IntegerAttr>(a.getValue()).getInt();
+        llvm::StringRef name = a.getName().getValue().split(':').second;
+        if (stride == 0)
+          whole.push_back(name);
+        else if (stride > 1)
+          rows.push_back(name);
+      }
+    auto list = [&](llvm::StringRef what,
+                    llvm::ArrayRef<llvm::StringRef> names) {
+      if (names.empty())
+        return;
+      label(os, "") << what;
+      llvm::interleave(names, os, ", ");
+      os << "\n";
+    };
+    list("each channel reads whole: ", whole);
+    list("each channel reads a row of: ", rows);
   } else if (auto why = mlir::dyn_cast_or_null<mlir::StringAttr>(channels)) {
     label(os, "GPU layout:")
         << "a thread per chunk of rows; not channel-wise: " << why.getValue()
@@ -173,9 +195,11 @@ void lds::explainModels(mlir::ModuleOp module, llvm::raw_ostream &os) {
   // What the GPU build's lds-slice-channels would make of each model.
   mlir::OwningOpRef<mlir::ModuleOp> sliced = module.clone();
   sliceChannels(*sliced);
-  llvm::StringMap<mlir::Attribute> channels;
-  for (ModelOp model : sliced->getOps<ModelOp>())
+  llvm::StringMap<mlir::Attribute> channels, strides;
+  for (ModelOp model : sliced->getOps<ModelOp>()) {
     channels[model.getSymName()] = model->getAttr("lds.channels");
+    strides[model.getSymName()] = model->getAttr("lds.channel_strides");
+  }
   for (ModelOp model : module.getOps<ModelOp>()) {
     llvm::SmallVector<StateOp> states = getStates(model);
     llvm::SmallVector<InputOp> inputs = getInputs(model);
@@ -195,6 +219,7 @@ void lds::explainModels(mlir::ModuleOp module, llvm::raw_ostream &os) {
        << " values)\n";
     printDecls<ParamOp>(params, "param", os, false);
     explainSolver(model, states, os);
-    explainGPULayout(channels.lookup(model.getSymName()), os);
+    explainGPULayout(channels.lookup(model.getSymName()),
+                     strides.lookup(model.getSymName()), os);
   }
 }

@@ -37,10 +37,10 @@ void KernelBuilder::setChannel(Value *c) {
     auto *base = b.CreateLoad(ptr, b.CreateConstInBoundsGEP1_64(ptr, table, k));
     int64_t bytes = p.dtype == DType::F64 ? 8 : 4;
     alignPointer(base, bytes);
-    Value *at = isChannelVector(p)
-                    ? b.CreateInBoundsGEP(b.getInt8Ty(), base,
-                                          b.CreateMul(c, i64v(bytes)))
-                    : base;
+    int64_t stride = channelStrideBytes(p);
+    Value *at = stride ? b.CreateInBoundsGEP(b.getInt8Ty(), base,
+                                             b.CreateMul(c, i64v(stride)))
+                       : base;
     b.CreateStore(at, b.CreateConstInBoundsGEP1_64(ptr, channelParams, k));
   }
 }

@@ -135,8 +135,9 @@ Value *KernelBuilder::inputTable(Value *seq, Value *rowIndex) {
     auto *base = b.CreateLoad(ptr, b.CreateConstInBoundsGEP1_64(ptr, bases, i));
     alignPointer(base, t.dtype == DType::F64 ? 8 : 4);
     Value *offset = b.CreateMul(pos, i64v(bytes));
-    if (channel && isChannelVector(t))
-      offset = b.CreateAdd(offset, b.CreateMul(channel, i64v(bytes / d)));
+    if (channel && channelStrideBytes(t))
+      offset = b.CreateAdd(offset,
+                           b.CreateMul(channel, i64v(channelStrideBytes(t))));
     b.CreateStore(b.CreateInBoundsGEP(b.getInt8Ty(), base, offset),
                   b.CreateConstInBoundsGEP1_64(ptr, table, i));
   }

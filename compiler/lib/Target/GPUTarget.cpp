@@ -499,14 +499,17 @@ void lds::addCooperativeNewton(mlir::ModuleOp module,
 }
 
 bool lds::buildGPUKernels(mlir::ModuleOp module,
-                          const std::vector<ModelInfo> &infos,
+                          const std::vector<ModelInfo> &modelInfos,
                           const GPUTargetOptions &options, GPUBuild &build,
                           std::string &error) {
   std::unique_ptr<TargetMachine> tm = createNVPTXTargetMachine(error);
   if (!tm)
     return false;
-  addCooperativeNewton(module, infos, options);
+  addCooperativeNewton(module, modelInfos, options);
   sliceChannels(module);
+  // How the channel kernels address each input and param.
+  std::vector<ModelInfo> infos = modelInfos;
+  readChannelStrides(module, infos);
   if (mlir::failed(lowerToNVVMDialect(module))) {
     error = "lowering the kernels for the GPU failed";
     return false;

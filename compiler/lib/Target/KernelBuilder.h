@@ -144,10 +144,11 @@ private:
   Value *params() { return channelParams ? channelParams : field(FParams); }
   /// Values of a row vector the kernel handles: D, or 1 for a channel.
   int64_t width() const { return channel ? 1 : d; }
-  /// Whether a channel kernel reads `t` at its channel: t has shape [D]
-  /// (lds-slice-channels' rule for the slices' arguments).
-  bool isChannelVector(const TensorInfo &t) const {
-    return t.shape.size() == 1 && t.shape[0] == d;
+  /// The bytes between a channel kernel's pointers to `t` for two
+  /// neighbouring channels (lds-slice-channels' choice for the slices'
+  /// arguments: 0 where a slice reads `t` whole).
+  int64_t channelStrideBytes(const TensorInfo &t) const {
+    return t.channelStride * (t.dtype == DType::F64 ? 8 : 4);
   }
   /// Chunk c = x / D, channel x % D (x = ctaid.x * ntid.x + tid.x) and item
   /// j = ctaid.y of a channel chunk kernel; returns unless both in range.

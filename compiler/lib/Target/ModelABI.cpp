@@ -118,7 +118,7 @@ private:
   /// The chunk loops of the one-channel slices (@M_*_ch, lds-slice-channels),
   /// if the GPU build added them: lds.<M>.sequential_ch and
   /// lds.<M>.<S>.{reduce,sweep}_ch, called with pointers to one channel of
-  /// the rows, inputs and params of shape [D].
+  /// the rows and of the inputs and params (TensorInfo::channelStride).
   void addChannels(const ModelInfo &info);
   /// The per-step arguments of a chunk loop: input bases and strides and
   /// the param pointers, loaded in the entry block.

@@ -108,6 +108,25 @@ std::vector<ModelInfo> lds::collectModelInfo(ModuleOp module) {
   return infos;
 }
 
+void lds::readChannelStrides(ModuleOp module, std::vector<ModelInfo> &infos) {
+  for (ModelInfo &info : infos) {
+    auto model = module.lookupSymbol<ModelOp>(info.name);
+    auto strides =
+        model ? model->getAttrOfType<DictionaryAttr>("lds.channel_strides")
+              : nullptr;
+    auto read = [&](std::vector<TensorInfo> &tensors, StringRef kind) {
+      for (TensorInfo &t : tensors) {
+        auto stride =
+            strides ? strides.getAs<IntegerAttr>((kind + ":" + t.name).str())
+                    : nullptr;
+        t.channelStride = stride ? stride.getInt() : 0;
+      }
+    };
+    read(info.inputs, "input");
+    read(info.params, "param");
+  }
+}
+
 bool lds::isExactSolver(const ModelInfo &info, SolverId solver) {
   return info.isAffine &&
          (solver == SolverId::Newton ||

@@ -94,11 +94,13 @@ lds::buildModelObjectModule(mlir::ModuleOp module,
                             llvm::LLVMContext &context, std::string &error) {
   GPUBuild gpuBuild;
   std::vector<GPUImage> images;
+  std::vector<ModelInfo> gpuInfos = infos;
   if (options.withGPU) {
     Stopwatch watch;
     // In both modules: the emulator's kernels are built with the CPU code.
     addCooperativeNewton(module, infos, options.gpu);
     sliceChannels(module);
+    readChannelStrides(module, gpuInfos);
     mlir::OwningOpRef<mlir::ModuleOp> gpuModule = module.clone();
     if (!buildGPUKernels(*gpuModule, infos, options.gpu, gpuBuild, error))
       return nullptr;
@@ -115,7 +117,7 @@ lds::buildModelObjectModule(mlir::ModuleOp module,
   if (!llvmModule)
     return nullptr;
   if (options.withGPU &&
-      !addGPUModules(*llvmModule, infos, gpuBuild, images, error))
+      !addGPUModules(*llvmModule, gpuInfos, gpuBuild, images, error))
     return nullptr;
   note(options.log, "lowering to LLVM IR" + watch.took());
   return llvmModule;

@@ -9,10 +9,24 @@
 //
 // This pass gives such a model the one-channel versions of its derived
 // functions, @M_<kind>_ch, where every D-vector is a 1-vector: the state,
-// the inputs and params of shape [D] (all of them, in every function), and
-// the solvers' maps. Called with pointers to channel c of each, a slice
-// computes channel c of the original function. The stopping test's slice
-// returns the channel's own excess: a row fails when any channel fails.
+// the solvers' maps, and the inputs and params read at the channel. Called
+// with pointers to channel c of each, a slice computes channel c of the
+// original function. The stopping test's slice returns the channel's own
+// excess: a row fails when any channel fails.
+//
+// How a slice reads an input or param (its mode, the same in every slice of
+// the model, recorded in `lds.channel_strides` for the kernels: the
+// elements between two channels' pointers):
+// - at the channel (stride 1): a [D] vector that only elementwise ops read;
+// - a row (stride K): a [D, K] matrix that is only the left operand of
+//   mat-vecs whose vector does not depend on the state, e.g. the projected
+//   input `B @ u` of a diagonal state-space model; channel c computes row c
+//   of the product (its slice of B is [1, K]);
+// - whole (stride 0): anything else. Values computed from whole inputs and
+//   params alone do not depend on the state and are the same in every
+//   channel: a slice computes them whole (`sum(w)`, `u * 2`), and an
+//   elementwise op that meets them narrows them only where that is free (a
+//   splat, a broadcast scalar, a row mat-vec as above).
 //
 //===----------------------------------------------------------------------===//
 
@@ -41,14 +55,28 @@ constexpr llvm::StringLiteral kChannelSolvers[][2] = {
     {"picard", "picard"},
     {"quasi_newton", "quasi-newton"}};
 
+/// "input:<name>" or "param:<name>" for argument `i` of a derived function,
+/// "" for its other arguments.
+std::string argKey(func::FuncOp fn, unsigned i) {
+  auto kind = fn.getArgAttrOfType<StringAttr>(i, "lds.kind");
+  auto name = fn.getArgAttrOfType<StringAttr>(i, "lds.name");
+  if (!kind || !name ||
+      (kind.getValue() != "input" && kind.getValue() != "param"))
+    return "";
+  return (kind.getValue() + ":" + name.getValue()).str();
+}
+
+/// How a slice reads an argument: the elements between two channels.
+enum class ArgMode { Whole, Channel, Row };
+
 class Slicer {
 public:
   explicit Slicer(int64_t d) : d(d) {}
 
-  /// Adds the slice of `src` (`<name>_ch`) in which the arguments marked in
-  /// `sliceArg` are 1-vectors; `isCheck`: `src` is the stopping test. Returns
-  /// why `src` cannot be sliced ("" if it was).
-  std::string slice(func::FuncOp src, ArrayRef<bool> sliceArg, bool isCheck);
+  /// Adds the slice of `src` (`<name>_ch`) in which each argument is read as
+  /// `modes` says; `isCheck`: `src` is the stopping test. Returns why `src`
+  /// cannot be sliced ("" if it was).
+  std::string slice(func::FuncOp src, ArrayRef<ArgMode> modes, bool isCheck);
 
 private:
   bool isVector(Type t) const {
@@ -59,39 +87,79 @@ private:
     return RankedTensorType::get({1},
                                  cast<RankedTensorType>(t).getElementType());
   }
-  /// `v` as a channel value before `user`: itself if sliced, a 1-vector of
-  /// a splat constant or of a broadcast scalar; null otherwise.
+  /// `v` as a channel value for `user`: itself if sliced, else the channel
+  /// of a splat constant, of a broadcast scalar, of a row mat-vec, or of an
+  /// elementwise op on such values (made after `v`'s op, once); null
+  /// otherwise.
   Value narrow(Value v, Operation *user);
 
   int64_t d;
   DenseSet<Value> sliced;
+  /// The [D, K] arguments read a row at a time, now [1, K].
+  DenseSet<Value> rows;
+  /// The channel of each whole value narrowed so far.
+  DenseMap<Value, Value> narrowed;
 };
 
 Value Slicer::narrow(Value v, Operation *user) {
   if (sliced.contains(v))
     return v;
+  if (Value n = narrowed.lookup(v))
+    return n;
   if (!isVector(v.getType()))
     return {};
   Operation *def = v.getDefiningOp();
-  OpBuilder b(user);
+  if (!def)
+    return {};
+  // After `def`: the value serves every later user.
+  OpBuilder b(def->getContext());
+  b.setInsertionPointAfter(def);
   Type type = narrowType(v.getType());
-  if (auto c = dyn_cast_or_null<ConstantOp>(def)) {
+  Value n;
+  if (auto c = dyn_cast<ConstantOp>(def)) {
     auto dense = dyn_cast<DenseElementsAttr>(c.getValue());
     if (!dense || !dense.isSplat())
       return {};
-    return b.create<ConstantOp>(
+    n = b.create<ConstantOp>(
         c.getLoc(), DenseElementsAttr::get(cast<ShapedType>(type),
                                            dense.getSplatValue<Attribute>()));
+  } else if (auto bc = dyn_cast<BroadcastOp>(def)) {
+    if (bc.getOperand().getType().getRank() != 0)
+      return {};
+    n = b.create<BroadcastOp>(bc.getLoc(), type, bc.getOperand());
+  } else if (auto mm = dyn_cast<MatmulOp>(def)) {
+    // Row c of M @ v, where M is read a row at a time and v is whole.
+    if (!rows.contains(mm.getLhs()) || rows.contains(mm.getRhs()) ||
+        cast<RankedTensorType>(mm.getRhs().getType()).getRank() != 1)
+      return {};
+    n = b.create<MatmulOp>(mm.getLoc(), type, mm.getLhs(), mm.getRhs());
+  } else if (def->hasTrait<OpTrait::Elementwise>() &&
+             def->getNumResults() == 1 && isPure(def)) {
+    // A value computed from whole ones, channel by channel: its channel
+    // from theirs (tanh(B @ u + c) is tanh of row c plus c's channel).
+    SmallVector<Value> operands;
+    for (Value o : def->getOperands()) {
+      Value no = narrow(o, def);
+      if (!no)
+        return {};
+      operands.push_back(no);
+    }
+    Operation *copy = b.clone(*def);
+    copy->setOperands(operands);
+    copy->getResult(0).setType(type);
+    n = copy->getResult(0);
+  } else {
+    return {};
   }
-  if (auto bc = dyn_cast_or_null<BroadcastOp>(def))
-    if (bc.getOperand().getType().getRank() == 0)
-      return b.create<BroadcastOp>(bc.getLoc(), type, bc.getOperand());
-  return {};
+  narrowed[v] = n;
+  return n;
 }
 
-std::string Slicer::slice(func::FuncOp src, ArrayRef<bool> sliceArg,
+std::string Slicer::slice(func::FuncOp src, ArrayRef<ArgMode> modes,
                           bool isCheck) {
   sliced.clear();
+  rows.clear();
+  narrowed.clear();
   OpBuilder b(src);
   b.setInsertionPointAfter(src);
   auto fn = cast<func::FuncOp>(b.clone(*src.getOperation()));
@@ -104,7 +172,14 @@ std::string Slicer::slice(func::FuncOp src, ArrayRef<bool> sliceArg,
   };
   Block &body = fn.front();
   for (auto [i, arg] : llvm::enumerate(body.getArguments())) {
-    if (!sliceArg[i])
+    if (modes[i] == ArgMode::Row) {
+      auto rt = cast<RankedTensorType>(arg.getType());
+      arg.setType(
+          RankedTensorType::get({1, rt.getDimSize(1)}, rt.getElementType()));
+      rows.insert(arg);
+      continue;
+    }
+    if (modes[i] != ArgMode::Channel)
       continue;
     if (!isVector(arg.getType()))
       return fail("argument " + Twine(i) + " is not a " + Twine(d) + "-vector");
@@ -139,11 +214,18 @@ std::string Slicer::slice(func::FuncOp src, ArrayRef<bool> sliceArg,
                   "' reads across channels");
     for (OpOperand &o : op.getOpOperands()) {
       Value n = narrow(o.get(), &op);
-      if (!n)
-        return fail("'" + op.getName().getStringRef() + "' operand " +
-                    Twine(o.getOperandNumber()) +
-                    " is not computed channel by channel");
-      o.set(n);
+      if (n) {
+        o.set(n);
+        continue;
+      }
+      std::string what = "not computed channel by channel";
+      if (auto arg = dyn_cast<BlockArgument>(o.get()))
+        if (std::string key = argKey(fn, arg.getArgNumber()); !key.empty()) {
+          auto [kind, name] = StringRef(key).split(':');
+          what = (kind + " '" + name + "', which the slices read whole").str();
+        }
+      return fail("'" + op.getName().getStringRef() + "' operand " +
+                  Twine(o.getOperandNumber()) + " is " + what);
     }
     for (Value r : op.getResults()) {
       r.setType(narrowType(r.getType()));
@@ -163,6 +245,58 @@ std::string Slicer::slice(func::FuncOp src, ArrayRef<bool> sliceArg,
   return "";
 }
 
+bool isStateArg(func::FuncOp fn, unsigned i) {
+  auto kind = fn.getArgAttrOfType<StringAttr>(i, "lds.kind");
+  return kind && kind.getValue() == "state";
+}
+
+/// How the slices read each input and param (the file comment): the most
+/// economical mode that every use in `fns` allows.
+llvm::StringMap<ArgMode> argModes(ArrayRef<func::FuncOp> fns, int64_t d) {
+  llvm::StringMap<ArgMode> modes;
+  for (func::FuncOp fn : fns) {
+    // The values that depend on the state.
+    DenseSet<Value> state;
+    for (auto [i, arg] : llvm::enumerate(fn.getArguments()))
+      if (isStateArg(fn, i))
+        state.insert(arg);
+    for (Operation &op : fn.front())
+      if (llvm::any_of(op.getOperands(),
+                       [&](Value v) { return state.contains(v); }))
+        for (Value r : op.getResults())
+          state.insert(r);
+    for (auto [i, arg] : llvm::enumerate(fn.getArguments())) {
+      std::string key = argKey(fn, i);
+      if (key.empty())
+        continue;
+      auto rt = dyn_cast<RankedTensorType>(arg.getType());
+      ArgMode best = ArgMode::Whole;
+      if (rt && rt.getRank() == 1 && rt.getDimSize(0) == d)
+        best = ArgMode::Channel;
+      else if (rt && rt.getRank() == 2 && rt.getDimSize(0) == d)
+        best = ArgMode::Row;
+      for (OpOperand &use : arg.getUses()) {
+        Operation *user = use.getOwner();
+        if (best == ArgMode::Channel &&
+            !user->hasTrait<OpTrait::Elementwise>() &&
+            !isa<func::ReturnOp>(user))
+          best = ArgMode::Whole;
+        if (best != ArgMode::Row)
+          continue;
+        auto mm = dyn_cast<MatmulOp>(user);
+        if (!mm || use.getOperandNumber() != 0 ||
+            cast<RankedTensorType>(mm.getRhs().getType()).getRank() != 1 ||
+            state.contains(mm.getRhs()))
+          best = ArgMode::Whole;
+      }
+      auto [it, inserted] = modes.try_emplace(key, best);
+      if (!inserted && it->second != best)
+        it->second = ArgMode::Whole;
+    }
+  }
+  return modes;
+}
+
 void sliceModel(ModuleOp module, ModelOp model) {
   StringRef name = model.getSymName();
   MLIRContext *ctx = module.getContext();
@@ -177,25 +311,53 @@ void sliceModel(ModuleOp module, ModelOp model) {
     return reason("no derived functions (run lds-generate-kernels first)");
   if (lookupDerived(module, name, "f_ch"))
     return;
-  // The state, and the inputs and params of shape [D]: the same rule as
-  // the kernels' channel offsets (KernelBuilder::isChannelVector).
+  // One mode per input and param for every slice: from the uses in f and
+  // in the channel solvers' elements.
+  SmallVector<func::FuncOp> readers{f};
+  for (auto &[symbol, solver] : kChannelSolvers)
+    if (func::FuncOp element =
+            lookupDerived(module, name, (symbol + "_element").str()))
+      readers.push_back(element);
+  llvm::StringMap<ArgMode> modes = argModes(readers, d);
   auto modelArgs = [&](func::FuncOp fn) {
-    SmallVector<bool> marks;
-    for (auto [i, type] : llvm::enumerate(fn.getArgumentTypes())) {
-      auto kind = fn.getArgAttrOfType<StringAttr>(i, "lds.kind");
-      auto rt = dyn_cast<RankedTensorType>(type);
-      marks.push_back((kind && kind.getValue() == "state") ||
-                      (rt && rt.getRank() == 1 && rt.getDimSize(0) == d));
+    SmallVector<ArgMode> marks;
+    for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
+      std::string key = argKey(fn, i);
+      marks.push_back(isStateArg(fn, i) ? ArgMode::Channel
+                      : key.empty()     ? ArgMode::Whole
+                                        : modes.lookup(key));
     }
     return marks;
   };
   if (std::string why = slicer.slice(f, modelArgs(f), false); !why.empty())
     return reason(why);
-  if (std::string why = slicer.slice(check, {true, true, false}, true);
+  if (std::string why = slicer.slice(
+          check, {ArgMode::Channel, ArgMode::Channel, ArgMode::Whole}, true);
       !why.empty()) {
     lookupDerived(module, name, "f_ch").erase();
     return reason(why);
   }
+  // The kernels' channel offsets: elements between two channels' pointers.
+  SmallVector<NamedAttribute> strides;
+  for (unsigned i = 0; i < f.getNumArguments(); ++i) {
+    std::string key = argKey(f, i);
+    if (key.empty())
+      continue;
+    int64_t stride = 0;
+    switch (modes.lookup(key)) {
+    case ArgMode::Channel:
+      stride = 1;
+      break;
+    case ArgMode::Row:
+      stride = cast<RankedTensorType>(f.getArgumentTypes()[i]).getDimSize(1);
+      break;
+    case ArgMode::Whole:
+      break;
+    }
+    strides.emplace_back(StringAttr::get(ctx, key),
+                         IntegerAttr::get(IntegerType::get(ctx, 64), stride));
+  }
+  model->setAttr("lds.channel_strides", DictionaryAttr::get(ctx, strides));
   SmallVector<Attribute> solvers{StringAttr::get(ctx, "sequential")};
   for (auto &[symbol, solver] : kChannelSolvers) {
     SmallVector<func::FuncOp, 3> made;
@@ -207,10 +369,10 @@ void sliceModel(ModuleOp module, ModelOp model) {
         ok = false;
         break;
       }
-      SmallVector<bool> marks =
+      SmallVector<ArgMode> marks =
           std::string(part) == "element"
               ? modelArgs(fn)
-              : SmallVector<bool>(fn.getNumArguments(), true);
+              : SmallVector<ArgMode>(fn.getNumArguments(), ArgMode::Channel);
       if (!slicer.slice(fn, marks, false).empty()) {
         ok = false;
         break;

@@ -34,6 +34,10 @@ struct TensorInfo {
   llvm::SmallVector<int64_t, 3> shape;
   int64_t size = 1;
   int64_t indexRange = 0; // i32 inputs: the leading dim they index
+  /// Channel kernels: elements between the pointers of two neighbouring
+  /// state channels (0 whole, 1 at the channel, K a row of a [D, K]
+  /// matrix), as lds-slice-channels chose (`lds.channel_strides`).
+  int64_t channelStride = 0;
 };
 
 struct ModelInfo {
@@ -54,6 +58,10 @@ struct ModelInfo {
 
 /// One ModelInfo per lds.model in `module`, in order.
 std::vector<ModelInfo> collectModelInfo(mlir::ModuleOp module);
+
+/// Sets the inputs' and params' channelStride of `infos` from their models'
+/// `lds.channel_strides` in `module` (after lds-slice-channels).
+void readChannelStrides(mlir::ModuleOp module, std::vector<ModelInfo> &infos);
 
 /// Whether `solver`'s first iterate is the solution of `info` (Newton on an
 /// affine f; quasi-Newton on an affine f with a diagonal Jacobian), as the
