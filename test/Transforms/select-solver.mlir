@@ -93,6 +93,19 @@ lds.model @gauss {
   yield %5 : tensor<4xf32>
 }
 
+// Affine with a diagonal Jacobian: quasi-Newton is exact too, at O(D).
+// CHECK-LABEL: lds.model @affine_diag attributes
+// CHECK-SAME: lds.solver = "quasi-newton"
+// CHECK-SAME: lds.solver_reason = "f is affine in the state with a diagonal Jacobian, so quasi-Newton (A_t = diag J = J) is exact: one scan at O(D) per step"
+lds.model @affine_diag {
+  %x = state "x" : tensor<4xf32>
+  %u = input "u" : tensor<4xf32>
+  %a = param "a" : tensor<4xf32>
+  %0 = mul %a, %x : tensor<4xf32>
+  %1 = add %0, %u : tensor<4xf32>
+  yield %1 : tensor<4xf32>
+}
+
 // CHECK-LABEL: lds.model @diag attributes
 // CHECK-SAME: lds.solver = "quasi-newton"
 // CHECK-SAME: lds.solver_reason = "the Jacobian is diagonal, so quasi-Newton (A_t = diag J) is Newton at O(D) per step"

@@ -38,6 +38,7 @@ LDS_DECLARE(lstm)
 LDS_DECLARE(s5)
 LDS_DECLARE(langevin)
 LDS_DECLARE(elementwise)
+LDS_DECLARE(ssm)
 #undef LDS_DECLARE
 const lds_model *lds_model_chaos(void);
 const lds_model *lds_model_overflow(void);
@@ -63,6 +64,7 @@ std::vector<ModelCase> modelCases() {
        [](const Vec &x, const StepArgs &a) { return langevinStep(x, a, 32); }},
       {"elementwise", lds_model_elementwise, lds_model_elementwise_f64,
        elementwiseStep},
+      {"ssm", lds_model_ssm, lds_model_ssm_f64, ssmStep},
   };
 }
 
@@ -210,6 +212,19 @@ std::string caseName(const ::testing::TestParamInfo<Case> &info) {
 
 INSTANTIATE_TEST_SUITE_P(Examples, EndToEnd, ::testing::ValuesIn(allCases()),
                          caseName);
+
+// An affine model with a diagonal Jacobian (examples/ssm.lds): quasi-Newton
+// is exact after one scan, and the compiler chooses it.
+TEST(EndToEndFacts, QuasiNewtonOnSelectiveSsmTakesOneIteration) {
+  for (bool isF32 : {true, false}) {
+    SolveResult r = solve({5, isF32, LDS_SOLVER_QUASI_NEWTON, 1000, 4});
+    ASSERT_EQ(r.status, LDS_OK) << lds_last_error();
+    EXPECT_EQ(r.stats.iterations, 1);
+    EXPECT_EQ(r.stats.fallbacks, 0);
+    const lds_model *m = isF32 ? lds_model_ssm() : lds_model_ssm_f64();
+    EXPECT_EQ(m->default_solver, LDS_SOLVER_QUASI_NEWTON);
+  }
+}
 
 // An affine model: Newton is exact after one linear solve.
 TEST(EndToEndFacts, NewtonOnAffineS5TakesOneIteration) {

@@ -117,6 +117,19 @@ inline Vec elementwiseStep(const Vec &h, const StepArgs &a) {
   return out;
 }
 
+/// examples/ssm.lds: a = sigmoid(Wa u + ba), h' = a h + (1 - a) (B u).
+inline Vec ssmStep(const Vec &h, const StepArgs &a) {
+  const Vec &wa = a.params[0], &ba = a.params[1], &bm = a.params[2];
+  Vec gate = matvec(wa.data(), a.u[0], 64, 16);
+  Vec drive = matvec(bm.data(), a.u[0], 64, 16);
+  Vec out(64);
+  for (int k = 0; k < 64; ++k) {
+    double decay = sigmoid(gate[k] + ba[k]);
+    out[k] = decay * h[k] + (1 - decay) * drive[k];
+  }
+  return out;
+}
+
 } // namespace lds_test
 
 #endif // LDS_TEST_E2E_REFERENCES_H

@@ -43,6 +43,7 @@ LDS_DECLARE(lstm)
 LDS_DECLARE(s5)
 LDS_DECLARE(langevin)
 LDS_DECLARE(elementwise)
+LDS_DECLARE(ssm)
 #undef LDS_DECLARE
 const lds_model *lds_model_gru_coop(void);
 const lds_model *lds_model_lstm_coop(void);
@@ -70,6 +71,7 @@ const std::vector<Example> &examples() {
        [](const Vec &x, const StepArgs &a) { return langevinStep(x, a, 32); }},
       {"elementwise", lds_model_elementwise, lds_model_elementwise_f64,
        elementwiseStep},
+      {"ssm", lds_model_ssm, lds_model_ssm_f64, ssmStep},
   };
   return list;
 }
@@ -287,7 +289,8 @@ TEST(GpuCooperative, NewtonMatchesFloat64References) {
 }
 
 /// The channel kernels (a thread per state channel) of the channel-wise
-/// elementwise example, in one launch an iteration (iterate_ch, look-back
+/// examples (elementwise; ssm, whose channels read their rows of Wa and B
+/// and the whole input), in one launch an iteration (iterate_ch, look-back
 /// lane by lane) and in three (LDS_GPU_ITERATE=0), against float64 and
 /// against its row kernels (LDS_GPU_CHANNELS=0), which compute the same
 /// maps: as many iterations, give or take one (a rounding that moves one
@@ -295,59 +298,63 @@ TEST(GpuCooperative, NewtonMatchesFloat64References) {
 /// seven.
 TEST(GpuChannels, MatchRowKernelsAndFloat64References) {
   ScopedEnv guard("LDS_COST_GUARD", "0");
-  const Example &ex = examples()[4];
-  ASSERT_EQ(std::string(ex.name), "elementwise");
+  ASSERT_EQ(std::string(examples()[4].name), "elementwise");
+  ASSERT_EQ(std::string(examples()[5].name), "ssm");
   const lds_solver solvers[] = {LDS_SOLVER_SEQUENTIAL, LDS_SOLVER_JACOBI,
                                 LDS_SOLVER_PICARD, LDS_SOLVER_QUASI_NEWTON};
-  for (bool f32 : {true, false}) {
-    const lds_model *m = f32 ? ex.f32() : ex.f64();
-    ASSERT_NE(m->gpu, nullptr);
-    for (lds_solver s : solvers)
-      ASSERT_EQ(m->gpu->channels[s], 1) << lds_solver_name(s);
-    ASSERT_EQ(m->gpu->channels[LDS_SOLVER_NEWTON], 0);
-    for (const char *rows : {"", "1", "7"})
-      for (int64_t T : {1, 37, 300})
-        for (int64_t batch : {3}) {
-          ScopedEnv chunkRows("LDS_GPU_CHUNK_ROWS", rows);
-          PackedProblem pp = packProblem(ex, m, T, batch, f32);
-          for (lds_solver s : solvers) {
-            SCOPED_TRACE(::testing::Message()
-                         << (f32 ? "f32 " : "f64 ") << lds_solver_name(s)
-                         << " T " << T << " batch " << batch << " chunk rows '"
-                         << rows << "'");
-            lds_stats channels, three, rowKernels;
-            double errChannels, errThree, errRows;
-            if (!solveOnGpu(m, pp, T, batch, f32, s, &channels, &errChannels))
-              return;
-            {
-              ScopedEnv off("LDS_GPU_ITERATE", "0");
-              solveOnGpu(m, pp, T, batch, f32, s, &three, &errThree);
-            }
-            {
-              ScopedEnv off("LDS_GPU_CHANNELS", "0");
-              solveOnGpu(m, pp, T, batch, f32, s, &rowKernels, &errRows);
-            }
-            // Jacobi run to convergence (no cost guard) stops one stopping
-            // tolerance from the fixed point at every row: its error grows
-            // along the window (f32: 1.2e-4 and 2.7e-4 at T = 300).
-            bool jacobi = s == LDS_SOLVER_JACOBI;
-            double tol = f32 ? (jacobi ? 1e-3 : 1e-4) : (jacobi ? 1e-7 : 1e-9);
-            EXPECT_LE(errChannels, tol);
-            EXPECT_LE(errThree, tol);
-            EXPECT_LE(errRows, tol);
-            // The same maps, composed in another order (tiles of 4 chunks
-            // and a look-back, a serial scan, warps of 32 chunks): the same
-            // states up to rounding.
-            EXPECT_LE(std::fabs(errChannels - errRows), 0.05 * tol);
-            EXPECT_LE(std::fabs(errThree - errRows), 0.05 * tol);
-            for (const lds_stats *other : {&three, &rowKernels}) {
-              EXPECT_EQ(channels.solver, other->solver);
-              EXPECT_LE(std::llabs(channels.iterations - other->iterations), 1);
-              EXPECT_EQ(channels.fallbacks, other->fallbacks);
+  for (int example : {4, 5})
+    for (bool f32 : {true, false}) {
+      const Example &ex = examples()[example];
+      const lds_model *m = f32 ? ex.f32() : ex.f64();
+      ASSERT_NE(m->gpu, nullptr);
+      for (lds_solver s : solvers)
+        ASSERT_EQ(m->gpu->channels[s], 1) << lds_solver_name(s);
+      ASSERT_EQ(m->gpu->channels[LDS_SOLVER_NEWTON], 0);
+      for (const char *rows : {"", "1", "7"})
+        for (int64_t T : {1, 37, 300})
+          for (int64_t batch : {3}) {
+            ScopedEnv chunkRows("LDS_GPU_CHUNK_ROWS", rows);
+            PackedProblem pp = packProblem(ex, m, T, batch, f32);
+            for (lds_solver s : solvers) {
+              SCOPED_TRACE(::testing::Message()
+                           << ex.name << (f32 ? " f32 " : " f64 ")
+                           << lds_solver_name(s) << " T " << T << " batch "
+                           << batch << " chunk rows '" << rows << "'");
+              lds_stats channels, three, rowKernels;
+              double errChannels, errThree, errRows;
+              if (!solveOnGpu(m, pp, T, batch, f32, s, &channels, &errChannels))
+                return;
+              {
+                ScopedEnv off("LDS_GPU_ITERATE", "0");
+                solveOnGpu(m, pp, T, batch, f32, s, &three, &errThree);
+              }
+              {
+                ScopedEnv off("LDS_GPU_CHANNELS", "0");
+                solveOnGpu(m, pp, T, batch, f32, s, &rowKernels, &errRows);
+              }
+              // Jacobi run to convergence (no cost guard) stops one stopping
+              // tolerance from the fixed point at every row: its error grows
+              // along the window (f32: 1.2e-4 and 2.7e-4 at T = 300).
+              bool jacobi = s == LDS_SOLVER_JACOBI;
+              double tol =
+                  f32 ? (jacobi ? 1e-3 : 1e-4) : (jacobi ? 1e-7 : 1e-9);
+              EXPECT_LE(errChannels, tol);
+              EXPECT_LE(errThree, tol);
+              EXPECT_LE(errRows, tol);
+              // The same maps, composed in another order (tiles of 4 chunks
+              // and a look-back, a serial scan, warps of 32 chunks): the same
+              // states up to rounding.
+              EXPECT_LE(std::fabs(errChannels - errRows), 0.05 * tol);
+              EXPECT_LE(std::fabs(errThree - errRows), 0.05 * tol);
+              for (const lds_stats *other : {&three, &rowKernels}) {
+                EXPECT_EQ(channels.solver, other->solver);
+                EXPECT_LE(std::llabs(channels.iterations - other->iterations),
+                          1);
+                EXPECT_EQ(channels.fallbacks, other->fallbacks);
+              }
             }
           }
-        }
-  }
+    }
 }
 
 class GpuExamples : public ::testing::TestWithParam<std::tuple<int, bool>> {};
@@ -358,7 +365,7 @@ TEST_P(GpuExamples, MatchFloat64References) {
 
 INSTANTIATE_TEST_SUITE_P(
     All, GpuExamples,
-    ::testing::Combine(::testing::Range(0, 5), ::testing::Bool()),
+    ::testing::Combine(::testing::Range(0, 6), ::testing::Bool()),
     [](const ::testing::TestParamInfo<std::tuple<int, bool>> &info) {
       return std::string(examples()[std::get<0>(info.param)].name) +
              (std::get<1>(info.param) ? "_f32" : "_f64");

@@ -319,6 +319,12 @@ static const PolicyRule kPolicy[] = {
     {[](const PolicyInput &in) { return isJac(in, kJacIdentity); }, kPicard,
      "f is the state plus terms independent of it (J = I), so Picard "
      "(A_t = I, a prefix sum) is exact in one iteration"},
+    {[](const PolicyInput &in) {
+       return in.model.affine && isJac(in, kJacDiagonal);
+     },
+     kQuasiNewton,
+     "f is affine in the state with a diagonal Jacobian, so quasi-Newton "
+     "(A_t = diag J = J) is exact: one scan at O(D) per step"},
     {[](const PolicyInput &in) { return in.model.affine; }, kNewton,
      "f is affine in the state, so Newton's linearisation is exact and one "
      "scan solves the recursion"},
