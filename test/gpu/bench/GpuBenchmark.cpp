@@ -2,8 +2,9 @@
 //
 // The GPU benchmark of issue #5 (docs/BENCHMARKS.md, "GPU"), statically
 // linked into gpu-bundle/. Models: GRU (D = 8 `gru`, 64 `gru64`), the
-// elementwise model (D = 64), Langevin (D = 32, 64, 128, 256) and S5, all
-// f32, batch 16. Two kinds of measurement:
+// elementwise model (D = 64), Langevin (D = 32, 64, 128, 256), S5 and the
+// selective state-space layer (`ssm`, D = 64; last in the sweep), all f32,
+// batch 16. Two kinds of measurement:
 //
 //   solve      lds_solve with LDS_DEVICE_CUDA from host data (the inputs
 //              copied in, the states copied back, all inside the time):
@@ -80,6 +81,7 @@ extern "C" {
 const lds_model *lds_model_gru(void);
 const lds_model *lds_model_gru64(void);
 const lds_model *lds_model_elementwise(void);
+const lds_model *lds_model_ssm(void);
 const lds_model *lds_model_langevin(void);
 const lds_model *lds_model_langevin64(void);
 const lds_model *lds_model_langevin128(void);
@@ -106,7 +108,8 @@ const Entry kModels[] = {{"gru", lds_model_gru},
                          {"langevin64", lds_model_langevin64},
                          {"langevin128", lds_model_langevin128},
                          {"langevin256", lds_model_langevin256},
-                         {"s5", lds_model_s5}};
+                         {"s5", lds_model_s5},
+                         {"ssm", lds_model_ssm}};
 
 const lds_model *findModel(const std::string &name) {
   for (const Entry &e : kModels)
