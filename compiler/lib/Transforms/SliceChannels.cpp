@@ -14,14 +14,16 @@
 // original function. The stopping test's slice returns the channel's own
 // excess: a row fails when any channel fails.
 //
-// How a slice reads an input or param (its mode, the same in every slice of
-// the model, recorded in `lds.channel_strides` for the kernels: the
-// elements between two channels' pointers):
-// - at the channel (stride 1): a [D] vector that only elementwise ops read;
+// How a slice reads an input or param (its mode, from its uses in f, the
+// same in every slice of the model, recorded in `lds.channel_strides` for
+// the kernels: the elements between two channels' pointers):
+// - at the channel (stride 1): a [D] vector whose values stay channel by
+//   channel (reach only elementwise ops, or ops that read the state);
 // - a row (stride K): a [D, K] matrix that is only the left operand of
-//   mat-vecs whose vector does not depend on the state, e.g. the projected
-//   input `B @ u` of a diagonal state-space model; channel c computes row c
-//   of the product (its slice of B is [1, K]);
+//   mat-vecs whose vector does not depend on the state and whose products
+//   stay channel by channel, e.g. the projected input `B @ u` of a diagonal
+//   state-space model; channel c computes row c of the product (its slice
+//   of B is [1, K]);
 // - whole (stride 0): anything else. Values computed from whole inputs and
 //   params alone do not depend on the state and are the same in every
 //   channel: a slice computes them whole (`sum(w)`, `u * 2`), and an
@@ -251,48 +253,63 @@ bool isStateArg(func::FuncOp fn, unsigned i) {
 }
 
 /// How the slices read each input and param (the file comment): the most
-/// economical mode that every use in `fns` allows.
-llvm::StringMap<ArgMode> argModes(ArrayRef<func::FuncOp> fns, int64_t d) {
-  llvm::StringMap<ArgMode> modes;
-  for (func::FuncOp fn : fns) {
-    // The values that depend on the state.
-    DenseSet<Value> state;
-    for (auto [i, arg] : llvm::enumerate(fn.getArguments()))
-      if (isStateArg(fn, i))
-        state.insert(arg);
-    for (Operation &op : fn.front())
-      if (llvm::any_of(op.getOperands(),
-                       [&](Value v) { return state.contains(v); }))
-        for (Value r : op.getResults())
-          state.insert(r);
-    for (auto [i, arg] : llvm::enumerate(fn.getArguments())) {
-      std::string key = argKey(fn, i);
-      if (key.empty())
-        continue;
-      auto rt = dyn_cast<RankedTensorType>(arg.getType());
-      ArgMode best = ArgMode::Whole;
-      if (rt && rt.getRank() == 1 && rt.getDimSize(0) == d)
-        best = ArgMode::Channel;
-      else if (rt && rt.getRank() == 2 && rt.getDimSize(0) == d)
-        best = ArgMode::Row;
-      for (OpOperand &use : arg.getUses()) {
-        Operation *user = use.getOwner();
-        if (best == ArgMode::Channel &&
-            !user->hasTrait<OpTrait::Elementwise>() &&
-            !isa<func::ReturnOp>(user))
-          best = ArgMode::Whole;
-        if (best != ArgMode::Row)
+/// economical mode that its uses in f allow. A value read at the channel
+/// (an argument, or a row mat-vec's product) must stay channel by channel:
+/// every op it reaches that is not elementwise must also read the state
+/// (then the model is not channel-wise anyway, and its slice says why), so
+/// `sum(w * w)` reads w whole and `sum(B @ u)` reads B whole.
+llvm::StringMap<ArgMode> argModes(func::FuncOp fn, int64_t d) {
+  // The values that depend on the state.
+  DenseSet<Value> state;
+  for (auto [i, arg] : llvm::enumerate(fn.getArguments()))
+    if (isStateArg(fn, i))
+      state.insert(arg);
+  for (Operation &op : fn.front())
+    if (llvm::any_of(op.getOperands(),
+                     [&](Value v) { return state.contains(v); }))
+      for (Value r : op.getResults())
+        state.insert(r);
+  auto staysChannelwise = [&](Value root) {
+    SmallVector<Value> work{root};
+    DenseSet<Value> seen{root};
+    while (!work.empty()) {
+      for (Operation *user : work.pop_back_val().getUsers()) {
+        if (isa<func::ReturnOp>(user))
           continue;
-        auto mm = dyn_cast<MatmulOp>(user);
+        if (!user->hasTrait<OpTrait::Elementwise>()) {
+          if (llvm::none_of(user->getOperands(),
+                            [&](Value o) { return state.contains(o); }))
+            return false;
+          continue;
+        }
+        for (Value r : user->getResults())
+          if (seen.insert(r).second)
+            work.push_back(r);
+      }
+    }
+    return true;
+  };
+  llvm::StringMap<ArgMode> modes;
+  for (auto [i, arg] : llvm::enumerate(fn.getArguments())) {
+    std::string key = argKey(fn, i);
+    if (key.empty())
+      continue;
+    auto rt = dyn_cast<RankedTensorType>(arg.getType());
+    ArgMode mode = ArgMode::Whole;
+    if (rt && rt.getRank() == 1 && rt.getDimSize(0) == d &&
+        staysChannelwise(arg))
+      mode = ArgMode::Channel;
+    if (rt && rt.getRank() == 2 && rt.getDimSize(0) == d && !arg.use_empty()) {
+      mode = ArgMode::Row;
+      for (OpOperand &use : arg.getUses()) {
+        auto mm = dyn_cast<MatmulOp>(use.getOwner());
         if (!mm || use.getOperandNumber() != 0 ||
             cast<RankedTensorType>(mm.getRhs().getType()).getRank() != 1 ||
-            state.contains(mm.getRhs()))
-          best = ArgMode::Whole;
+            state.contains(mm.getRhs()) || !staysChannelwise(mm.getResult()))
+          mode = ArgMode::Whole;
       }
-      auto [it, inserted] = modes.try_emplace(key, best);
-      if (!inserted && it->second != best)
-        it->second = ArgMode::Whole;
     }
+    modes[key] = mode;
   }
   return modes;
 }
@@ -311,14 +328,9 @@ void sliceModel(ModuleOp module, ModelOp model) {
     return reason("no derived functions (run lds-generate-kernels first)");
   if (lookupDerived(module, name, "f_ch"))
     return;
-  // One mode per input and param for every slice: from the uses in f and
-  // in the channel solvers' elements.
-  SmallVector<func::FuncOp> readers{f};
-  for (auto &[symbol, solver] : kChannelSolvers)
-    if (func::FuncOp element =
-            lookupDerived(module, name, (symbol + "_element").str()))
-      readers.push_back(element);
-  llvm::StringMap<ArgMode> modes = argModes(readers, d);
+  // One mode per input and param for every slice, from the uses in f: a
+  // solver whose element reads an argument otherwise gets no slices.
+  llvm::StringMap<ArgMode> modes = argModes(f, d);
   auto modelArgs = [&](func::FuncOp fn) {
     SmallVector<ArgMode> marks;
     for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
