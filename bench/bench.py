@@ -13,7 +13,7 @@ import sys
 import tempfile
 import time
 
-EXAMPLES = ["gru", "lstm", "s5", "langevin", "elementwise"]
+EXAMPLES = ["gru", "lstm", "s5", "langevin", "elementwise", "ssm"]
 SOLVERS = ["sequential", "auto", "jacobi", "picard", "quasi-newton", "newton"]
 ITERATIVE = SOLVERS[2:]
 

@@ -16,7 +16,7 @@ from collections import defaultdict
 
 OUT = sys.argv[1]
 RAW = [json.loads(l) for l in open(os.path.join(OUT, "raw.jsonl"))]
-EXAMPLES = ["gru", "lstm", "s5", "langevin", "elementwise"]
+EXAMPLES = ["gru", "lstm", "s5", "langevin", "elementwise", "ssm"]
 SOLVERS = ["sequential", "auto", "jacobi", "picard", "quasi-newton", "newton"]
 FLOPS = {"gru64": 6 * 64 * (32 + 64) + 14 * 64, "elementwise": 7 * 64}
 

@@ -8,6 +8,7 @@
 #include "langevin.h"
 #include "lstm.h"
 #include "s5.h"
+#include "ssm.h"
 
 #include <cmath>
 #include <cstdio>
@@ -27,6 +28,7 @@ const Entry kModels[] = {
     {"s5", lds_model_s5, true},
     {"langevin", lds_model_langevin, true},
     {"elementwise", lds_model_elementwise, true},
+    {"ssm", lds_model_ssm, true},
     {"gru64", lds_model_gru64, false},
 };
 } // namespace
