@@ -89,11 +89,11 @@ private:
     return RankedTensorType::get({1},
                                  cast<RankedTensorType>(t).getElementType());
   }
-  /// `v` as a channel value for `user`: itself if sliced, else the channel
+  /// `v` as a channel value: itself if sliced, else the channel
   /// of a splat constant, of a broadcast scalar, of a row mat-vec, or of an
   /// elementwise op on such values (made after `v`'s op, once); null
   /// otherwise.
-  Value narrow(Value v, Operation *user);
+  Value narrow(Value v);
 
   int64_t d;
   DenseSet<Value> sliced;
@@ -103,7 +103,7 @@ private:
   DenseMap<Value, Value> narrowed;
 };
 
-Value Slicer::narrow(Value v, Operation *user) {
+Value Slicer::narrow(Value v) {
   if (sliced.contains(v))
     return v;
   if (Value n = narrowed.lookup(v))
@@ -141,7 +141,7 @@ Value Slicer::narrow(Value v, Operation *user) {
     // from theirs (tanh(B @ u + c) is tanh of row c plus c's channel).
     SmallVector<Value> operands;
     for (Value o : def->getOperands()) {
-      Value no = narrow(o, def);
+      Value no = narrow(o);
       if (!no)
         return {};
       operands.push_back(no);
@@ -193,7 +193,7 @@ std::string Slicer::slice(func::FuncOp src, ArrayRef<ArgMode> modes,
       for (OpOperand &o : ret->getOpOperands()) {
         if (!isVector(o.get().getType()) && !sliced.contains(o.get()))
           continue;
-        Value n = narrow(o.get(), ret);
+        Value n = narrow(o.get());
         if (!n)
           return fail("result " + Twine(o.getOperandNumber()) +
                       " is not computed channel by channel");
@@ -215,7 +215,7 @@ std::string Slicer::slice(func::FuncOp src, ArrayRef<ArgMode> modes,
       return fail("'" + op.getName().getStringRef() +
                   "' reads across channels");
     for (OpOperand &o : op.getOpOperands()) {
-      Value n = narrow(o.get(), &op);
+      Value n = narrow(o.get());
       if (n) {
         o.set(n);
         continue;
