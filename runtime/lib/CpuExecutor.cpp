@@ -48,6 +48,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <new>
 
@@ -60,6 +61,9 @@ int64_t alignTo8(int64_t bytes) { return (bytes + 7) / 8 * 8; }
 /// Rows per call of a model's compiled sweep (lds_chunk_kernels): its
 /// stopping-test values go to a worker's scratch, this many at a time.
 constexpr int64_t kSweepRows = 256;
+
+/// The most lanes a model's sequential_lanes may have (validateModel).
+constexpr int64_t kMaxLanes = LDS_MAX_LANES;
 
 struct ChunkResult {
   int64_t firstFail; // first row failing the test, T if none
@@ -156,6 +160,18 @@ private:
   ChunkResult applyAndTest(const SequenceWork &w, const ItemPlan &plan,
                            int64_t k, int worker) const;
   double residualOf(int64_t seq, int64_t front, int worker) const;
+  /// Splits work[0, n) into groups that one call of sequential_lanes steps
+  /// (up to m->lanes items with the same front, consecutive in `work`), or
+  /// one item a group without it; their bounds go to laneGroups. Returns
+  /// the number of groups.
+  int64_t formLaneGroups(const SequenceWork *work, int64_t n) const;
+  /// Steps items [0, count) of `work` from their front to T with one
+  /// call of sequential_lanes (count <= m->lanes; the spare lanes repeat
+  /// the last item).
+  void stepLanes(const SequenceWork *work, int64_t count, int worker,
+                 int64_t *firstNonfiniteRow) const;
+  /// Steps one item from its front to T; its first non-finite row, or -1.
+  int64_t stepAlone(const SequenceWork &w, int worker) const;
 
   template <class F> void parallel(int64_t n, F &&f) const {
     ThreadPool::global().parallelFor(n, p.threads, f);
@@ -173,6 +189,7 @@ private:
 
   Buffer inputStride; // int64_t bytes per step, per input
   Buffer workers;     // threads * workerBytes
+  Buffer laneGroups;  // int64_t: batch + 1 group bounds in a work list
   Buffer spare;       // [batch][T][D]: the other iterate
   Buffer current;     // uint8_t per sequence: 1 if the iterate is in spare
   Buffer slots;       // unitCapacity * slotBytes
@@ -192,13 +209,16 @@ lds_status CpuExecutor::init() {
   writeScalar(tol, p.atol, dtype);
   writeScalar(tol + es, p.rtol, dtype);
 
-  int64_t inputBytes = static_cast<int64_t>(sizeof(void *)) * m->num_inputs;
+  // A worker's input pointers: one table per lane of sequential_lanes.
+  int64_t inputBytes = static_cast<int64_t>(sizeof(void *)) * m->num_inputs *
+                       (m->sequential_lanes ? m->lanes : 1);
   workerBytes = (alignTo8(maxA * es + 2 * rowBytes) + 8 + inputBytes +
                  kSweepRows * 8 + 63) /
                 64 * 64;
   slotBytes = (maxA * es + 2 * rowBytes + 63) / 64 * 64;
   if (!inputStride.allocateArray(m->num_inputs, 8) ||
-      !workers.allocateArray(p.threads, workerBytes))
+      !workers.allocateArray(p.threads, workerBytes) ||
+      !laneGroups.allocateArray(p.batch + 1, 8))
     return fail(LDS_ERR_OUT_OF_MEMORY,
                 "lds_solve: out of memory for %d threads' scratch", p.threads);
   for (int32_t i = 0; i < m->num_inputs; ++i)
@@ -444,37 +464,100 @@ lds_status CpuExecutor::restart(const SequenceWork *work, int64_t n) {
   return LDS_OK;
 }
 
+/// False if LDS_CPU_LANES=0 (a testing and benchmarking aid): every
+/// sequence of a sequential pass then steps alone.
+bool laneKernelsWanted() {
+  const char *v = std::getenv("LDS_CPU_LANES");
+  return !v || std::strcmp(v, "0") != 0;
+}
+
+int64_t CpuExecutor::formLaneGroups(const SequenceWork *work, int64_t n) const {
+  int64_t *bounds = laneGroups.as<int64_t>();
+  int64_t groups = 0;
+  int64_t width = m->sequential_lanes && laneKernelsWanted() ? m->lanes : 1;
+  for (int64_t begin = 0; begin < n;) {
+    // A run of items with the same front: full groups of `width`, then the
+    // rest as one group if it fills more than half the lanes (a call costs
+    // about the same however many lanes are real), else one by one.
+    int64_t end = begin + 1;
+    while (end < n && work[end].front == work[begin].front)
+      ++end;
+    int64_t at = begin;
+    for (; end - at >= width; at += width)
+      bounds[groups++] = at;
+    if (2 * (end - at) > width)
+      bounds[groups++] = at;
+    else
+      for (; at < end; ++at)
+        bounds[groups++] = at;
+    begin = end;
+  }
+  bounds[groups] = n;
+  return groups;
+}
+
+void CpuExecutor::stepLanes(const SequenceWork *work, int64_t count, int worker,
+                            int64_t *firstNonfiniteRow) const {
+  Scratch s = scratch(worker);
+  const void *prev[kMaxLanes];
+  void *out[kMaxLanes];
+  int64_t front = work[0].front;
+  for (int64_t l = 0; l < m->lanes; ++l) {
+    const SequenceWork &w = work[std::min(l, count - 1)];
+    prev[l] = finalBefore(w.seq, front);
+    out[l] = stateRow(w.seq, front);
+    bindInputs(w.seq, front, s.u + l * m->num_inputs);
+  }
+  m->sequential_lanes(prev, s.u, inputStride.as<int64_t>(), p.params,
+                      p.T - front, out);
+  for (int64_t j = 0; j < count; ++j) {
+    int64_t e =
+        firstNonfinite(stateRow(work[j].seq, front), (p.T - front) * d, dtype);
+    firstNonfiniteRow[j] = e >= 0 ? front + e / d : -1;
+  }
+}
+
+int64_t CpuExecutor::stepAlone(const SequenceWork &w, int worker) const {
+  Scratch s = scratch(worker);
+  const void *prev = finalBefore(w.seq, w.front);
+  if (m->sequential) {
+    // The model's compiled loop over the whole run, then one scan for the
+    // first non-finite row.
+    if (w.front >= p.T)
+      return -1;
+    bindInputs(w.seq, w.front, s.u);
+    m->sequential(prev, s.u, inputStride.as<int64_t>(), p.params, p.T - w.front,
+                  stateRow(w.seq, w.front));
+    int64_t e =
+        firstNonfinite(stateRow(w.seq, w.front), (p.T - w.front) * d, dtype);
+    return e >= 0 ? w.front + e / d : -1;
+  }
+  int64_t bad = -1;
+  for (int64_t i = w.front; i < p.T; ++i) {
+    char *out = stateRow(w.seq, i);
+    bindInputs(w.seq, i, s.u);
+    m->step(prev, s.u, p.params, out);
+    if (bad < 0 && firstNonfinite(out, d, dtype) >= 0)
+      bad = i;
+    prev = out;
+  }
+  return bad;
+}
+
 lds_status CpuExecutor::sequential(const SequenceWork *work, int64_t n,
                                    int64_t *firstNonfiniteRow) {
-  parallel(n, [&](int64_t j, int worker) {
-    const SequenceWork &w = work[j];
-    Scratch s = scratch(worker);
-    const void *prev = finalBefore(w.seq, w.front);
-    int64_t bad = -1;
-    if (m->sequential) {
-      // The model's compiled loop over the whole run, then one scan for
-      // the first non-finite row.
-      if (w.front < p.T) {
-        bindInputs(w.seq, w.front, s.u);
-        m->sequential(prev, s.u, inputStride.as<int64_t>(), p.params,
-                      p.T - w.front, stateRow(w.seq, w.front));
-        int64_t e = firstNonfinite(stateRow(w.seq, w.front),
-                                   (p.T - w.front) * d, dtype);
-        if (e >= 0)
-          bad = w.front + e / d;
-      }
-      firstNonfiniteRow[j] = bad;
+  // Sequences of a batch go through sequential_lanes together where the
+  // model has it; a group of one steps alone.
+  int64_t groups = formLaneGroups(work, n);
+  const int64_t *bounds = laneGroups.as<int64_t>();
+  parallel(groups, [&](int64_t g, int worker) {
+    int64_t begin = bounds[g], count = bounds[g + 1] - begin;
+    if (count > 1 && work[begin].front < p.T) {
+      stepLanes(work + begin, count, worker, firstNonfiniteRow + begin);
       return;
     }
-    for (int64_t i = w.front; i < p.T; ++i) {
-      char *out = stateRow(w.seq, i);
-      bindInputs(w.seq, i, s.u);
-      m->step(prev, s.u, p.params, out);
-      if (bad < 0 && firstNonfinite(out, d, dtype) >= 0)
-        bad = i;
-      prev = out;
-    }
-    firstNonfiniteRow[j] = bad;
+    for (int64_t j = begin; j < begin + count; ++j)
+      firstNonfiniteRow[j] = stepAlone(work[j], worker);
   });
   return LDS_OK;
 }

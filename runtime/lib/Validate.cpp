@@ -72,6 +72,14 @@ lds_status lds::validateModel(const lds_model *m, const char *fn) {
   if (!m->step)
     return fail(LDS_ERR_INVALID_ARGUMENT, "%s: model '%s' has no step kernel",
                 fn, modelName(m));
+  if (m->sequential_lanes ? m->lanes < 2 || m->lanes > LDS_MAX_LANES
+                          : m->lanes != 0)
+    return fail(LDS_ERR_INVALID_ARGUMENT,
+                "%s: model '%s' has %" PRId32
+                " lanes %s sequential_lanes kernel (expected 2 to %d with "
+                "one, 0 without)",
+                fn, modelName(m), m->lanes,
+                m->sequential_lanes ? "and a" : "and no", LDS_MAX_LANES);
   int64_t d = m->state_dim;
   for (int s = LDS_SOLVER_JACOBI; s <= LDS_SOLVER_NEWTON; ++s) {
     const lds_solver_kernels &k = m->solvers[s];

@@ -265,6 +265,9 @@ TEST(SolveErrors, IndexOutOfRange) {
   }
 }
 
+void noLanes(const void *const *, const void *const *, const int64_t *,
+             const void *const *, int64_t, void *const *) {}
+
 TEST(SolveErrors, BadModels) {
   struct Breaker {
     void (*breakIt)(lds_model &);
@@ -272,7 +275,7 @@ TEST(SolveErrors, BadModels) {
   } cases[] = {
       {[](lds_model &m) { m.abi_version = 99; },
        "lds_solve: model was compiled for ABI version 99, this runtime reads "
-       "version 2 (rebuild it with a matching lds-compile)"},
+       "version 3 (rebuild it with a matching lds-compile)"},
       {[](lds_model &m) { setEnum(m.dtype, 7); },
        "lds_solve: model 'permutations' has dtype 7; expected f32 or f64"},
       {[](lds_model &m) { m.state_dim = 0; },
@@ -284,6 +287,21 @@ TEST(SolveErrors, BadModels) {
        "lds_solve: model 'permutations' declares -1 params"},
       {[](lds_model &m) { m.step = nullptr; },
        "lds_solve: model 'permutations' has no step kernel"},
+      {[](lds_model &m) { m.lanes = 8; },
+       "lds_solve: model 'permutations' has 8 lanes and no sequential_lanes "
+       "kernel (expected 2 to 64 with one, 0 without)"},
+      {[](lds_model &m) {
+         m.lanes = 1;
+         m.sequential_lanes = &noLanes;
+       },
+       "lds_solve: model 'permutations' has 1 lanes and a sequential_lanes "
+       "kernel (expected 2 to 64 with one, 0 without)"},
+      {[](lds_model &m) {
+         m.lanes = 65;
+         m.sequential_lanes = &noLanes;
+       },
+       "lds_solve: model 'permutations' has 65 lanes and a sequential_lanes "
+       "kernel (expected 2 to 64 with one, 0 without)"},
       {[](lds_model &m) { m.solvers[LDS_SOLVER_NEWTON].a_size = 5; },
        "lds_solve: model 'permutations': solver newton has A kind 3 with 5 "
        "values (D = 5)"},

@@ -323,6 +323,67 @@ TEST(SolveSequentialKernel, MatchesThePerStepPath) {
   expectSequentialKernelAgrees(LDS_SOLVER_NEWTON, data);
 }
 
+// A model with `sequential_lanes` steps the sequences of a sequential pass
+// L at a time: full groups first, then the rest as one group if it fills
+// more than half the lanes (the spare lanes repeat its last sequence), else
+// one by one. Each lane gets its own sequence's x0, inputs and rows: the
+// states are those of the per-step path, bit for bit (the test kernel steps
+// each lane with `step`). LDS_CPU_LANES=0 steps every sequence alone.
+TEST(SolveSequentialKernel, LanesStepGroupsOfTheBatch) {
+  using K = Kernels<TanhRNN, float>;
+  struct Expected {
+    int64_t batch;
+    std::vector<std::vector<int64_t>> groups; // sequences, lane by lane
+  } cases[] = {
+      {2, {}},                           // 2 of 4 lanes: each alone
+      {3, {{0, 1, 2, 2}}},               // 3 of 4: one call
+      {6, {{0, 1, 2, 3}}},               // then 2 alone
+      {7, {{0, 1, 2, 3}, {4, 5, 6, 6}}}, //
+      {9, {{0, 1, 2, 3}, {4, 5, 6, 7}}}, // then 1 alone
+  };
+  for (const Expected &e : cases) {
+    SCOPED_TRACE("batch " + std::to_string(e.batch));
+    Data<TanhRNN, float> data(300, e.batch, 11);
+    auto perStep = buildModel<TanhRNN, float>();
+    auto lanes = buildModel<TanhRNN, float>();
+    lanes->m.sequential = &K::sequential;
+    lanes->m.lanes = kTestLanes;
+    lanes->m.sequential_lanes = &K::sequentialLanes;
+    K::lanesCalls.clear();
+    Result<float> a =
+        solve(perStep->m, data, options(LDS_SOLVER_SEQUENTIAL, 2));
+    Result<float> b = solve(lanes->m, data, options(LDS_SOLVER_SEQUENTIAL, 2));
+    ASSERT_EQ(a.status, LDS_OK) << a.error;
+    ASSERT_EQ(b.status, LDS_OK) << b.error;
+    EXPECT_EQ(std::memcmp(a.states.data(), b.states.data(),
+                          a.states.size() * sizeof(float)),
+              0);
+    // Which sequence's rows each lane wrote, in the order of the calls'
+    // first lanes (threads may make the calls in any order).
+    std::vector<std::vector<int64_t>> groups;
+    for (const std::vector<void *> &call : K::lanesCalls) {
+      std::vector<int64_t> seqs;
+      for (void *out : call)
+        seqs.push_back((static_cast<float *>(out) - b.states.data()) /
+                       (data.T_ * TanhRNN::D));
+      groups.push_back(seqs);
+    }
+    std::sort(groups.begin(), groups.end());
+    EXPECT_EQ(groups, e.groups);
+  }
+  // LDS_CPU_LANES=0: the model's lanes go unused.
+  Data<TanhRNN, float> data(300, 8, 11);
+  auto lanes = buildModel<TanhRNN, float>();
+  lanes->m.lanes = kTestLanes;
+  lanes->m.sequential_lanes = &K::sequentialLanes;
+  K::lanesCalls.clear();
+  setenv("LDS_CPU_LANES", "0", 1);
+  Result<float> r = solve(lanes->m, data, options(LDS_SOLVER_SEQUENTIAL, 2));
+  unsetenv("LDS_CPU_LANES");
+  EXPECT_EQ(r.status, LDS_OK) << r.error;
+  EXPECT_TRUE(K::lanesCalls.empty());
+}
+
 /// C++ lds_reduce_fn / lds_sweep_fn over solver S's per-step kernels of
 /// `model` (buildModel leaves `chunks` NULL; tests set these to check the
 /// runtime's use of the compiled chunk loops).

@@ -21,6 +21,7 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <string>
 #include <type_traits>
@@ -307,6 +308,9 @@ struct Logistic {
 // The kernels lds-compile would emit for a model
 //===----------------------------------------------------------------------===//
 
+/// The lanes of Kernels::sequentialLanes.
+constexpr int kTestLanes = 4;
+
 template <class M, class T> struct Kernels {
   static constexpr int D = M::D;
   using In = const void *const *;
@@ -335,6 +339,20 @@ template <class M, class T> struct Kernels {
       step(prev, ut.data(), p, row);
       prev = row;
     }
+  }
+  /// A C++ lds_sequential_lanes_fn of kTestLanes lanes, `sequential` lane
+  /// by lane; it records each call's out pointers in lane order.
+  static inline std::mutex lanesMutex;
+  static inline std::vector<std::vector<void *>> lanesCalls;
+  static void sequentialLanes(In xPrev, In u, const int64_t *stepBytes, In p,
+                              int64_t n, void *const *out) {
+    {
+      std::lock_guard<std::mutex> lock(lanesMutex);
+      lanesCalls.emplace_back(out, out + kTestLanes);
+    }
+    size_t numInputs = M::inputs().size();
+    for (int l = 0; l < kTestLanes; ++l)
+      sequential(xPrev[l], u + l * numInputs, stepBytes, p, n, out[l]);
   }
   static void jacobian(const void *x, In u, In p, void *out) {
     T J[D * D];

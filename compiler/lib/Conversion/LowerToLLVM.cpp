@@ -81,6 +81,13 @@ void lds::buildLowerToLLVMPipeline(OpPassManager &pm,
     pm.addPass(createLDSDistributeOverBlock());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  if (options.laneBytes > 0) {
+    LDSWidenLanesOptions lanes;
+    lanes.laneBytes = options.laneBytes;
+    pm.addPass(createLDSWidenLanes(lanes));
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+  }
   pm.addPass(std::make_unique<AnnotateArgumentAlignment>());
   if (options.cpuFastMath)
     pm.addPass(createLDSCPUFastMath());
@@ -159,6 +166,11 @@ struct PipelineOptions : public PassPipelineOptions<PipelineOptions> {
       *this, "cpu-fast-math",
       llvm::cl::desc("Run lds-cpu-fast-math (the CPU backend's choice)"),
       llvm::cl::init(lds::LowerToLLVMOptions().cpuFastMath)};
+  Option<int64_t> laneBytes{
+      *this, "lane-bytes",
+      llvm::cl::desc("Run lds-widen-lanes with vectors of this many bytes "
+                     "(0: never)"),
+      llvm::cl::init(lds::LowerToLLVMOptions().laneBytes)};
   Option<bool> distributeOverBlock{
       *this, "distribute-over-block",
       llvm::cl::desc("Run lds-distribute-over-block after lds-lower-to-loops "
@@ -181,6 +193,7 @@ void lds::registerLowerToLLVMPipeline() {
         options.storeResultsInPlace = pipelineOptions.storeResultsInPlace;
         options.cpuFastMath = pipelineOptions.cpuFastMath;
         options.distributeOverBlock = pipelineOptions.distributeOverBlock;
+        options.laneBytes = pipelineOptions.laneBytes;
         buildLowerToLLVMPipeline(pm, options);
       });
 }

@@ -33,6 +33,8 @@ void lds::buildLowerToNVVMPipeline(OpPassManager &pm) {
   // costs nothing).
   options.storeResultsInPlace = true;
   options.cpuFastMath = false;
+  // A GPU thread steps one sequence; the lanes are the CPU's.
+  options.laneBytes = 0;
   // Block-cooperative kernels call the functions tagged lds.cooperative from
   // every thread of a block; nothing else changes.
   options.distributeOverBlock = true;

@@ -10,6 +10,7 @@
 #include "llvm/IR/Dominators.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/IR/Verifier.h"
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
@@ -36,6 +37,10 @@ lds::buildModelLLVMModule(mlir::ModuleOp module, llvm::LLVMContext &context,
   if (!llvmModule)
     return nullptr;
   addModelABI(*llvmModule, infos);
+  if (llvm::verifyModule(*llvmModule, &llvm::errs())) {
+    llvm::errs() << "internal error: lds-compile built invalid LLVM IR\n";
+    return nullptr;
+  }
   return llvmModule;
 }
 

@@ -33,7 +33,7 @@ void inlineIfSmall(CallInst *call) {
 }
 
 /// The ABI version of model_abi.h this file implements.
-constexpr int32_t kABIVersion = 2;
+constexpr int32_t kABIVersion = 3;
 
 class ABIBuilder {
 public:
@@ -50,14 +50,15 @@ public:
     solverTy = StructType::create(ctx, {ptr, ptr, ptr, i32, i64, f64},
                                   "lds_solver_kernels");
     // lds_model: abi_version .. flops_per_step, step .. check, solvers,
-    // is_affine, jacobian_kind, sequential, chunks, gpu
+    // is_affine, jacobian_kind, sequential, chunks, gpu, lanes,
+    // sequential_lanes
     Type *abiFields[] = {i32, ptr, i32, i64, i32, ptr,
                          i32, ptr, i32, ptr, i32, f64};
     Type *kernelFields[] = {ptr, ptr, ptr, ptr};
     // lds_chunk_kernels {reduce, sweep}
     chunkTy = StructType::create(ctx, {ptr, ptr}, "lds_chunk_kernels");
     Type *tailFields[] = {ArrayType::get(solverTy, 6), i32, i32, ptr,
-                          ArrayType::get(chunkTy, 6),  ptr};
+                          ArrayType::get(chunkTy, 6),  ptr, i32, ptr};
     SmallVector<Type *> fields(std::begin(abiFields), std::end(abiFields));
     fields.append(std::begin(kernelFields), std::end(kernelFields));
     fields.append(std::begin(tailFields), std::end(tailFields));
@@ -83,6 +84,11 @@ private:
   /// (`M_f`), which it inlines.
   Function *sequential(const Twine &name, Function *callee,
                        const ModelInfo &info);
+  /// `name(x_prev, inputs, input_step_bytes, params, n, out)`
+  /// (lds_sequential_lanes_fn): a loop over n steps of `callee`
+  /// (`M_f_lanes`, lds-widen-lanes) for `lanes` sequences, which it inlines.
+  Function *sequentialLanes(const Twine &name, Function *callee,
+                            const ModelInfo &info, int64_t lanes);
 
   /// The solver kernels a chunk loop calls, and their shapes.
   struct ChunkKernels {
@@ -261,6 +267,73 @@ Function *ABIBuilder::sequential(const Twine &name, Function *callee,
   Value *next = b.CreateAdd(t, ConstantInt::get(i64, 1), "t.next");
   t->addIncoming(next, loop);
   prev->addIncoming(row, loop);
+  b.CreateCondBr(b.CreateICmpSLT(next, n), loop, exit);
+
+  b.SetInsertPoint(exit);
+  b.CreateRetVoid();
+  return fn;
+}
+
+Function *ABIBuilder::sequentialLanes(const Twine &name, Function *callee,
+                                      const ModelInfo &info, int64_t lanes) {
+  auto *fnTy = FunctionType::get(Type::getVoidTy(ctx),
+                                 {ptr, ptr, ptr, ptr, i64, ptr}, false);
+  auto *fn = Function::Create(fnTy, GlobalValue::InternalLinkage, name, m);
+  Value *xPrev = fn->getArg(0), *inputs = fn->getArg(1),
+        *stepBytes = fn->getArg(2), *params = fn->getArg(3), *n = fn->getArg(4),
+        *out = fn->getArg(5);
+  auto *entry = BasicBlock::Create(ctx, "entry", fn);
+  auto *loop = BasicBlock::Create(ctx, "loop", fn);
+  auto *exit = BasicBlock::Create(ctx, "exit", fn);
+  IRBuilder<> b(entry);
+  auto loadPtr = [&](Value *array, int64_t k) {
+    return b.CreateLoad(ptr, b.CreateConstInBoundsGEP1_64(ptr, array, k));
+  };
+  size_t numInputs = info.inputs.size();
+  SmallVector<Value *> prevs, outs, bases, strides, paramPtrs;
+  for (int64_t l = 0; l < lanes; ++l) {
+    prevs.push_back(loadPtr(xPrev, l));
+    outs.push_back(loadPtr(out, l));
+  }
+  // bases[i * lanes + l]: input i of lane l, in the callee's order.
+  for (size_t i = 0; i < numInputs; ++i) {
+    strides.push_back(
+        b.CreateLoad(i64, b.CreateConstInBoundsGEP1_64(i64, stepBytes, i)));
+    for (int64_t l = 0; l < lanes; ++l)
+      bases.push_back(loadPtr(inputs, l * numInputs + i));
+  }
+  for (size_t k = 0; k < info.params.size(); ++k)
+    paramPtrs.push_back(loadPtr(params, k));
+  int64_t rowBytes = info.stateDim * (info.dtype == DType::F64 ? 8 : 4);
+  b.CreateCondBr(b.CreateICmpSGT(n, ConstantInt::get(i64, 0)), loop, exit);
+
+  b.SetInsertPoint(loop);
+  PHINode *t = b.CreatePHI(i64, 2, "t");
+  t->addIncoming(ConstantInt::get(i64, 0), entry);
+  SmallVector<PHINode *> prevPhis;
+  SmallVector<Value *> args, rows;
+  for (int64_t l = 0; l < lanes; ++l) {
+    PHINode *prev = b.CreatePHI(ptr, 2, "prev");
+    prev->addIncoming(prevs[l], entry);
+    prevPhis.push_back(prev);
+    args.push_back(prev);
+  }
+  Value *offset = b.CreateMul(t, ConstantInt::get(i64, rowBytes));
+  for (int64_t l = 0; l < lanes; ++l)
+    rows.push_back(b.CreateInBoundsGEP(b.getInt8Ty(), outs[l], offset, "row"));
+  for (size_t i = 0; i < numInputs; ++i) {
+    Value *step = b.CreateMul(t, strides[i]);
+    for (int64_t l = 0; l < lanes; ++l)
+      args.push_back(
+          b.CreateInBoundsGEP(b.getInt8Ty(), bases[i * lanes + l], step));
+  }
+  args.append(paramPtrs.begin(), paramPtrs.end());
+  args.append(rows.begin(), rows.end());
+  inlineIfSmall(b.CreateCall(callee, args));
+  Value *next = b.CreateAdd(t, ConstantInt::get(i64, 1), "t.next");
+  t->addIncoming(next, loop);
+  for (int64_t l = 0; l < lanes; ++l)
+    prevPhis[l]->addIncoming(rows[l], loop);
   b.CreateCondBr(b.CreateICmpSLT(next, n), loop, exit);
 
   b.SetInsertPoint(exit);
@@ -506,6 +579,15 @@ void ABIBuilder::add(const ModelInfo &info) {
   Constant *seq = nullPtr;
   if (Function *f = kernel(n + "_f"))
     seq = sequential("lds." + n + ".sequential", f, info);
+  // @M_f_lanes takes the state, each input and out once per lane.
+  Constant *seqLanes = nullPtr;
+  int64_t lanes = 0;
+  if (Function *f = kernel(n + "_f_lanes")) {
+    int64_t perLane = 2 + int64_t(info.inputs.size());
+    lanes = (int64_t(f->arg_size()) - int64_t(info.params.size())) / perLane;
+    seqLanes =
+        sequentialLanes("lds." + n + ".sequential_lanes", f, info, lanes);
+  }
   // J and its diagonal are the A of Newton's and quasi-Newton's element;
   // reading them there spares LLVM a second copy of the derivative code
   // (the standalone kernels are then unused and dropped).
@@ -598,7 +680,9 @@ void ABIBuilder::add(const ModelInfo &info) {
                 ConstantInt::get(i32, info.jacobianKind),
                 seq,
                 ConstantArray::get(ArrayType::get(chunkTy, 6), chunks),
-                ConstantPointerNull::get(cast<PointerType>(ptr))});
+                ConstantPointerNull::get(cast<PointerType>(ptr)),
+                ConstantInt::get(i32, lanes),
+                seqLanes});
   auto *global =
       new GlobalVariable(m, modelTy, true, GlobalValue::InternalLinkage,
                          descriptor, "lds." + n + ".model");

@@ -25,7 +25,7 @@
 extern "C" {
 #endif
 
-#define LDS_ABI_VERSION 2
+#define LDS_ABI_VERSION 3
 
 /* LDS_DTYPE_INVALID: what lds_model_dtype() returns for a model it cannot
  * read (no tensor or model has it). */
@@ -85,6 +85,19 @@ typedef void (*lds_sequential_fn)(const void *x_prev, const void *const *inputs,
                                   const void *const *params, int64_t n,
                                   void *out);
 
+/* `sequential` for `lanes` sequences at once (lds_model::lanes): lane l
+ * steps from x_prev[l] into the n rows at out[l], reading input i at
+ * `inputs[l * num_inputs + i] + t * input_step_bytes[i]`. The lanes share
+ * the params, n and the step strides. Each lane's rows are the same as
+ * `sequential` would write for it alone (bit for bit only up to the
+ * reassociation of sums). No x_prev[l] may point into an out[k]; two lanes
+ * may be given the same pointers (they then write the same values). */
+#define LDS_MAX_LANES 64
+typedef void (*lds_sequential_lanes_fn)(const void *const *x_prev,
+                                        const void *const *inputs,
+                                        const int64_t *input_step_bytes,
+                                        const void *const *params, int64_t n,
+                                        void *const *out);
 /* A chunk's scan map in one compiled loop (phase 1 of an iteration): the
  * element of step t in [0, n) linearises around x_first for t = 0 and
  * around guess_rows[t-1] after (`guess_rows` holds rows of D values,
@@ -367,6 +380,12 @@ typedef struct lds_model {
   /* Appended in version 2: the GPU kernels; NULL: compiled for the CPU
    * only. */
   const lds_gpu_module *gpu;
+  /* Appended in version 3: the sequences `sequential_lanes` steps at once
+   * (the state- and input-dependent values of f are vectors of this many
+   * lanes, 2 to LDS_MAX_LANES), and that kernel; 0 and NULL: absent (the
+   * runtime then steps each sequence with `sequential`). */
+  int32_t lanes;
+  lds_sequential_lanes_fn sequential_lanes;
 } lds_model;
 
 #ifdef __cplusplus

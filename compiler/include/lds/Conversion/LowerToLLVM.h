@@ -51,6 +51,10 @@ struct LowerToLLVMOptions {
   /// a GPU thread block and gain a trailing block-scratch argument (the GPU
   /// pipeline's choice; it leaves every other function alone).
   bool distributeOverBlock = false;
+  /// Run lds-widen-lanes with this many bytes a vector of lanes: each step
+  /// function @M_f gains @M_f_lanes, f for 32 / sizeof(F) sequences at once,
+  /// which the CPU runtime's sequential pass steps batches with; 0: none.
+  int64_t laneBytes = 32;
 };
 
 /// Appends the passes that take a module holding lds.models and the derived

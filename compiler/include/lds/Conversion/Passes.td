@@ -228,4 +228,45 @@ def LDSCPUFastMath : Pass<"lds-cpu-fast-math", "mlir::ModuleOp"> {
   ];
 }
 
+def LDSWidenLanes : Pass<"lds-widen-lanes", "mlir::ModuleOp"> {
+  let summary = "f for several sequences at once: each `@M_f` of the scalar "
+                "loops gains `@M_f_lanes`, whose state- and input-dependent "
+                "values are vectors with one lane per sequence";
+  let description = [{
+    Runs on the scalar loops of `lds-lower-to-loops`. For every step
+    function `@M_f` (`lds.derived = "f"`) it adds `@M_f_lanes`
+    (`lds.derived = "f_lanes"`, `lds.lanes = L`): f for L sequences at once,
+    L = lane-bytes / the float's size (8 f32 or 4 f64 values for 32 bytes).
+
+    A value that depends on the state or an input (it is *varying*) becomes
+    a `vector<L x F>`, lane l holding sequence l's value; a value that does
+    not (a param, a constant, a loop index) stays a scalar, broadcast where
+    it meets a varying one. Buffers that hold varying values get vector
+    elements. So the mat-vec `W @ h` of a recurrent cell reads each weight
+    once for L sequences and multiplies it into L of them with one vector
+    FMA, where `@M_f` reduces each row of W horizontally, one sequence at a
+    time.
+
+    The arguments are those of `@M_f` with the state, every input and `out`
+    repeated L times in a row (`x_0 .. x_{L-1}, u_0 .. u_{L-1}, ...,
+    params, out_0 .. out_{L-1}`); the entry gathers the lanes into vectors,
+    each return scatters them. `out_l` may alias `x_l`.
+
+    A step function it cannot widen gets no `@M_f_lanes` (the runtime then
+    steps each sequence alone): an integer input, a varying memref index or
+    loop bound, an `scf.if` on a varying condition, a uniform buffer copied
+    into a varying one, or an op it does not know with a varying operand.
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect",
+    "mlir::memref::MemRefDialect",
+    "mlir::scf::SCFDialect",
+    "mlir::vector::VectorDialect",
+  ];
+  let options = [
+    Option<"laneBytes", "lane-bytes", "int64_t", /*default=*/"32",
+           "Bytes of one vector of lanes: L = lane-bytes / the float's size">,
+  ];
+}
+
 #endif // LDS_CONVERSION_PASSES_TD

@@ -1,0 +1,218 @@
+// RUN: lds-opt %s --split-input-file --lds-widen-lanes --canonicalize --cse \
+// RUN:   | FileCheck %s
+// RUN: lds-opt %s --split-input-file --lds-widen-lanes=lane-bytes=64 \
+// RUN:   | FileCheck %s --check-prefix=WIDE
+
+// lds-widen-lanes adds @M_f_lanes next to each step function @M_f of the
+// scalar loops: f for L sequences at once (L = 32 bytes / the float's size),
+// whose state- and input-dependent values are vectors, one lane a sequence.
+
+// A mat-vec W @ x + u: the state, the input and out are taken once per lane
+// and gathered into buffers of vectors; W stays a scalar buffer, each weight
+// broadcast. The row loop is jammed 8 rows a step: one load of x[k] serves
+// eight weights and eight independent sums.
+// CHECK-LABEL: func.func @mv_f(
+// CHECK-LABEL: func.func @mv_f_lanes(
+// CHECK-SAME:    %[[X0:[^:]*]]: memref<16xf32> {lds.kind = "state"
+// CHECK-COUNT-7: memref<16xf32> {lds.kind = "state"
+// CHECK-SAME:    %[[U0:[^:]*]]: memref<16xf32> {lds.kind = "input"
+// CHECK-COUNT-7: memref<16xf32> {lds.kind = "input"
+// CHECK-SAME:    %[[W:[^:]*]]: memref<16x16xf32> {lds.kind = "param"
+// CHECK-SAME:    %[[O0:[^:]*]]: memref<16xf32> {lds.kind = "out"
+// CHECK-COUNT-6: memref<16xf32> {lds.kind = "out"
+// CHECK-SAME:    %[[O7:[^:]*]]: memref<16xf32> {lds.kind = "out"
+// CHECK-SAME:    lds.derived = "f_lanes", lds.lanes = 8 : i64
+// CHECK:         %[[XB:.*]] = memref.alloca() : memref<16xvector<8xf32>>
+// CHECK:         %[[UB:.*]] = memref.alloca() : memref<16xvector<8xf32>>
+// CHECK:         %[[OB:.*]] = memref.alloca() : memref<16xvector<8xf32>>
+// The gathers: lane 0 broadcast, lanes 1..7 inserted.
+// CHECK:         scf.for %[[K:.*]] =
+// CHECK:           %[[L0:.*]] = memref.load %[[X0]][%[[K]]] : memref<16xf32>
+// CHECK:           %[[V0:.*]] = vector.broadcast %[[L0]] : f32 to vector<8xf32>
+// CHECK:           vector.insert %{{.*}}, %[[V0]] [1] : f32 into vector<8xf32>
+// CHECK:           %[[V7:.*]] = vector.insert %{{.*}} [7] : f32 into vector<8xf32>
+// CHECK:           memref.store %[[V7]], %[[XB]][%[[K]]] : memref<16xvector<8xf32>>
+// CHECK:         scf.for
+// CHECK:           memref.store %{{.*}}, %[[UB]][%{{.*}}] : memref<16xvector<8xf32>>
+// The jammed rows.
+// CHECK:         scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step %c8 {
+// CHECK:           %[[SUMS:.*]]:8 = scf.for %[[J:.*]] = {{.*}} iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>) {
+// CHECK:             %[[WIJ:.*]] = memref.load %[[W]][%[[I]], %[[J]]] : memref<16x16xf32>
+// CHECK:             %[[XJ:.*]] = memref.load %[[XB]][%[[J]]] : memref<16xvector<8xf32>>
+// CHECK:             %[[WB:.*]] = vector.broadcast %[[WIJ]] : f32 to vector<8xf32>
+// CHECK:             arith.mulf %[[WB]], %[[XJ]] : vector<8xf32>
+// CHECK-NOT:         memref.load %[[XB]]
+// CHECK:             scf.yield
+// CHECK:           memref.load %[[UB]][%[[I]]] : memref<16xvector<8xf32>>
+// CHECK:           memref.store %{{.*}}, %[[OB]][%[[I]]] : memref<16xvector<8xf32>>
+// The scatter at the return.
+// CHECK:         scf.for %[[K2:.*]] =
+// CHECK:           %[[R:.*]] = memref.load %[[OB]][%[[K2]]] : memref<16xvector<8xf32>>
+// CHECK:           %[[E0:.*]] = vector.extract %[[R]][0] : f32 from vector<8xf32>
+// CHECK:           memref.store %[[E0]], %[[O0]][%[[K2]]] : memref<16xf32>
+// CHECK:           %[[E7:.*]] = vector.extract %[[R]][7] : f32 from vector<8xf32>
+// CHECK:           memref.store %[[E7]], %[[O7]][%[[K2]]] : memref<16xf32>
+// CHECK:         return
+// 64 bytes: 16 lanes.
+// WIDE-LABEL: func.func @mv_f_lanes(
+// WIDE-SAME:    lds.lanes = 16 : i64
+// WIDE:         memref.alloca() : memref<16xvector<16xf32>>
+func.func @mv_f(%x: memref<16xf32> {lds.kind = "state", lds.name = "x"},
+                %u: memref<16xf32> {lds.kind = "input", lds.name = "u"},
+                %w: memref<16x16xf32> {lds.kind = "param", lds.name = "W"},
+                %out: memref<16xf32> {lds.kind = "out", lds.name = "out"})
+    attributes {lds.derived = "f"} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c16 = arith.constant 16 : index
+  %zero = arith.constant 0.0 : f32
+  scf.for %i = %c0 to %c16 step %c1 {
+    %s = scf.for %j = %c0 to %c16 step %c1 iter_args(%acc = %zero) -> (f32) {
+      %a = memref.load %w[%i, %j] : memref<16x16xf32>
+      %b = memref.load %x[%j] : memref<16xf32>
+      %p = arith.mulf %a, %b : f32
+      %n = arith.addf %acc, %p : f32
+      scf.yield %n : f32
+    }
+    %v = memref.load %u[%i] : memref<16xf32>
+    %r = arith.addf %s, %v : f32
+    memref.store %r, %out[%i] : memref<16xf32>
+  }
+  return
+}
+
+// -----
+
+// f64: 4 lanes. A sum outside a row loop, x . x, is split over 8 partial
+// sums added pairwise after the loop.
+// CHECK-LABEL: func.func @dot_f_lanes(
+// CHECK-SAME:    lds.lanes = 4 : i64
+// CHECK:         %[[Z:.*]] = arith.constant dense<0.000000e+00> : vector<4xf64>
+// CHECK:         %[[S:.*]]:8 = scf.for {{.*}} step %c8 iter_args(%{{.*}} = %[[Z]], {{.*}}) -> (vector<4xf64>, vector<4xf64>, vector<4xf64>, vector<4xf64>, vector<4xf64>, vector<4xf64>, vector<4xf64>, vector<4xf64>)
+// CHECK:         %[[A:.*]] = arith.addf %[[S]]#0, %[[S]]#1 : vector<4xf64>
+// CHECK:         %[[B:.*]] = arith.addf %[[S]]#2, %[[S]]#3 : vector<4xf64>
+// CHECK:         arith.addf %[[A]], %[[B]] : vector<4xf64>
+func.func @dot_f(%x: memref<64xf64> {lds.kind = "state", lds.name = "x"},
+                 %out: memref<64xf64> {lds.kind = "out", lds.name = "out"})
+    attributes {lds.derived = "f"} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c64 = arith.constant 64 : index
+  %zero = arith.constant 0.0 : f64
+  %s = scf.for %j = %c0 to %c64 step %c1 iter_args(%acc = %zero) -> (f64) {
+    %b = memref.load %x[%j] : memref<64xf64>
+    %p = arith.mulf %b, %b : f64
+    %n = arith.addf %acc, %p : f64
+    scf.yield %n : f64
+  }
+  scf.for %i = %c0 to %c64 step %c1 {
+    %b = memref.load %x[%i] : memref<64xf64>
+    %r = arith.mulf %b, %s : f64
+    memref.store %r, %out[%i] : memref<64xf64>
+  }
+  return
+}
+
+// -----
+
+// Without a sum, a state of 16 values or more is vectorised over its
+// channels already: no lanes. A smaller one gets them; a comparison and a
+// select on lane values become vector ones, the uniform operand broadcast.
+// CHECK-LABEL: func.func @wide_f(
+// CHECK-NOT:   func.func @wide_f_lanes
+// CHECK-LABEL: func.func @relu_f_lanes(
+// CHECK:         %[[ZV:.*]] = arith.constant dense<0.000000e+00> : vector<8xf32>
+// CHECK:         %[[XV:.*]] = memref.load %{{.*}} : memref<4xvector<8xf32>>
+// CHECK:         %[[C:.*]] = arith.cmpf ogt, %[[XV]], %[[ZV]] : vector<8xf32>
+// CHECK:         arith.select %[[C]], %[[XV]], %[[ZV]] : vector<8xi1>, vector<8xf32>
+func.func @wide_f(%x: memref<16xf32> {lds.kind = "state", lds.name = "x"},
+                  %out: memref<16xf32> {lds.kind = "out", lds.name = "out"})
+    attributes {lds.derived = "f"} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c16 = arith.constant 16 : index
+  scf.for %i = %c0 to %c16 step %c1 {
+    %b = memref.load %x[%i] : memref<16xf32>
+    %t = math.tanh %b : f32
+    memref.store %t, %out[%i] : memref<16xf32>
+  }
+  return
+}
+func.func @relu_f(%x: memref<4xf32> {lds.kind = "state", lds.name = "x"},
+                  %out: memref<4xf32> {lds.kind = "out", lds.name = "out"})
+    attributes {lds.derived = "f"} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %zero = arith.constant 0.0 : f32
+  scf.for %i = %c0 to %c4 step %c1 {
+    %b = memref.load %x[%i] : memref<4xf32>
+    %c = arith.cmpf ogt, %b, %zero : f32
+    %r = arith.select %c, %b, %zero : f32
+    memref.store %r, %out[%i] : memref<4xf32>
+  }
+  return
+}
+
+// -----
+
+// What the lanes cannot express leaves f alone: an integer input (an index
+// read per sequence), an scf.if on a lane value, a uniform buffer copied
+// into out.
+// CHECK-LABEL: func.func @gather_f(
+// CHECK-NOT:   func.func @gather_f_lanes
+// CHECK-LABEL: func.func @branch_f(
+// CHECK-NOT:   func.func @branch_f_lanes
+// CHECK-LABEL: func.func @constant_f(
+// CHECK-NOT:   func.func @constant_f_lanes
+func.func @gather_f(%x: memref<4xf32> {lds.kind = "state", lds.name = "x"},
+                    %w: memref<i32> {lds.kind = "input", lds.name = "w"},
+                    %p: memref<3x4xf32> {lds.kind = "param", lds.name = "P"},
+                    %out: memref<4xf32> {lds.kind = "out", lds.name = "out"})
+    attributes {lds.derived = "f"} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %k = memref.load %w[] : memref<i32>
+  %row = arith.index_cast %k : i32 to index
+  scf.for %i = %c0 to %c4 step %c1 {
+    %a = memref.load %p[%row, %i] : memref<3x4xf32>
+    %b = memref.load %x[%i] : memref<4xf32>
+    %r = arith.mulf %a, %b : f32
+    memref.store %r, %out[%i] : memref<4xf32>
+  }
+  return
+}
+func.func @branch_f(%x: memref<4xf32> {lds.kind = "state", lds.name = "x"},
+                    %out: memref<4xf32> {lds.kind = "out", lds.name = "out"})
+    attributes {lds.derived = "f"} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %zero = arith.constant 0.0 : f32
+  scf.for %i = %c0 to %c4 step %c1 {
+    %b = memref.load %x[%i] : memref<4xf32>
+    %c = arith.cmpf ogt, %b, %zero : f32
+    %r = scf.if %c -> (f32) {
+      scf.yield %b : f32
+    } else {
+      scf.yield %zero : f32
+    }
+    memref.store %r, %out[%i] : memref<4xf32>
+  }
+  return
+}
+func.func @constant_f(%x: memref<4xf32> {lds.kind = "state", lds.name = "x"},
+                      %out: memref<4xf32> {lds.kind = "out", lds.name = "out"})
+    attributes {lds.derived = "f"} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %one = arith.constant 1.0 : f32
+  %buf = memref.alloca() : memref<4xf32>
+  scf.for %i = %c0 to %c4 step %c1 {
+    memref.store %one, %buf[%i] : memref<4xf32>
+  }
+  memref.copy %buf, %out : memref<4xf32> to memref<4xf32>
+  return
+}
