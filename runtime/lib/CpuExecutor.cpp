@@ -161,9 +161,9 @@ private:
                            int64_t k, int worker) const;
   double residualOf(int64_t seq, int64_t front, int worker) const;
   /// Splits work[0, n) into groups that one call of sequential_lanes steps
-  /// (up to m->lanes items with the same front, consecutive in `work`), or
-  /// one item a group without it; their bounds go to laneGroups. Returns
-  /// the number of groups.
+  /// (up to m->lanes items with the same front, consecutive in `work`) and
+  /// items stepped alone; their bounds go to laneGroups. Returns the number
+  /// of groups.
   int64_t formLaneGroups(const SequenceWork *work, int64_t n) const;
   /// Steps items [0, count) of `work` from their front to T with one
   /// call of sequential_lanes (count <= m->lanes; the spare lanes repeat
@@ -474,22 +474,29 @@ bool laneKernelsWanted() {
 int64_t CpuExecutor::formLaneGroups(const SequenceWork *work, int64_t n) const {
   int64_t *bounds = laneGroups.as<int64_t>();
   int64_t groups = 0;
-  int64_t width = m->sequential_lanes && laneKernelsWanted() ? m->lanes : 1;
+  int64_t lanes = m->sequential_lanes && laneKernelsWanted() ? m->lanes : 1;
   for (int64_t begin = 0; begin < n;) {
-    // A run of items with the same front: full groups of `width`, then the
-    // rest as one group if it fills more than half the lanes (a call costs
-    // about the same however many lanes are real), else one by one.
+    // A run of items with the same front. A call of sequential_lanes costs
+    // about the same however many of its lanes are real, and beats
+    // stepping each alone once more than half are: so each thread's share
+    // of the run goes in groups of up to `lanes`, or one by one where a
+    // share fills half the lanes or less (as many threads as sequences:
+    // each alone, as without lanes).
     int64_t end = begin + 1;
     while (end < n && work[end].front == work[begin].front)
       ++end;
-    int64_t at = begin;
-    for (; end - at >= width; at += width)
-      bounds[groups++] = at;
-    if (2 * (end - at) > width)
-      bounds[groups++] = at;
-    else
-      for (; at < end; ++at)
+    int64_t share = (end - begin + p.threads - 1) / p.threads;
+    int64_t width = std::min(lanes, share);
+    for (int64_t at = begin; at < end;) {
+      int64_t count = std::min(width, end - at);
+      if (2 * count > lanes) {
         bounds[groups++] = at;
+        at += count;
+        continue;
+      }
+      for (int64_t stop = at + count; at < stop; ++at)
+        bounds[groups++] = at;
+    }
     begin = end;
   }
   bounds[groups] = n;

@@ -324,25 +324,32 @@ TEST(SolveSequentialKernel, MatchesThePerStepPath) {
 }
 
 // A model with `sequential_lanes` steps the sequences of a sequential pass
-// L at a time: full groups first, then the rest as one group if it fills
-// more than half the lanes (the spare lanes repeat its last sequence), else
-// one by one. Each lane gets its own sequence's x0, inputs and rows: the
-// states are those of the per-step path, bit for bit (the test kernel steps
-// each lane with `step`). LDS_CPU_LANES=0 steps every sequence alone.
+// L at a time: each thread's share of the batch in groups of up to L, or one
+// by one where a share (or the rest of one) fills half the lanes or less;
+// the spare lanes of a group repeat its last sequence. Each lane gets its
+// own sequence's x0, inputs and rows: the states are those of the per-step
+// path, bit for bit (the test kernel steps each lane with `step`).
+// LDS_CPU_LANES=0 steps every sequence alone.
 TEST(SolveSequentialKernel, LanesStepGroupsOfTheBatch) {
   using K = Kernels<TanhRNN, float>;
   struct Expected {
     int64_t batch;
+    int threads;
     std::vector<std::vector<int64_t>> groups; // sequences, lane by lane
   } cases[] = {
-      {2, {}},                           // 2 of 4 lanes: each alone
-      {3, {{0, 1, 2, 2}}},               // 3 of 4: one call
-      {6, {{0, 1, 2, 3}}},               // then 2 alone
-      {7, {{0, 1, 2, 3}, {4, 5, 6, 6}}}, //
-      {9, {{0, 1, 2, 3}, {4, 5, 6, 7}}}, // then 1 alone
+      {2, 1, {}},                            // 2 of 4 lanes: each alone
+      {3, 1, {{0, 1, 2, 2}}},                // 3 of 4: one call
+      {6, 1, {{0, 1, 2, 3}}},                // then 2 alone
+      {7, 1, {{0, 1, 2, 3}, {4, 5, 6, 6}}},  //
+      {9, 1, {{0, 1, 2, 3}, {4, 5, 6, 7}}},  // then 1 alone
+      {4, 2, {}},                            // shares of 2: alone
+      {6, 2, {{0, 1, 2, 2}, {3, 4, 5, 5}}},  // shares of 3
+      {10, 2, {{0, 1, 2, 3}, {4, 5, 6, 7}}}, // then 2 alone
+      {8, 8, {}},                            // a thread per sequence
   };
   for (const Expected &e : cases) {
-    SCOPED_TRACE("batch " + std::to_string(e.batch));
+    SCOPED_TRACE("batch " + std::to_string(e.batch) + ", threads " +
+                 std::to_string(e.threads));
     Data<TanhRNN, float> data(300, e.batch, 11);
     auto perStep = buildModel<TanhRNN, float>();
     auto lanes = buildModel<TanhRNN, float>();
@@ -350,9 +357,9 @@ TEST(SolveSequentialKernel, LanesStepGroupsOfTheBatch) {
     lanes->m.lanes = kTestLanes;
     lanes->m.sequential_lanes = &K::sequentialLanes;
     K::lanesCalls.clear();
-    Result<float> a =
-        solve(perStep->m, data, options(LDS_SOLVER_SEQUENTIAL, 2));
-    Result<float> b = solve(lanes->m, data, options(LDS_SOLVER_SEQUENTIAL, 2));
+    lds_options o = options(LDS_SOLVER_SEQUENTIAL, e.threads);
+    Result<float> a = solve(perStep->m, data, o);
+    Result<float> b = solve(lanes->m, data, o);
     ASSERT_EQ(a.status, LDS_OK) << a.error;
     ASSERT_EQ(b.status, LDS_OK) << b.error;
     EXPECT_EQ(std::memcmp(a.states.data(), b.states.data(),
@@ -378,7 +385,7 @@ TEST(SolveSequentialKernel, LanesStepGroupsOfTheBatch) {
   lanes->m.sequential_lanes = &K::sequentialLanes;
   K::lanesCalls.clear();
   setenv("LDS_CPU_LANES", "0", 1);
-  Result<float> r = solve(lanes->m, data, options(LDS_SOLVER_SEQUENTIAL, 2));
+  Result<float> r = solve(lanes->m, data, options(LDS_SOLVER_SEQUENTIAL, 1));
   unsetenv("LDS_CPU_LANES");
   EXPECT_EQ(r.status, LDS_OK) << r.error;
   EXPECT_TRUE(K::lanesCalls.empty());
