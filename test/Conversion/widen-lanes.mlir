@@ -12,6 +12,7 @@
 // broadcast. The row loop is jammed 8 rows a step: one load of x[k] serves
 // eight weights and eight independent sums.
 // CHECK-LABEL: func.func @mv_f(
+// CHECK-SAME:    lds.lanes_note = "the sequential pass steps 8 sequences at once (@mv_f_lanes)"
 // CHECK-LABEL: func.func @mv_f_lanes(
 // CHECK-SAME:    %[[X0:[^:]*]]: memref<16xf32> {lds.kind = "state"
 // CHECK-COUNT-7: memref<16xf32> {lds.kind = "state"
@@ -119,6 +120,7 @@ func.func @dot_f(%x: memref<64xf64> {lds.kind = "state", lds.name = "x"},
 // channels already: no lanes. A smaller one gets them; a comparison and a
 // select on lane values become vector ones, the uniform operand broadcast.
 // CHECK-LABEL: func.func @wide_f(
+// CHECK-SAME:    lds.lanes_note = "the sequential pass steps one sequence at a time: f sums no values that differ by sequence, and its 16 state values are vectorised one sequence at a time already"
 // CHECK-NOT:   func.func @wide_f_lanes
 // CHECK-LABEL: func.func @relu_f_lanes(
 // CHECK:         %[[ZV:.*]] = arith.constant dense<0.000000e+00> : vector<8xf32>
@@ -156,14 +158,18 @@ func.func @relu_f(%x: memref<4xf32> {lds.kind = "state", lds.name = "x"},
 
 // -----
 
-// What the lanes cannot express leaves f alone: an integer input (an index
+// What the lanes cannot express leaves f alone, and its lds.lanes_note
+// says why (lds-compile --verbose prints it): an integer input (an index
 // read per sequence), an scf.if on a lane value, a uniform buffer copied
 // into out.
 // CHECK-LABEL: func.func @gather_f(
+// CHECK-SAME:    lds.lanes_note = "the sequential pass steps one sequence at a time: input 'w' holds integers"
 // CHECK-NOT:   func.func @gather_f_lanes
 // CHECK-LABEL: func.func @branch_f(
+// CHECK-SAME:    lds.lanes_note = "the sequential pass steps one sequence at a time: 'scf.if' branches on a value that differs by sequence"
 // CHECK-NOT:   func.func @branch_f_lanes
 // CHECK-LABEL: func.func @constant_f(
+// CHECK-SAME:    lds.lanes_note = "the sequential pass steps one sequence at a time: 'memref.copy' copies a buffer of constants into one of a sequence's values"
 // CHECK-NOT:   func.func @constant_f_lanes
 func.func @gather_f(%x: memref<4xf32> {lds.kind = "state", lds.name = "x"},
                     %w: memref<i32> {lds.kind = "input", lds.name = "w"},
@@ -214,5 +220,43 @@ func.func @constant_f(%x: memref<4xf32> {lds.kind = "state", lds.name = "x"},
     memref.store %one, %buf[%i] : memref<4xf32>
   }
   memref.copy %buf, %out : memref<4xf32> to memref<4xf32>
+  return
+}
+
+// -----
+
+// Buffers that share a byte buffer (lds-lower-to-loops' share-buffers-from)
+// take L times the bytes, and each view starts L times further in.
+// CHECK-LABEL: func.func @arena_f_lanes(
+// CHECK:         %[[A:.*]] = memref.alloca() {alignment = 64 : i64} : memref<2048xi8>
+// CHECK-DAG:     memref.view %[[A]][%c0][] : memref<2048xi8> to memref<32xvector<8xf32>>
+// CHECK-DAG:     memref.view %[[A]][%c1024][] : memref<2048xi8> to memref<32xvector<8xf32>>
+func.func @arena_f(%x: memref<32xf32> {lds.kind = "state", lds.name = "x"},
+                   %out: memref<32xf32> {lds.kind = "out", lds.name = "out"})
+    attributes {lds.derived = "f"} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c32 = arith.constant 32 : index
+  %c128 = arith.constant 128 : index
+  %zero = arith.constant 0.0 : f32
+  %arena = memref.alloca() {alignment = 64 : i64} : memref<256xi8>
+  %a = memref.view %arena[%c0][] : memref<256xi8> to memref<32xf32>
+  %b = memref.view %arena[%c128][] : memref<256xi8> to memref<32xf32>
+  scf.for %i = %c0 to %c32 step %c1 {
+    %v = memref.load %x[%i] : memref<32xf32>
+    %p = arith.mulf %v, %v : f32
+    memref.store %p, %a[%i] : memref<32xf32>
+  }
+  %s = scf.for %i = %c0 to %c32 step %c1 iter_args(%acc = %zero) -> (f32) {
+    %v = memref.load %a[%i] : memref<32xf32>
+    %n = arith.addf %acc, %v : f32
+    scf.yield %n : f32
+  }
+  scf.for %i = %c0 to %c32 step %c1 {
+    %v = memref.load %a[%i] : memref<32xf32>
+    %r = arith.addf %v, %s : f32
+    memref.store %r, %b[%i] : memref<32xf32>
+  }
+  memref.copy %b, %out : memref<32xf32> to memref<32xf32>
   return
 }

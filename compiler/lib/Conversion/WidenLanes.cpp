@@ -42,6 +42,14 @@ Value rootOf(Value memref) {
   return memref;
 }
 
+/// A 1-D buffer of bytes: what lds-lower-to-loops' shared buffers view
+/// (memref.view) as buffers of floats.
+bool isByteArena(Type type) {
+  auto memref = dyn_cast<MemRefType>(type);
+  return memref && memref.hasStaticShape() && memref.getRank() == 1 &&
+         memref.getElementType().isInteger(8);
+}
+
 bool isStaticFloatBuffer(Type type) {
   auto memref = dyn_cast<MemRefType>(type);
   return memref && memref.hasStaticShape() &&
@@ -55,12 +63,13 @@ public:
   Widener(func::FuncOp f, int64_t lanes) : f(f), lanes(lanes) {}
 
   /// Marks what depends on the buffers `seeds`; false if the function holds
-  /// something rewrite() cannot widen.
+  /// something rewrite() cannot widen (`reason` says what).
   bool analyze(ArrayRef<Value> seeds);
   /// Whether stepping L sequences at once beats stepping each alone, for a
   /// state of `stateElements` values (after analyze()).
   bool pays(int64_t stateElements);
   void rewrite();
+  std::string reason;
 
 private:
   bool isVarying(Value v) const {
@@ -77,7 +86,7 @@ private:
     return llvm::any_of(values, [&](Value v) { return isVarying(v); });
   }
   bool propagate(Operation *op);
-  bool canWiden(Operation *op) const;
+  std::string whyNot(Operation *op) const;
   VectorType vectorOf(Type scalar) const {
     return VectorType::get({lanes}, scalar);
   }
@@ -95,7 +104,11 @@ private:
                                          v);
   }
   void widenResult(Value v) {
-    if (isa<BaseMemRefType>(v.getType()))
+    if (isByteArena(v.getType()))
+      v.setType(MemRefType::get(
+          {cast<MemRefType>(v.getType()).getNumElements() * lanes},
+          cast<MemRefType>(v.getType()).getElementType()));
+    else if (isa<BaseMemRefType>(v.getType()))
       v.setType(widenBuffer(v.getType()));
     else
       v.setType(vectorOf(v.getType()));
@@ -142,30 +155,42 @@ bool Widener::propagate(Operation *op) {
   return changed;
 }
 
-/// Whether rewrite() knows how to widen `op` as analyze() marked it.
-bool Widener::canWiden(Operation *op) const {
+/// Why rewrite() cannot widen `op` as analyze() marked it; empty if it can.
+std::string Widener::whyNot(Operation *op) const {
+  auto quoted = [&] { return "'" + op->getName().getStringRef().str() + "'"; };
   if (auto load = dyn_cast<memref::LoadOp>(op))
-    return !anyVarying(load.getIndices());
+    return anyVarying(load.getIndices())
+               ? quoted() + " reads at an index that differs by sequence"
+               : "";
   if (auto store = dyn_cast<memref::StoreOp>(op))
-    return !anyVarying(store.getIndices()) &&
-           (!isVarying(store.getValueToStore()) ||
-            isVarying(store.getMemRef()));
+    return anyVarying(store.getIndices())
+               ? quoted() + " writes at an index that differs by sequence"
+               : "";
   if (auto copy = dyn_cast<memref::CopyOp>(op))
-    return isVarying(copy.getSource()) == isVarying(copy.getTarget());
+    return isVarying(copy.getSource()) == isVarying(copy.getTarget())
+               ? ""
+               : quoted() + " copies a buffer of constants into one of a "
+                            "sequence's values";
   if (auto loop = dyn_cast<scf::ForOp>(op))
-    return !anyVarying(
-        {loop.getLowerBound(), loop.getUpperBound(), loop.getStep()});
+    return anyVarying(
+               {loop.getLowerBound(), loop.getUpperBound(), loop.getStep()})
+               ? quoted() + " has bounds that differ by sequence"
+               : "";
   if (auto branch = dyn_cast<scf::IfOp>(op))
-    return !isVarying(branch.getCondition());
+    return isVarying(branch.getCondition())
+               ? quoted() + " branches on a value that differs by sequence"
+               : "";
   if (isa<scf::YieldOp, func::ReturnOp, memref::AllocaOp, memref::AllocOp,
           memref::DeallocOp>(op) ||
       OpTrait::hasElementwiseMappableTraits(op))
-    return true;
-  // Views keep their indices and offsets (counted in elements); memref.view
-  // counts bytes, which analyze() refuses through its i8 root.
-  if (isa<ViewLikeOpInterface>(op) && !isa<memref::ViewOp>(op))
-    return true;
-  return !anyVarying(op->getOperands()) && !anyVarying(op->getResults());
+    return "";
+  // Views keep their indices and offsets (counted in elements); a
+  // memref.view's byte offset is scaled with its byte buffer (rewrite()).
+  if (isa<ViewLikeOpInterface>(op))
+    return "";
+  if (anyVarying(op->getOperands()) || anyVarying(op->getResults()))
+    return quoted() + " takes a value that differs by sequence";
+  return "";
 }
 
 bool Widener::analyze(ArrayRef<Value> seeds) {
@@ -176,13 +201,29 @@ bool Widener::analyze(ArrayRef<Value> seeds) {
     changed = false;
     f.walk([&](Operation *op) { changed |= propagate(op); });
   }
+  // A shared byte buffer (lds-lower-to-loops' share-buffers-from) is
+  // widened L times, and its views with it: each of them must be a
+  // memref.view of static floats, so that offsets scale with the lanes.
+  auto viewsFloats = [](Value arena) {
+    return llvm::all_of(arena.getUsers(), [](Operation *user) {
+      auto view = dyn_cast<memref::ViewOp>(user);
+      return view && isStaticFloatBuffer(view.getType());
+    });
+  };
   for (Value root : varyingRoots)
-    if (!isStaticFloatBuffer(root.getType()) ||
+    if (!(isStaticFloatBuffer(root.getType()) ||
+          (isByteArena(root.getType()) && viewsFloats(root))) ||
         !isa_and_nonnull<memref::AllocaOp, memref::AllocOp>(
-            root.getDefiningOp()))
+            root.getDefiningOp())) {
+      reason = "values that differ by sequence are kept in a buffer the "
+               "lanes cannot widen";
+      if (Operation *def = root.getDefiningOp())
+        reason += " ('" + def->getName().getStringRef().str() + "')";
       return false;
+    }
   WalkResult walk = f.walk([&](Operation *op) {
-    return canWiden(op) ? WalkResult::advance() : WalkResult::interrupt();
+    reason = whyNot(op);
+    return reason.empty() ? WalkResult::advance() : WalkResult::interrupt();
   });
   return !walk.wasInterrupted();
 }
@@ -202,7 +243,12 @@ bool Widener::pays(int64_t stateElements) {
     hasSum |= llvm::any_of(loop.getRegionIterArgs(),
                            [&](Value v) { return isVarying(v); });
   });
-  return hasSum || stateElements < kWideState;
+  if (hasSum || stateElements < kWideState)
+    return true;
+  reason = "f sums no values that differ by sequence, and its " +
+           std::to_string(stateElements) +
+           " state values are vectorised one sequence at a time already";
+  return false;
 }
 
 void Widener::rewrite() {
@@ -211,6 +257,15 @@ void Widener::rewrite() {
       for (Value result : op->getResults())
         if (isVarying(result))
           widenResult(result);
+      // A view of a shared byte buffer starts L times further in.
+      if (auto view = dyn_cast<memref::ViewOp>(op);
+          view && isVarying(view.getResult())) {
+        OpBuilder b(op);
+        Value lanesIndex =
+            b.create<arith::ConstantIndexOp>(op->getLoc(), lanes);
+        view.getByteShiftMutable().set(b.create<arith::MulIOp>(
+            op->getLoc(), view.getByteShift(), lanesIndex));
+      }
     } else if (auto load = dyn_cast<memref::LoadOp>(op)) {
       if (isVarying(load.getMemRef()))
         widenResult(load.getResult());
@@ -437,6 +492,11 @@ int64_t stateElements(func::FuncOp f) {
   return 0;
 }
 
+/// The attribute of @M_f that says whether it got lanes, and why not.
+constexpr llvm::StringLiteral kLanesNote = "lds.lanes_note";
+constexpr llvm::StringLiteral kAlone =
+    "the sequential pass steps one sequence at a time: ";
+
 struct WidenLanesPass : public lds::impl::LDSWidenLanesBase<WidenLanesPass> {
   using LDSWidenLanesBase::LDSWidenLanesBase;
 
@@ -454,18 +514,27 @@ struct WidenLanesPass : public lds::impl::LDSWidenLanesBase<WidenLanesPass> {
 
   void widen(func::FuncOp f, SymbolTable &symbols) {
     // The lane count from the model's float type (that of the state).
+    // Each @M_f says what became of it, for lds-compile --verbose.
+    auto note = [&](const Twine &text) {
+      f->setAttr(kLanesNote, StringAttr::get(f.getContext(), text));
+    };
     FloatType floatType;
-    for (unsigned i = 0; i < f.getNumArguments(); ++i)
-      if (isLaneArgument(f, i) && !isStaticFloatBuffer(f.getArgumentTypes()[i]))
-        return; // an integer input, or a buffer of unknown size
-      else if (isLaneArgument(f, i))
-        floatType = cast<FloatType>(
-            cast<MemRefType>(f.getArgumentTypes()[i]).getElementType());
-    if (!floatType)
-      return;
-    int64_t lanes = laneBytes / (floatType.getWidth() / 8);
+    for (unsigned i = 0; i < f.getNumArguments(); ++i) {
+      if (!isLaneArgument(f, i))
+        continue;
+      if (!isStaticFloatBuffer(f.getArgumentTypes()[i])) {
+        auto name = f.getArgAttrOfType<StringAttr>(i, "lds.name");
+        auto kind = f.getArgAttrOfType<StringAttr>(i, "lds.kind");
+        return note(kAlone + kind.getValue() + " '" +
+                    (name ? name.getValue() : "?") + "' holds integers");
+      }
+      floatType = cast<FloatType>(
+          cast<MemRefType>(f.getArgumentTypes()[i]).getElementType());
+    }
+    int64_t lanes = floatType ? laneBytes / (floatType.getWidth() / 8) : 0;
     if (lanes < 2)
-      return;
+      return note(kAlone + "lane-bytes=" + Twine(laneBytes.getValue()) +
+                  " holds fewer than 2 values");
 
     func::FuncOp g = f.clone();
     g.setSymName((f.getSymName() + "_lanes").str());
@@ -486,7 +555,7 @@ struct WidenLanesPass : public lds::impl::LDSWidenLanesBase<WidenLanesPass> {
     if (!widener.analyze(llvm::to_vector(llvm::make_second_range(buffers))) ||
         !widener.pays(stateElements(f))) {
       g.erase();
-      return;
+      return note(kAlone + widener.reason);
     }
     widener.rewrite();
     // Rows of mat-vecs jammed where they can be (innermost first: jamming
@@ -560,6 +629,8 @@ struct WidenLanesPass : public lds::impl::LDSWidenLanesBase<WidenLanesPass> {
     g->setAttr("lds.derived", attrs.getStringAttr("f_lanes"));
     g->setAttr("lds.lanes", attrs.getI64IntegerAttr(lanes));
     symbols.insert(g, std::next(Block::iterator(f)));
+    note("the sequential pass steps " + Twine(lanes) + " sequences at once (@" +
+         g.getSymName() + ")");
   }
 };
 

@@ -23,7 +23,8 @@ using namespace lds;
 
 std::unique_ptr<llvm::Module>
 lds::buildModelLLVMModule(mlir::ModuleOp module, llvm::LLVMContext &context,
-                          const CPUTargetOptions &cpuOptions) {
+                          const CPUTargetOptions &cpuOptions,
+                          std::vector<std::string> *notes) {
   std::vector<ModelInfo> infos = collectModelInfo(module);
   // The cooperative functions (addCooperativeNewton, GPU builds only) are
   // the emulator's: split over a block as on the GPU.
@@ -32,6 +33,14 @@ lds::buildModelLLVMModule(mlir::ModuleOp module, llvm::LLVMContext &context,
   options.storeResultsInPlace = cpuOptions.storeResultsInPlace;
   if (mlir::failed(lowerToLLVMDialect(module, options)))
     return nullptr;
+  // What lds-widen-lanes made of each step function.
+  if (notes)
+    module.walk([&](mlir::LLVM::LLVMFuncOp func) {
+      auto model = func->getAttrOfType<mlir::FlatSymbolRefAttr>("lds.model");
+      if (auto note = func->getAttrOfType<mlir::StringAttr>("lds.lanes_note"))
+        notes->push_back((model ? model.getValue().str() + ": " : "") +
+                         note.getValue().str());
+    });
   stripLDSAttributes(module);
   std::unique_ptr<llvm::Module> llvmModule = translateToLLVMIR(module, context);
   if (!llvmModule)

@@ -112,10 +112,13 @@ lds::buildModelObjectModule(mlir::ModuleOp module,
       return nullptr;
   }
   Stopwatch watch;
+  std::vector<std::string> cpuNotes;
   std::unique_ptr<llvm::Module> llvmModule =
-      buildModelLLVMModule(module, context, options.cpu);
+      buildModelLLVMModule(module, context, options.cpu, &cpuNotes);
   if (!llvmModule)
     return nullptr;
+  for (const std::string &line : cpuNotes)
+    note(options.log, line);
   if (options.withGPU &&
       !addGPUModules(*llvmModule, gpuInfos, gpuBuild, images, error))
     return nullptr;

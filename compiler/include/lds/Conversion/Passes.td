@@ -252,10 +252,21 @@ def LDSWidenLanes : Pass<"lds-widen-lanes", "mlir::ModuleOp"> {
     params, out_0 .. out_{L-1}`); the entry gathers the lanes into vectors,
     each return scatters them. `out_l` may alias `x_l`.
 
+    A shared byte buffer (`share-buffers-from`) that holds varying values
+    takes L times the bytes, and each `memref.view` of it starts L times
+    further in. A row loop around a sum over varying values (a mat-vec) is
+    jammed 8 rows a step, so that the rows share each load of the vector
+    and their sums are independent FMA chains; other such sums are split
+    over 8 partial sums.
+
     A step function it cannot widen gets no `@M_f_lanes` (the runtime then
     steps each sequence alone): an integer input, a varying memref index or
     loop bound, an `scf.if` on a varying condition, a uniform buffer copied
     into a varying one, or an op it does not know with a varying operand.
+    Nor does one without a sum over varying values whose state has 16
+    values or more (vectorised over its channels already). `@M_f` gets
+    `lds.lanes_note`, which says what became of it and why
+    (`lds-compile --verbose` prints it).
   }];
   let dependentDialects = [
     "mlir::arith::ArithDialect",

@@ -42,10 +42,13 @@ struct CPUTargetOptions {
 void addModelABI(llvm::Module &module, const std::vector<ModelInfo> &infos);
 
 /// Lowers `module` (after the lds pipeline) to LLVM IR with the model ABI.
-/// Returns null on failure, with a diagnostic.
+/// Returns null on failure, with a diagnostic. `notes`, if given, receives
+/// a line per model on its sequential pass ("M: the sequential pass steps 8
+/// sequences at once ...", or why one at a time), for --verbose.
 std::unique_ptr<llvm::Module>
 buildModelLLVMModule(mlir::ModuleOp module, llvm::LLVMContext &context,
-                     const CPUTargetOptions &options = {});
+                     const CPUTargetOptions &options = {},
+                     std::vector<std::string> *notes = nullptr);
 
 /// Removes the lds.* attributes of the LLVM-dialect functions in `module`,
 /// which have no meaning in LLVM IR; `lds.scratch_bytes` becomes the LLVM
