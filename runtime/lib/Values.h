@@ -22,20 +22,40 @@ inline int64_t elementSize(lds_dtype dtype) {
   return dtype == LDS_DTYPE_F64 ? 8 : 4;
 }
 
-/// Index of the first non-finite of `n` float values, or -1.
-inline int64_t firstNonfinite(const void *values, int64_t n, lds_dtype dtype) {
-  if (dtype == LDS_DTYPE_F64) {
-    const double *v = static_cast<const double *>(values);
-    for (int64_t i = 0; i < n; ++i)
-      if (!std::isfinite(v[i]))
-        return i;
-  } else {
-    const float *v = static_cast<const float *>(values);
-    for (int64_t i = 0; i < n; ++i)
-      if (!std::isfinite(v[i]))
+/// Index of the first of `n` values (IEEE bits `Bits`) whose exponent bits
+/// are all set (Inf or NaN), or -1. Blocks of values are tested without a
+/// branch, which the compiler vectorises, and only a block holding one is
+/// searched: every solve tests its inputs and its trajectory, and the
+/// early-exit loop this replaces cost a quarter to a half of the elementwise
+/// model's sequential solve.
+template <class Bits, Bits ExponentMask>
+int64_t firstNonfiniteBits(const void *values, int64_t n) {
+  constexpr int64_t kBlock = 256;
+  const unsigned char *bytes = static_cast<const unsigned char *>(values);
+  auto bitsAt = [&](int64_t i) {
+    Bits b;
+    std::memcpy(&b, bytes + i * sizeof(Bits), sizeof(Bits));
+    return b;
+  };
+  for (int64_t start = 0; start < n; start += kBlock) {
+    int64_t end = start + kBlock < n ? start + kBlock : n;
+    Bits any = 0;
+    for (int64_t i = start; i < end; ++i)
+      any |= (bitsAt(i) & ExponentMask) == ExponentMask;
+    if (!any)
+      continue;
+    for (int64_t i = start; i < end; ++i)
+      if ((bitsAt(i) & ExponentMask) == ExponentMask)
         return i;
   }
   return -1;
+}
+
+/// Index of the first non-finite of `n` float values, or -1.
+inline int64_t firstNonfinite(const void *values, int64_t n, lds_dtype dtype) {
+  if (dtype == LDS_DTYPE_F64)
+    return firstNonfiniteBits<uint64_t, 0x7ff0000000000000ull>(values, n);
+  return firstNonfiniteBits<uint32_t, 0x7f800000u>(values, n);
 }
 
 /// max_i |a[i] - b[i]| of `n` float values; NaN if any is not finite.

@@ -314,6 +314,43 @@ TEST(HostileNonfinite, X0AndInputs) {
   }
 }
 
+// The finiteness scan tests blocks of 256 values at once and searches only
+// a block that holds a non-finite one: the first is reported wherever it
+// falls against the blocks, however many follow it, in f32 and f64;
+// the largest finite values and subnormals are finite.
+template <class T> void expectFirstNonfiniteReported() {
+  auto model = buildModel<DiagLinear, T>();
+  const T inf = std::numeric_limits<T>::infinity();
+  const T nan = std::numeric_limits<T>::quiet_NaN();
+  // Positions in sequence 1's 200 x 4 input values, first one first.
+  const std::vector<std::vector<int64_t>> cases = {
+      {255, 256, 700}, {256, 257}, {511, 799}, {0, 1, 2}, {799}};
+  for (const std::vector<int64_t> &bad : cases) {
+    Data<DiagLinear, T> data(200, 2, 4);
+    std::vector<T> &u = data.floatInputs[0];
+    u[7] = std::numeric_limits<T>::max();
+    u[8] = -std::numeric_limits<T>::max();
+    u[9] = std::numeric_limits<T>::denorm_min();
+    for (size_t k = 0; k < bad.size(); ++k)
+      u[800 + bad[k]] = k % 2 ? nan : -inf;
+    std::vector<T> states(2 * 200 * 4);
+    EXPECT_EQ(lds_solve(&model->m, data.paramArg(), data.x0.data(),
+                        data.inputArg(), 200, 2, states.data(), nullptr,
+                        nullptr),
+              LDS_ERR_NONFINITE);
+    std::string expected = "lds_solve: inputs[0] ('u') is not finite at "
+                           "batch 1, step " +
+                           std::to_string(bad[0] / 4 + 1) + ", element " +
+                           std::to_string(bad[0] % 4);
+    EXPECT_EQ(lds_last_error(), expected);
+  }
+}
+
+TEST(HostileNonfinite, FirstOfSeveralAcrossBlocks) {
+  expectFirstNonfiniteReported<float>();
+  expectFirstNonfiniteReported<double>();
+}
+
 /// Solves `data` with every solver and expects LDS_ERR_NONFINITE from step
 /// `fromT`, with states equal to the float64 sequential evaluation where it
 /// is finite and non-finite exactly where it is not.
