@@ -260,3 +260,46 @@ func.func @arena_f(%x: memref<32xf32> {lds.kind = "state", lds.name = "x"},
   memref.copy %b, %out : memref<32xf32> to memref<32xf32>
   return
 }
+
+// -----
+
+// Not jammed: rows whose sums run over different ranges (a triangular
+// loop); not split: a running sum that is also stored at every step.
+// CHECK-LABEL: func.func @tri_f_lanes(
+// CHECK:         scf.for %[[I:.*]] = %c0 to %c16 step %c1 {
+// CHECK:           scf.for %{{.*}} = %[[I]] to %c16 step %c1 iter_args(%{{.*}} = %{{.*}}) -> (vector<8xf32>) {
+// CHECK-LABEL: func.func @prefix_f_lanes(
+// CHECK:         scf.for %{{.*}} = %c0 to %c16 step %c1 iter_args(%{{.*}} = %{{.*}}) -> (vector<8xf32>) {
+// CHECK:           memref.store %{{.*}} : memref<16xvector<8xf32>>
+func.func @tri_f(%x: memref<16xf32> {lds.kind = "state", lds.name = "x"},
+                 %out: memref<16xf32> {lds.kind = "out", lds.name = "out"})
+    attributes {lds.derived = "f"} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c16 = arith.constant 16 : index
+  %zero = arith.constant 0.0 : f32
+  scf.for %i = %c0 to %c16 step %c1 {
+    %s = scf.for %j = %i to %c16 step %c1 iter_args(%acc = %zero) -> (f32) {
+      %b = memref.load %x[%j] : memref<16xf32>
+      %n = arith.addf %acc, %b : f32
+      scf.yield %n : f32
+    }
+    memref.store %s, %out[%i] : memref<16xf32>
+  }
+  return
+}
+func.func @prefix_f(%x: memref<16xf32> {lds.kind = "state", lds.name = "x"},
+                    %out: memref<16xf32> {lds.kind = "out", lds.name = "out"})
+    attributes {lds.derived = "f"} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c16 = arith.constant 16 : index
+  %zero = arith.constant 0.0 : f32
+  %s = scf.for %j = %c0 to %c16 step %c1 iter_args(%acc = %zero) -> (f32) {
+    %b = memref.load %x[%j] : memref<16xf32>
+    %n = arith.addf %acc, %b : f32
+    memref.store %n, %out[%j] : memref<16xf32>
+    scf.yield %n : f32
+  }
+  return
+}

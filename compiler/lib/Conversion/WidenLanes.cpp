@@ -321,7 +321,9 @@ void splitSum(scf::ForOp loop) {
   Value acc = loop.getRegionIterArgs()[0];
   auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
   auto add = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
-  if (!add || !acc.hasOneUse() || add.getLhs() != acc ||
+  // The running sum may feed nothing but the next iteration: split, each
+  // partial sum would stand in for it.
+  if (!add || !acc.hasOneUse() || !add->hasOneUse() || add.getLhs() != acc ||
       add->getBlock() != loop.getBody())
     return;
   int64_t parts = kPartialSums;
@@ -406,11 +408,17 @@ void jamRows(scf::ForOp outer) {
   if (!lb || !ub || !step || *lb != 0 || *step != 1 ||
       outer.getNumRegionIterArgs() != 0)
     return;
+  // The inner loops become one loop for all R rows, with row 0's bounds:
+  // no row's bounds may differ from another's.
   bool hasSum = false;
-  for (auto inner : outer.getBody()->getOps<scf::ForOp>())
+  for (auto inner : outer.getBody()->getOps<scf::ForOp>()) {
+    if (!llvm::all_of(inner->getOperands().take_front(3),
+                      [&](Value v) { return outer.isDefinedOutsideOfLoop(v); }))
+      return;
     hasSum |= llvm::any_of(inner.getRegionIterArgs(), [](Value v) {
       return isa<VectorType>(v.getType());
     });
+  }
   int64_t rows = kJammedRows;
   while (rows > 1 && *ub % rows != 0)
     rows /= 2;
