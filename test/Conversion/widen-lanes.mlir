@@ -225,27 +225,38 @@ func.func @constant_f(%x: memref<4xf32> {lds.kind = "state", lds.name = "x"},
 
 // -----
 
-// Buffers that share a byte buffer (lds-lower-to-loops' share-buffers-from)
-// take L times the bytes, and each view starts L times further in.
+// Buffers that share a byte buffer (lds-lower-to-loops' share-buffers-from):
+// a view that holds values of the sequences becomes a buffer of its own, of
+// vectors; a view of uniform values (here 2 * p) stays where it was.
 // CHECK-LABEL: func.func @arena_f_lanes(
-// CHECK:         %[[A:.*]] = memref.alloca() {alignment = 64 : i64} : memref<2048xi8>
-// CHECK-DAG:     memref.view %[[A]][%c0][] : memref<2048xi8> to memref<32xvector<8xf32>>
-// CHECK-DAG:     memref.view %[[A]][%c1024][] : memref<2048xi8> to memref<32xvector<8xf32>>
+// CHECK-DAG:     %[[A:.*]] = memref.alloca() {alignment = 64 : i64} : memref<384xi8>
+// CHECK-DAG:     %[[C:.*]] = memref.view %[[A]][%c256][] : memref<384xi8> to memref<32xf32>
+// CHECK-DAG:     %[[VA:.*]] = memref.alloca() {alignment = 64 : i64} : memref<32xvector<8xf32>>
+// CHECK-DAG:     %[[VB:.*]] = memref.alloca() {alignment = 64 : i64} : memref<32xvector<8xf32>>
+// CHECK-NOT:     memref.view
+// CHECK:         return
 func.func @arena_f(%x: memref<32xf32> {lds.kind = "state", lds.name = "x"},
+                   %p: memref<32xf32> {lds.kind = "param", lds.name = "p"},
                    %out: memref<32xf32> {lds.kind = "out", lds.name = "out"})
     attributes {lds.derived = "f"} {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c32 = arith.constant 32 : index
   %c128 = arith.constant 128 : index
+  %c256 = arith.constant 256 : index
   %zero = arith.constant 0.0 : f32
-  %arena = memref.alloca() {alignment = 64 : i64} : memref<256xi8>
-  %a = memref.view %arena[%c0][] : memref<256xi8> to memref<32xf32>
-  %b = memref.view %arena[%c128][] : memref<256xi8> to memref<32xf32>
+  %two = arith.constant 2.0 : f32
+  %arena = memref.alloca() {alignment = 64 : i64} : memref<384xi8>
+  %a = memref.view %arena[%c0][] : memref<384xi8> to memref<32xf32>
+  %b = memref.view %arena[%c128][] : memref<384xi8> to memref<32xf32>
+  %c = memref.view %arena[%c256][] : memref<384xi8> to memref<32xf32>
   scf.for %i = %c0 to %c32 step %c1 {
     %v = memref.load %x[%i] : memref<32xf32>
-    %p = arith.mulf %v, %v : f32
-    memref.store %p, %a[%i] : memref<32xf32>
+    %q = memref.load %p[%i] : memref<32xf32>
+    %p2 = arith.mulf %v, %v : f32
+    %q2 = arith.mulf %q, %two : f32
+    memref.store %p2, %a[%i] : memref<32xf32>
+    memref.store %q2, %c[%i] : memref<32xf32>
   }
   %s = scf.for %i = %c0 to %c32 step %c1 iter_args(%acc = %zero) -> (f32) {
     %v = memref.load %a[%i] : memref<32xf32>
@@ -254,8 +265,10 @@ func.func @arena_f(%x: memref<32xf32> {lds.kind = "state", lds.name = "x"},
   }
   scf.for %i = %c0 to %c32 step %c1 {
     %v = memref.load %a[%i] : memref<32xf32>
+    %w = memref.load %c[%i] : memref<32xf32>
     %r = arith.addf %v, %s : f32
-    memref.store %r, %b[%i] : memref<32xf32>
+    %r2 = arith.mulf %r, %w : f32
+    memref.store %r2, %b[%i] : memref<32xf32>
   }
   memref.copy %b, %out : memref<32xf32> to memref<32xf32>
   return
@@ -300,6 +313,78 @@ func.func @prefix_f(%x: memref<16xf32> {lds.kind = "state", lds.name = "x"},
     %n = arith.addf %acc, %b : f32
     memref.store %n, %out[%j] : memref<16xf32>
     scf.yield %n : f32
+  }
+  return
+}
+
+// -----
+
+// Not jammed: two stores into one buffer, which rows could interleave
+// differently (row 1's first store overwrites row 0's second at A[1, 0]).
+// CHECK-LABEL: func.func @waw_f_lanes(
+// CHECK:         scf.for %[[I:.*]] = %c0 to %c16 step %c1 {
+// CHECK:           memref.store %{{.*}}, %{{.*}}[%[[I]], %{{.*}}] : memref<16x16xvector<8xf32>>
+// CHECK:           memref.store %{{.*}}, %{{.*}}[%{{.*}}, %[[I]]] : memref<16x16xvector<8xf32>>
+func.func @waw_f(%x: memref<16xf32> {lds.kind = "state", lds.name = "x"},
+                 %w: memref<16x16xf32> {lds.kind = "param", lds.name = "W"},
+                 %out: memref<16xf32> {lds.kind = "out", lds.name = "out"})
+    attributes {lds.derived = "f"} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c15 = arith.constant 15 : index
+  %c16 = arith.constant 16 : index
+  %zero = arith.constant 0.0 : f32
+  %one = arith.constant 1.0 : f32
+  %A = memref.alloca() : memref<16x16xf32>
+  scf.for %i = %c0 to %c16 step %c1 {
+    %s = scf.for %j = %c0 to %c16 step %c1 iter_args(%acc = %zero) -> (f32) {
+      %a = memref.load %w[%i, %j] : memref<16x16xf32>
+      %b = memref.load %x[%j] : memref<16xf32>
+      %p = arith.mulf %a, %b : f32
+      %n = arith.addf %acc, %p : f32
+      scf.yield %n : f32
+    }
+    %i1 = arith.addi %i, %c1 : index
+    %ip1 = arith.remui %i1, %c16 : index
+    %i15 = arith.addi %i, %c15 : index
+    %im1 = arith.remui %i15, %c16 : index
+    %t = arith.addf %s, %one : f32
+    memref.store %s, %A[%i, %im1] : memref<16x16xf32>
+    memref.store %t, %A[%ip1, %i] : memref<16x16xf32>
+  }
+  scf.for %i = %c0 to %c16 step %c1 {
+    %i15 = arith.addi %i, %c15 : index
+    %im1 = arith.remui %i15, %c16 : index
+    %v = memref.load %A[%i, %im1] : memref<16x16xf32>
+    memref.store %v, %out[%i] : memref<16xf32>
+  }
+  return
+}
+
+// -----
+
+// A function whose lanes' buffers would overflow a worker's stack keeps to
+// one sequence at a time: 8 lanes of a 65536 x f32 state take 2 MiB (the
+// gathered state and out: 4 MiB).
+// CHECK-LABEL: func.func @huge_f(
+// CHECK-SAME:    lds.lanes_note = "the sequential pass steps one sequence at a time: its buffers would take 4096 KiB of stack for 8 sequences (at most 2048 KiB)"
+// CHECK-NOT:   func.func @huge_f_lanes
+func.func @huge_f(%x: memref<65536xf32> {lds.kind = "state", lds.name = "x"},
+                  %out: memref<65536xf32> {lds.kind = "out", lds.name = "out"})
+    attributes {lds.derived = "f"} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c65536 = arith.constant 65536 : index
+  %zero = arith.constant 0.0 : f32
+  %s = scf.for %i = %c0 to %c65536 step %c1 iter_args(%acc = %zero) -> (f32) {
+    %v = memref.load %x[%i] : memref<65536xf32>
+    %n = arith.addf %acc, %v : f32
+    scf.yield %n : f32
+  }
+  scf.for %i = %c0 to %c65536 step %c1 {
+    %v = memref.load %x[%i] : memref<65536xf32>
+    %r = arith.mulf %v, %s : f32
+    memref.store %r, %out[%i] : memref<65536xf32>
   }
   return
 }

@@ -391,6 +391,41 @@ TEST(SolveSequentialKernel, LanesStepGroupsOfTheBatch) {
   EXPECT_TRUE(K::lanesCalls.empty());
 }
 
+// The compiled sequential loops run a block of rows a call (128 KiB of
+// them), each block scanned for non-finite values while in the cache: an
+// overflow far into the run, in a sequence stepped with the lanes or alone,
+// is reported from its first row. (x' = 0.5 x + u with u = FLT_MAX at two
+// steps in a row: the second overflows.)
+TEST(SolveSequentialKernel, NonfiniteRowInALaterBlock) {
+  using K = Kernels<DiagLinear, float>;
+  const int64_t T = 30000;
+  for (int64_t seq : {2, 4}) { // lanes (group 0..3), alone
+    for (int64_t k : {int64_t(12000), int64_t(20000), T - 2}) {
+      SCOPED_TRACE("sequence " + std::to_string(seq) + ", step " +
+                   std::to_string(k));
+      Data<DiagLinear, float> data(T, 5, 3);
+      for (float &a : data.params[0])
+        a = 0.5f;
+      float *u = data.floatInputs[0].data() + seq * T * DiagLinear::D;
+      for (int64_t r : {k, k + 1})
+        for (int i = 0; i < DiagLinear::D; ++i)
+          u[r * DiagLinear::D + i] = std::numeric_limits<float>::max();
+      auto model = buildModel<DiagLinear, float>();
+      model->m.sequential = &K::sequential;
+      model->m.lanes = kTestLanes;
+      model->m.sequential_lanes = &K::sequentialLanes;
+      Result<float> r =
+          solve(model->m, data, options(LDS_SOLVER_SEQUENTIAL, 1));
+      EXPECT_EQ(r.status, LDS_ERR_NONFINITE);
+      EXPECT_EQ(r.error,
+                "lds_solve: the trajectory of sequence " + std::to_string(seq) +
+                    " is not finite from t = " + std::to_string(k + 2) +
+                    " (f overflowed or produced NaN; states hold the "
+                    "sequential evaluation)");
+    }
+  }
+}
+
 /// C++ lds_reduce_fn / lds_sweep_fn over solver S's per-step kernels of
 /// `model` (buildModel leaves `chunks` NULL; tests set these to check the
 /// runtime's use of the compiled chunk loops).

@@ -100,7 +100,9 @@ void lds::buildLowerToLLVMPipeline(OpPassManager &pm,
   // libm calls.
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createConvertMathToLLVMPass());
-  if (options.cpuFastMath) {
+  // The vector ops of lds-cpu-fast-math's dot products and of
+  // lds-widen-lanes' lanes.
+  if (options.cpuFastMath || options.laneBytes > 0) {
     ConvertVectorToLLVMPassOptions vector;
     vector.reassociateFPReductions = true;
     pm.addPass(createConvertVectorToLLVMPass(vector));

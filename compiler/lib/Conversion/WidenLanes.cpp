@@ -35,10 +35,16 @@ bool isLaneArgument(func::FuncOp f, unsigned i) {
   return kind && llvm::is_contained({"state", "input", "out"}, kind.getValue());
 }
 
-/// The buffer `memref` views: an alloca, an alloc or an argument.
+/// The buffer `memref` views: an alloca, an alloc, an argument, or a
+/// memref.view of a shared byte buffer (lds-lower-to-loops'
+/// share-buffers-from), whose views are buffers of their own with disjoint
+/// lifetimes.
 Value rootOf(Value memref) {
-  while (auto view = memref.getDefiningOp<ViewLikeOpInterface>())
+  while (auto view = memref.getDefiningOp<ViewLikeOpInterface>()) {
+    if (isa<memref::ViewOp>(view))
+      break;
     memref = view.getViewSource();
+  }
   return memref;
 }
 
@@ -104,11 +110,7 @@ private:
                                          v);
   }
   void widenResult(Value v) {
-    if (isByteArena(v.getType()))
-      v.setType(MemRefType::get(
-          {cast<MemRefType>(v.getType()).getNumElements() * lanes},
-          cast<MemRefType>(v.getType()).getElementType()));
-    else if (isa<BaseMemRefType>(v.getType()))
+    if (isa<BaseMemRefType>(v.getType()))
       v.setType(widenBuffer(v.getType()));
     else
       v.setType(vectorOf(v.getType()));
@@ -201,24 +203,24 @@ bool Widener::analyze(ArrayRef<Value> seeds) {
     changed = false;
     f.walk([&](Operation *op) { changed |= propagate(op); });
   }
-  // A shared byte buffer (lds-lower-to-loops' share-buffers-from) is
-  // widened L times, and its views with it: each of them must be a
-  // memref.view of static floats, so that offsets scale with the lanes.
-  auto viewsFloats = [](Value arena) {
-    return llvm::all_of(arena.getUsers(), [](Operation *user) {
-      auto view = dyn_cast<memref::ViewOp>(user);
-      return view && isStaticFloatBuffer(view.getType());
-    });
+  // A varying view of a shared byte buffer becomes a buffer of its own
+  // (rewrite()); the uniform ones keep sharing theirs.
+  auto isWidenableView = [](Value root) {
+    auto view = root.getDefiningOp<memref::ViewOp>();
+    return view && isByteArena(view.getSource().getType()) &&
+           isa_and_nonnull<memref::AllocaOp, memref::AllocOp>(
+               view.getSource().getDefiningOp());
   };
   for (Value root : varyingRoots)
-    if (!(isStaticFloatBuffer(root.getType()) ||
-          (isByteArena(root.getType()) && viewsFloats(root))) ||
-        !isa_and_nonnull<memref::AllocaOp, memref::AllocOp>(
-            root.getDefiningOp())) {
-      reason = "values that differ by sequence are kept in a buffer the "
-               "lanes cannot widen";
-      if (Operation *def = root.getDefiningOp())
-        reason += " ('" + def->getName().getStringRef().str() + "')";
+    if (!isStaticFloatBuffer(root.getType()) ||
+        !(isa_and_nonnull<memref::AllocaOp, memref::AllocOp>(
+              root.getDefiningOp()) ||
+          isWidenableView(root))) {
+      std::string type;
+      llvm::raw_string_ostream os(type);
+      os << root.getType();
+      reason = "values that differ by sequence are kept in a " + type +
+               " the lanes cannot widen";
       return false;
     }
   WalkResult walk = f.walk([&](Operation *op) {
@@ -252,19 +254,23 @@ bool Widener::pays(int64_t stateElements) {
 }
 
 void Widener::rewrite() {
+  SmallVector<memref::ViewOp> ownViews;
   f.walk<WalkOrder::PreOrder>([&](Operation *op) {
     if (isa<memref::AllocaOp, memref::AllocOp, ViewLikeOpInterface>(op)) {
       for (Value result : op->getResults())
         if (isVarying(result))
           widenResult(result);
-      // A view of a shared byte buffer starts L times further in.
+      // A varying view of a shared byte buffer: a buffer of its own, L
+      // times larger (the buffer's other views stay as they are).
       if (auto view = dyn_cast<memref::ViewOp>(op);
           view && isVarying(view.getResult())) {
-        OpBuilder b(op);
-        Value lanesIndex =
-            b.create<arith::ConstantIndexOp>(op->getLoc(), lanes);
-        view.getByteShiftMutable().set(b.create<arith::MulIOp>(
-            op->getLoc(), view.getByteShift(), lanesIndex));
+        OpBuilder b(view);
+        Value own = b.create<memref::AllocaOp>(view.getLoc(),
+                                               cast<MemRefType>(view.getType()),
+                                               b.getI64IntegerAttr(64));
+        varyingRoots.insert(own);
+        view.getResult().replaceAllUsesWith(own);
+        ownViews.push_back(view);
       }
     } else if (auto load = dyn_cast<memref::LoadOp>(op)) {
       if (isVarying(load.getMemRef()))
@@ -297,6 +303,8 @@ void Widener::rewrite() {
         widenResult(result);
     }
   });
+  for (memref::ViewOp view : ownViews)
+    view.erase();
 }
 
 /// Independent partial sums a widened sum is split over: the FMA chains in
@@ -375,17 +383,20 @@ void splitSum(scf::ForOp loop) {
 /// and FMA chains.
 constexpr int64_t kJammedRows = 8;
 
-/// Whether `outer`'s iterations may run interleaved: they store only at
-/// indices that include its induction variable itself, to buffers nothing
-/// in it loads, and hold nothing but pure ops, loads and loops of those.
+/// Whether `outer`'s iterations may run interleaved: they store once per
+/// buffer, at indices that include its induction variable itself, to
+/// buffers nothing in it loads, and hold nothing but pure ops, loads and
+/// loops of those.
 bool iterationsIndependent(scf::ForOp outer) {
   llvm::DenseSet<Value> stored, loaded;
   bool ok = true;
   outer.getBody()->walk([&](Operation *op) {
     if (auto store = dyn_cast<memref::StoreOp>(op)) {
+      // One store a buffer, at indices that include the row's: rows write
+      // apart, whatever order they run in.
       ok &= store->getParentOp() == outer &&
-            llvm::is_contained(store.getIndices(), outer.getInductionVar());
-      stored.insert(rootOf(store.getMemRef()));
+            llvm::is_contained(store.getIndices(), outer.getInductionVar()) &&
+            stored.insert(rootOf(store.getMemRef())).second;
     } else if (auto load = dyn_cast<memref::LoadOp>(op)) {
       loaded.insert(rootOf(load.getMemRef()));
     } else if (!isa<scf::ForOp, scf::YieldOp>(op) && !isPure(op)) {
@@ -500,6 +511,15 @@ int64_t stateElements(func::FuncOp f) {
   return 0;
 }
 
+/// The most lanes the runtime takes (LDS_MAX_LANES of model_abi.h).
+constexpr int64_t kMaxLanes = 64;
+
+/// Stack bytes of @M_f_lanes' buffers at most: a worker thread's stack
+/// (8 MiB by default on Linux) holds them. (Langevin at D = 512 needs 1.2
+/// MiB, most of it one D x D buffer of params shared by both functions; a
+/// buffer of the sequences' values takes L times its bytes.)
+constexpr int64_t kMaxStackBytes = 2 << 20;
+
 /// The attribute of @M_f that says whether it got lanes, and why not.
 constexpr llvm::StringLiteral kLanesNote = "lds.lanes_note";
 constexpr llvm::StringLiteral kAlone =
@@ -540,6 +560,9 @@ struct WidenLanesPass : public lds::impl::LDSWidenLanesBase<WidenLanesPass> {
           cast<MemRefType>(f.getArgumentTypes()[i]).getElementType());
     }
     int64_t lanes = floatType ? laneBytes / (floatType.getWidth() / 8) : 0;
+    if (lanes > kMaxLanes)
+      return note(kAlone + "lane-bytes=" + Twine(laneBytes.getValue()) +
+                  " holds more than " + Twine(kMaxLanes) + " values");
     if (lanes < 2)
       return note(kAlone + "lane-bytes=" + Twine(laneBytes.getValue()) +
                   " holds fewer than 2 values");
@@ -566,6 +589,21 @@ struct WidenLanesPass : public lds::impl::LDSWidenLanesBase<WidenLanesPass> {
       return note(kAlone + widener.reason);
     }
     widener.rewrite();
+    // The lanes' buffers live on the caller's stack (a worker thread's).
+    int64_t stackBytes = 0;
+    g.walk([&](memref::AllocaOp alloca) {
+      MemRefType type = alloca.getType();
+      int64_t elementBytes = isa<VectorType>(type.getElementType())
+                                 ? lanes * (floatType.getWidth() / 8)
+                                 : (type.getElementTypeBitWidth() + 7) / 8;
+      stackBytes += type.getNumElements() * elementBytes;
+    });
+    if (stackBytes > kMaxStackBytes) {
+      g.erase();
+      return note(kAlone + "its buffers would take " + Twine(stackBytes >> 10) +
+                  " KiB of stack for " + Twine(lanes) + " sequences (at most " +
+                  Twine(kMaxStackBytes >> 10) + " KiB)");
+    }
     // Rows of mat-vecs jammed where they can be (innermost first: jamming
     // a loop erases only loops inside it), other sums split.
     SmallVector<scf::ForOp> loops;

@@ -252,9 +252,9 @@ def LDSWidenLanes : Pass<"lds-widen-lanes", "mlir::ModuleOp"> {
     params, out_0 .. out_{L-1}`); the entry gathers the lanes into vectors,
     each return scatters them. `out_l` may alias `x_l`.
 
-    A shared byte buffer (`share-buffers-from`) that holds varying values
-    takes L times the bytes, and each `memref.view` of it starts L times
-    further in. A row loop around a sum over varying values (a mat-vec) is
+    A view of a shared byte buffer (`share-buffers-from`) that holds
+    varying values becomes a buffer of its own; the uniform views keep
+    sharing theirs. A row loop around a sum over varying values (a mat-vec) is
     jammed 8 rows a step, so that the rows share each load of the vector
     and their sums are independent FMA chains; other such sums are split
     over 8 partial sums.
@@ -264,7 +264,8 @@ def LDSWidenLanes : Pass<"lds-widen-lanes", "mlir::ModuleOp"> {
     loop bound, an `scf.if` on a varying condition, a uniform buffer copied
     into a varying one, or an op it does not know with a varying operand.
     Nor does one without a sum over varying values whose state has 16
-    values or more (vectorised over its channels already). `@M_f` gets
+    values or more (vectorised over its channels already), nor one whose
+    buffers would take more than 2 MiB of stack. `@M_f` gets
     `lds.lanes_note`, which says what became of it and why
     (`lds-compile --verbose` prints it).
   }];
