@@ -172,9 +172,6 @@ private:
                  int64_t *firstNonfiniteRow) const;
   /// Steps one item from its front to T; its first non-finite row, or -1.
   int64_t stepAlone(const SequenceWork &w, int worker) const;
-  /// Rows a call of a compiled sequential loop writes for each of
-  /// `sequences` sequences (kScanBlockBytes in all).
-  int64_t rowsPerCall(int64_t sequences) const;
 
   template <class F> void parallel(int64_t n, F &&f) const {
     ThreadPool::global().parallelFor(n, p.threads, f);
@@ -508,39 +505,24 @@ int64_t CpuExecutor::formLaneGroups(const SequenceWork *work, int64_t n) const {
   return groups;
 }
 
-/// Bytes of rows a compiled sequential loop writes per call before the
-/// runtime scans them for non-finite values: the scan then reads what the
-/// loop just wrote from the cache (L2) rather than memory.
-constexpr int64_t kScanBlockBytes = 128 << 10;
-
-int64_t CpuExecutor::rowsPerCall(int64_t sequences) const {
-  return std::max<int64_t>(1, kScanBlockBytes / (rowBytes * sequences));
-}
-
 void CpuExecutor::stepLanes(const SequenceWork *work, int64_t count, int worker,
                             int64_t *firstNonfiniteRow) const {
   Scratch s = scratch(worker);
   const void *prev[kMaxLanes];
   void *out[kMaxLanes];
-  int64_t front = work[0].front, rows = rowsPerCall(m->lanes);
-  for (int64_t j = 0; j < count; ++j)
-    firstNonfiniteRow[j] = -1;
-  for (int64_t r = front; r < p.T; r += rows) {
-    int64_t n = std::min(rows, p.T - r);
-    for (int64_t l = 0; l < m->lanes; ++l) {
-      const SequenceWork &w = work[std::min(l, count - 1)];
-      prev[l] = finalBefore(w.seq, r);
-      out[l] = stateRow(w.seq, r);
-      bindInputs(w.seq, r, s.u + l * m->num_inputs);
-    }
-    m->sequential_lanes(prev, s.u, inputStride.as<int64_t>(), p.params, n, out);
-    for (int64_t j = 0; j < count; ++j) {
-      if (firstNonfiniteRow[j] >= 0)
-        continue;
-      int64_t e = firstNonfinite(stateRow(work[j].seq, r), n * d, dtype);
-      if (e >= 0)
-        firstNonfiniteRow[j] = r + e / d;
-    }
+  int64_t front = work[0].front;
+  for (int64_t l = 0; l < m->lanes; ++l) {
+    const SequenceWork &w = work[std::min(l, count - 1)];
+    prev[l] = finalBefore(w.seq, front);
+    out[l] = stateRow(w.seq, front);
+    bindInputs(w.seq, front, s.u + l * m->num_inputs);
+  }
+  m->sequential_lanes(prev, s.u, inputStride.as<int64_t>(), p.params,
+                      p.T - front, out);
+  for (int64_t j = 0; j < count; ++j) {
+    int64_t e =
+        firstNonfinite(stateRow(work[j].seq, front), (p.T - front) * d, dtype);
+    firstNonfiniteRow[j] = e >= 0 ? front + e / d : -1;
   }
 }
 
@@ -548,21 +530,16 @@ int64_t CpuExecutor::stepAlone(const SequenceWork &w, int worker) const {
   Scratch s = scratch(worker);
   int64_t bad = -1;
   if (m->sequential) {
-    // The model's compiled loop, a block of rows a call, each block scanned
-    // for its first non-finite row while it is in the cache.
-    int64_t rows = rowsPerCall(1);
-    for (int64_t r = w.front; r < p.T; r += rows) {
-      int64_t n = std::min(rows, p.T - r);
-      bindInputs(w.seq, r, s.u);
-      m->sequential(finalBefore(w.seq, r), s.u, inputStride.as<int64_t>(),
-                    p.params, n, stateRow(w.seq, r));
-      if (bad >= 0)
-        continue;
-      int64_t e = firstNonfinite(stateRow(w.seq, r), n * d, dtype);
-      if (e >= 0)
-        bad = r + e / d;
-    }
-    return bad;
+    // The model's compiled loop over the whole run, then one scan for the
+    // first non-finite row.
+    if (w.front >= p.T)
+      return -1;
+    bindInputs(w.seq, w.front, s.u);
+    m->sequential(finalBefore(w.seq, w.front), s.u, inputStride.as<int64_t>(),
+                  p.params, p.T - w.front, stateRow(w.seq, w.front));
+    int64_t e =
+        firstNonfinite(stateRow(w.seq, w.front), (p.T - w.front) * d, dtype);
+    return e >= 0 ? w.front + e / d : -1;
   }
   const void *prev = finalBefore(w.seq, w.front);
   for (int64_t i = w.front; i < p.T; ++i) {

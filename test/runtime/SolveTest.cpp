@@ -391,11 +391,10 @@ TEST(SolveSequentialKernel, LanesStepGroupsOfTheBatch) {
   EXPECT_TRUE(K::lanesCalls.empty());
 }
 
-// The compiled sequential loops run a block of rows a call (128 KiB of
-// them), each block scanned for non-finite values while in the cache: an
-// overflow far into the run, in a sequence stepped with the lanes or alone,
-// is reported from its first row. (x' = 0.5 x + u with u = FLT_MAX at two
-// steps in a row: the second overflows.)
+// An overflow far into the run (past the finiteness scan's first blocks of
+// 256 values), in a sequence stepped with the lanes or alone, is reported
+// from its first row. (x' = 0.5 x + u with u = FLT_MAX at two steps in a
+// row: the second overflows.)
 TEST(SolveSequentialKernel, NonfiniteRowInALaterBlock) {
   using K = Kernels<DiagLinear, float>;
   const int64_t T = 30000;
