@@ -79,16 +79,12 @@ private:
   /// (Newton's: J; quasi-Newton's: diag J) to out, its b to scratch.
   Function *jacobianFromElement(const Twine &name, Function *element,
                                 const ModelInfo &info);
-  /// `name(x_prev, inputs, input_step_bytes, params, n, out)`
-  /// (lds_sequential_fn): a loop over n steps of the kernel `callee`
-  /// (`M_f`), which it inlines.
+  /// `name(x_prev, inputs, input_step_bytes, params, n, out)`: a loop over
+  /// n steps of the kernel `callee`, which it inlines: lds_sequential_fn
+  /// around `M_f` for `lanes` 0, lds_sequential_lanes_fn around `M_f_lanes`
+  /// (lds-widen-lanes) for `lanes` sequences.
   Function *sequential(const Twine &name, Function *callee,
-                       const ModelInfo &info);
-  /// `name(x_prev, inputs, input_step_bytes, params, n, out)`
-  /// (lds_sequential_lanes_fn): a loop over n steps of `callee`
-  /// (`M_f_lanes`, lds-widen-lanes) for `lanes` sequences, which it inlines.
-  Function *sequentialLanes(const Twine &name, Function *callee,
-                            const ModelInfo &info, int64_t lanes);
+                       const ModelInfo &info, int64_t lanes = 0);
 
   /// The solver kernels a chunk loop calls, and their shapes.
   struct ChunkKernels {
@@ -218,64 +214,7 @@ Function *ABIBuilder::wrap(const Twine &name, Function *callee,
 }
 
 Function *ABIBuilder::sequential(const Twine &name, Function *callee,
-                                 const ModelInfo &info) {
-  auto *fnTy = FunctionType::get(Type::getVoidTy(ctx),
-                                 {ptr, ptr, ptr, ptr, i64, ptr}, false);
-  auto *fn = Function::Create(fnTy, GlobalValue::InternalLinkage, name, m);
-  Value *xPrev = fn->getArg(0), *inputs = fn->getArg(1),
-        *stepBytes = fn->getArg(2), *params = fn->getArg(3), *n = fn->getArg(4),
-        *out = fn->getArg(5);
-  auto *entry = BasicBlock::Create(ctx, "entry", fn);
-  auto *loop = BasicBlock::Create(ctx, "loop", fn);
-  auto *exit = BasicBlock::Create(ctx, "exit", fn);
-  IRBuilder<> b(entry);
-
-  // The loop-invariant input bases and strides and the param pointers, in
-  // the entry block.
-  SmallVector<Value *> bases, strides, paramPtrs;
-  for (size_t i = 0; i < info.inputs.size(); ++i) {
-    bases.push_back(
-        b.CreateLoad(ptr, b.CreateConstInBoundsGEP1_64(ptr, inputs, i)));
-    strides.push_back(
-        b.CreateLoad(i64, b.CreateConstInBoundsGEP1_64(i64, stepBytes, i)));
-  }
-  for (size_t k = 0; k < info.params.size(); ++k)
-    paramPtrs.push_back(
-        b.CreateLoad(ptr, b.CreateConstInBoundsGEP1_64(ptr, params, k)));
-  int64_t rowBytes = info.stateDim * (info.dtype == DType::F64 ? 8 : 4);
-  b.CreateCondBr(b.CreateICmpSGT(n, ConstantInt::get(i64, 0)), loop, exit);
-
-  b.SetInsertPoint(loop);
-  PHINode *t = b.CreatePHI(i64, 2, "t");
-  PHINode *prev = b.CreatePHI(ptr, 2, "prev");
-  t->addIncoming(ConstantInt::get(i64, 0), entry);
-  prev->addIncoming(xPrev, entry);
-  Value *row = b.CreateInBoundsGEP(
-      b.getInt8Ty(), out, b.CreateMul(t, ConstantInt::get(i64, rowBytes)),
-      "row");
-  // The kernel's arguments as the step wrapper passes them: x, one pointer
-  // per input (this step's value) and per param, out.
-  SmallVector<Value *> args{prev};
-  for (size_t i = 0; i < bases.size(); ++i)
-    args.push_back(b.CreateInBoundsGEP(b.getInt8Ty(), bases[i],
-                                       b.CreateMul(t, strides[i])));
-  args.append(paramPtrs.begin(), paramPtrs.end());
-  args.push_back(row);
-  // f's body is above the inliner's threshold once other wrappers call it
-  // too; the loop is the point, so force it in.
-  inlineIfSmall(b.CreateCall(callee, args));
-  Value *next = b.CreateAdd(t, ConstantInt::get(i64, 1), "t.next");
-  t->addIncoming(next, loop);
-  prev->addIncoming(row, loop);
-  b.CreateCondBr(b.CreateICmpSLT(next, n), loop, exit);
-
-  b.SetInsertPoint(exit);
-  b.CreateRetVoid();
-  return fn;
-}
-
-Function *ABIBuilder::sequentialLanes(const Twine &name, Function *callee,
-                                      const ModelInfo &info, int64_t lanes) {
+                                 const ModelInfo &info, int64_t lanes) {
   auto *fnTy = FunctionType::get(Type::getVoidTy(ctx),
                                  {ptr, ptr, ptr, ptr, i64, ptr}, false);
   auto *fn = Function::Create(fnTy, GlobalValue::InternalLinkage, name, m);
@@ -289,17 +228,22 @@ Function *ABIBuilder::sequentialLanes(const Twine &name, Function *callee,
   auto loadPtr = [&](Value *array, int64_t k) {
     return b.CreateLoad(ptr, b.CreateConstInBoundsGEP1_64(ptr, array, k));
   };
+
+  // The loop-invariant pointers, in the entry block: each lane's x_prev and
+  // out (the arguments themselves for one sequence), the input bases
+  // (bases[i * count + l]: input i of lane l, in the callee's order) and
+  // strides, and the params.
   size_t numInputs = info.inputs.size();
+  int64_t count = std::max<int64_t>(lanes, 1);
   SmallVector<Value *> prevs, outs, bases, strides, paramPtrs;
-  for (int64_t l = 0; l < lanes; ++l) {
-    prevs.push_back(loadPtr(xPrev, l));
-    outs.push_back(loadPtr(out, l));
+  for (int64_t l = 0; l < count; ++l) {
+    prevs.push_back(lanes ? loadPtr(xPrev, l) : xPrev);
+    outs.push_back(lanes ? loadPtr(out, l) : out);
   }
-  // bases[i * lanes + l]: input i of lane l, in the callee's order.
   for (size_t i = 0; i < numInputs; ++i) {
     strides.push_back(
         b.CreateLoad(i64, b.CreateConstInBoundsGEP1_64(i64, stepBytes, i)));
-    for (int64_t l = 0; l < lanes; ++l)
+    for (int64_t l = 0; l < count; ++l)
       bases.push_back(loadPtr(inputs, l * numInputs + i));
   }
   for (size_t k = 0; k < info.params.size(); ++k)
@@ -312,27 +256,31 @@ Function *ABIBuilder::sequentialLanes(const Twine &name, Function *callee,
   t->addIncoming(ConstantInt::get(i64, 0), entry);
   SmallVector<PHINode *> prevPhis;
   SmallVector<Value *> args, rows;
-  for (int64_t l = 0; l < lanes; ++l) {
+  for (int64_t l = 0; l < count; ++l) {
     PHINode *prev = b.CreatePHI(ptr, 2, "prev");
     prev->addIncoming(prevs[l], entry);
     prevPhis.push_back(prev);
     args.push_back(prev);
   }
   Value *offset = b.CreateMul(t, ConstantInt::get(i64, rowBytes));
-  for (int64_t l = 0; l < lanes; ++l)
+  for (int64_t l = 0; l < count; ++l)
     rows.push_back(b.CreateInBoundsGEP(b.getInt8Ty(), outs[l], offset, "row"));
+  // The kernel's arguments: x, one pointer per input (this step's value)
+  // and per param, out; each of x, the inputs and out once per lane.
   for (size_t i = 0; i < numInputs; ++i) {
     Value *step = b.CreateMul(t, strides[i]);
-    for (int64_t l = 0; l < lanes; ++l)
+    for (int64_t l = 0; l < count; ++l)
       args.push_back(
-          b.CreateInBoundsGEP(b.getInt8Ty(), bases[i * lanes + l], step));
+          b.CreateInBoundsGEP(b.getInt8Ty(), bases[i * count + l], step));
   }
   args.append(paramPtrs.begin(), paramPtrs.end());
   args.append(rows.begin(), rows.end());
+  // f's body is above the inliner's threshold once other wrappers call it
+  // too; the loop is the point, so force it in.
   inlineIfSmall(b.CreateCall(callee, args));
   Value *next = b.CreateAdd(t, ConstantInt::get(i64, 1), "t.next");
   t->addIncoming(next, loop);
-  for (int64_t l = 0; l < lanes; ++l)
+  for (int64_t l = 0; l < count; ++l)
     prevPhis[l]->addIncoming(rows[l], loop);
   b.CreateCondBr(b.CreateICmpSLT(next, n), loop, exit);
 
@@ -585,8 +533,7 @@ void ABIBuilder::add(const ModelInfo &info) {
   if (Function *f = kernel(n + "_f_lanes")) {
     int64_t perLane = 2 + int64_t(info.inputs.size());
     lanes = (int64_t(f->arg_size()) - int64_t(info.params.size())) / perLane;
-    seqLanes =
-        sequentialLanes("lds." + n + ".sequential_lanes", f, info, lanes);
+    seqLanes = sequential("lds." + n + ".sequential_lanes", f, info, lanes);
   }
   // J and its diagonal are the A of Newton's and quasi-Newton's element;
   // reading them there spares LLVM a second copy of the derivative code
