@@ -62,9 +62,6 @@ int64_t alignTo8(int64_t bytes) { return (bytes + 7) / 8 * 8; }
 /// stopping-test values go to a worker's scratch, this many at a time.
 constexpr int64_t kSweepRows = 256;
 
-/// The most lanes a model's sequential_lanes may have (validateModel).
-constexpr int64_t kMaxLanes = LDS_MAX_LANES;
-
 struct ChunkResult {
   int64_t firstFail; // first row failing the test, T if none
   double resBefore;  // max residual over the chunk's rows before firstFail
@@ -172,6 +169,12 @@ private:
                  int64_t *firstNonfiniteRow) const;
   /// Steps one item from its front to T; its first non-finite row, or -1.
   int64_t stepAlone(const SequenceWork &w, int worker) const;
+  /// The first row of sequence `seq` from `front` to T with a non-finite
+  /// value, or -1.
+  int64_t firstNonfiniteRowFrom(int64_t seq, int64_t front) const {
+    int64_t e = firstNonfinite(stateRow(seq, front), (p.T - front) * d, dtype);
+    return e >= 0 ? front + e / d : -1;
+  }
 
   template <class F> void parallel(int64_t n, F &&f) const {
     ThreadPool::global().parallelFor(n, p.threads, f);
@@ -480,10 +483,10 @@ int64_t CpuExecutor::formLaneGroups(const SequenceWork *work, int64_t n) const {
   for (int64_t begin = 0; begin < n;) {
     // A run of items with the same front. A call of sequential_lanes costs
     // about the same however many of its lanes are real, and beats
-    // stepping each alone once more than half are: so each thread's share
-    // of the run goes in groups of up to `lanes`, or one by one where a
-    // share fills half the lanes or less (as many threads as sequences:
-    // each alone, as without lanes).
+    // stepping each alone once more than half are: so the run is cut into
+    // groups of min(lanes, its share per thread), and a group that fills
+    // half the lanes or less steps one by one (as many threads as
+    // sequences: each alone, as without lanes).
     int64_t end = begin + 1;
     while (end < n && work[end].front == work[begin].front)
       ++end;
@@ -508,8 +511,8 @@ int64_t CpuExecutor::formLaneGroups(const SequenceWork *work, int64_t n) const {
 void CpuExecutor::stepLanes(const SequenceWork *work, int64_t count, int worker,
                             int64_t *firstNonfiniteRow) const {
   Scratch s = scratch(worker);
-  const void *prev[kMaxLanes];
-  void *out[kMaxLanes];
+  const void *prev[LDS_MAX_LANES]; // validateModel bounds m->lanes
+  void *out[LDS_MAX_LANES];
   int64_t front = work[0].front;
   for (int64_t l = 0; l < m->lanes; ++l) {
     const SequenceWork &w = work[std::min(l, count - 1)];
@@ -519,16 +522,12 @@ void CpuExecutor::stepLanes(const SequenceWork *work, int64_t count, int worker,
   }
   m->sequential_lanes(prev, s.u, inputStride.as<int64_t>(), p.params,
                       p.T - front, out);
-  for (int64_t j = 0; j < count; ++j) {
-    int64_t e =
-        firstNonfinite(stateRow(work[j].seq, front), (p.T - front) * d, dtype);
-    firstNonfiniteRow[j] = e >= 0 ? front + e / d : -1;
-  }
+  for (int64_t j = 0; j < count; ++j)
+    firstNonfiniteRow[j] = firstNonfiniteRowFrom(work[j].seq, front);
 }
 
 int64_t CpuExecutor::stepAlone(const SequenceWork &w, int worker) const {
   Scratch s = scratch(worker);
-  int64_t bad = -1;
   if (m->sequential) {
     // The model's compiled loop over the whole run, then one scan for the
     // first non-finite row.
@@ -537,10 +536,9 @@ int64_t CpuExecutor::stepAlone(const SequenceWork &w, int worker) const {
     bindInputs(w.seq, w.front, s.u);
     m->sequential(finalBefore(w.seq, w.front), s.u, inputStride.as<int64_t>(),
                   p.params, p.T - w.front, stateRow(w.seq, w.front));
-    int64_t e =
-        firstNonfinite(stateRow(w.seq, w.front), (p.T - w.front) * d, dtype);
-    return e >= 0 ? w.front + e / d : -1;
+    return firstNonfiniteRowFrom(w.seq, w.front);
   }
+  int64_t bad = -1;
   const void *prev = finalBefore(w.seq, w.front);
   for (int64_t i = w.front; i < p.T; ++i) {
     char *out = stateRow(w.seq, i);

@@ -623,8 +623,8 @@ struct WidenLanesPass : public lds::impl::LDSWidenLanesBase<WidenLanesPass> {
       for (int64_t l = 1; l < lanes; ++l)
         g.insertArgument(i + l, type, attrs, g.getLoc());
     }
-    // The indices of the lane arguments moved: argument k of f is now
-    // first + ... ; recompute each buffer's first lane argument.
+    // Each buffer's first lane argument: its argument of f, moved on by the
+    // L - 1 lanes inserted after each lane argument before it.
     SmallVector<std::pair<unsigned, Value>> lanesOf;
     unsigned shift = 0;
     for (auto [i, buffer] : buffers) {
