@@ -12,6 +12,12 @@
 // RUN:   | FileCheck %s --check-prefix=HEAP-LLVM
 // RUN: lds-opt %s --lds-lower-to-loops --split-input-file \
 // RUN:   | FileCheck %s --check-prefix=SHARE
+// RUN: lds-opt %s --lds-lower-to-loops=max-stack-bytes=1100 \
+// RUN:   --split-input-file | FileCheck %s --check-prefix=STACK
+// RUN: lds-opt %s --lds-lower-to-loops=max-stack-bytes=3072 \
+// RUN:   --split-input-file | FileCheck %s --check-prefix=STACK-FITS
+// RUN: lds-opt %s --lds-lower-to-llvm=max-stack-bytes=1100 \
+// RUN:   --split-input-file | FileCheck %s --check-prefix=STACK-LLVM
 // RUN: lds-opt %s --lds-lower-to-loops=share-buffers-from=0 \
 // RUN:   --split-input-file | FileCheck %s --check-prefix=NOSHARE
 // RUN: lds-opt %s --lds-lower-to-llvm=fuse-loops-from=0 --split-input-file \
@@ -326,15 +332,16 @@ func.func @untouched(%a: f32) -> f32 {
 
 // -----
 
-// With max-alloca-bytes, a buffer above the limit (24 bytes here) is
-// heap-allocated and freed after the copy into the out-parameter; smaller
-// ones stay on the stack.
+// With max-alloca-bytes, a buffer above the limit (24 bytes here) goes to
+// a 64-byte aligned heap block that it views, freed after the copy into the
+// out-parameter; smaller ones stay on the stack.
 // HEAP-LABEL:  func.func @heap(
-// HEAP-DAG:      %[[BIG:.*]] = memref.alloc() : memref<2x3xf32>
+// HEAP-DAG:      %[[BLOCK:.*]] = memref.alloc() {alignment = 64 : i64} : memref<64xi8>
 // HEAP-DAG:      %[[SMALL:.*]] = memref.alloca() : memref<f32>
+// HEAP-DAG:      %[[BIG:.*]] = memref.view %[[BLOCK]][%{{.*}}][] : memref<64xi8> to memref<2x3xf32>
 // HEAP:          memref.copy %[[BIG]], %{{.*}}
 // HEAP-NEXT:     memref.copy %[[SMALL]], %{{.*}}
-// HEAP-NEXT:     memref.dealloc %[[BIG]] : memref<2x3xf32>
+// HEAP-NEXT:     memref.dealloc %[[BLOCK]] : memref<64xi8>
 // HEAP-NEXT:     return
 // HEAP-LLVM-LABEL: llvm.func @heap(
 // HEAP-LLVM:       llvm.call @malloc
@@ -397,6 +404,34 @@ func.func @share(%x: tensor<16x16xf32>) -> (tensor<16x16xf32>, tensor<f32>) {
 // SHARE-NEXT:     return
 // SHARE-LLVM-LABEL: llvm.func @overlap(
 // SHARE-LLVM-COUNT-2: llvm.alloca %{{.*}} x i8 {alignment = 64 : i64}
+// With max-stack-bytes, the largest stack buffers left after sharing go to
+// one heap block until the rest take at most that many bytes: of 3 KiB
+// here, the two shared buffers (first of the equal sizes) move at 1100, and
+// the views of each now view the block at its offset (0 or 1024); nothing
+// moves at 3072.
+// STACK-LABEL:  func.func @overlap(
+// STACK:          %[[BLK:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2048xi8>
+// STACK-DAG:      %[[A:.*]] = memref.alloca() : memref<16x16xf32>
+// STACK-DAG:      %[[AT0:.*]] = arith.constant 0 : index
+// STACK-DAG:      %[[AT1:.*]] = arith.constant 1024 : index
+// STACK:          %[[OB:.*]] = arith.addi %[[AT1]], %{{.*}} : index
+// STACK-NEXT:     memref.view %[[BLK]][%[[OB]]][] : memref<2048xi8> to memref<16x16xf32>
+// STACK-NEXT:     %[[OC:.*]] = arith.addi %{{.*}}, %{{.*}} : index
+// STACK-NEXT:     memref.view %[[BLK]][%[[OC]]][] : memref<2048xi8> to memref<16x16xf32>
+// STACK-COUNT-2:  memref.view %[[BLK]]
+// STACK-NOT:      memref.alloca() {alignment
+// STACK:          memref.load %[[A]]
+// STACK:          memref.copy %{{.*}}, %{{.*}}
+// STACK-NEXT:     memref.dealloc %[[BLK]] : memref<2048xi8>
+// STACK-NEXT:     return
+// STACK-FITS-LABEL: func.func @overlap(
+// STACK-FITS-NOT:   memref.alloc(
+// STACK-FITS-NOT:   memref.dealloc
+// STACK-FITS:       return
+// STACK-LLVM-LABEL: llvm.func @overlap(
+// STACK-LLVM:       llvm.call @malloc
+// STACK-LLVM-NOT:   llvm.call @malloc
+// STACK-LLVM:       llvm.call @free
 func.func @overlap(%x: tensor<16x16xf32>) -> tensor<16x16xf32> {
   %a = lds.tanh %x : tensor<16x16xf32>
   %b = lds.exp %a : tensor<16x16xf32>

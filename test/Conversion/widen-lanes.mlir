@@ -276,6 +276,107 @@ func.func @arena_f(%x: memref<32xf32> {lds.kind = "state", lds.name = "x"},
 
 // -----
 
+// Transposed copies of params (grad's L^T @ v, which lds-lower-to-loops
+// copies on the CPU): the lanes read each param in place, with the indices
+// swapped, from the copy each load would have read (two copies share one
+// view here, as shared byte buffers do), and the copies are gone; the
+// scalar function keeps them. A copy whose buffer is also written
+// elsewhere stays.
+// CHECK-LABEL: func.func @tr_f(
+// CHECK-COUNT-2: memref.store %{{.*}}, %{{.*}}[%{{.*}}, %{{.*}}] : memref<8x8xf32>
+// CHECK-LABEL: func.func @tr_f_lanes(
+// CHECK-SAME:    %[[P:[^:]*]]: memref<8x8xf32> {lds.kind = "param", lds.name = "p"}
+// CHECK-SAME:    %[[Q:[^:]*]]: memref<8x8xf32> {lds.kind = "param", lds.name = "q"}
+// CHECK-NOT:     memref.view
+// CHECK-NOT:     memref.store %{{.*}} : memref<8x8xf32>
+// CHECK:         scf.for %[[K:.*]] = %c0 to %c8 step %c1 iter_args(
+// CHECK:           memref.load %[[P]][%[[K]], %c0] : memref<8x8xf32>
+// CHECK:           memref.load %[[P]][%[[K]], %c7] : memref<8x8xf32>
+// CHECK-NOT:     memref.store %{{.*}} : memref<8x8xf32>
+// CHECK:         scf.for %[[K2:.*]] = %c0 to %c8 step %c1 iter_args(
+// CHECK:           memref.load %[[Q]][%[[K2]], %c0] : memref<8x8xf32>
+// CHECK-NOT:     memref.store %{{.*}} : memref<8x8xf32>
+// CHECK:         return
+// CHECK-LABEL: func.func @trw_f_lanes(
+// CHECK:         memref.store %{{.*}}, %{{.*}}[%{{.*}}, %{{.*}}] : memref<8x8xf32>
+// CHECK:         memref.store %{{.*}}, %{{.*}}[%c0, %c0] : memref<8x8xf32>
+func.func @tr_f(%x: memref<8xf32> {lds.kind = "state", lds.name = "x"},
+                %p: memref<8x8xf32> {lds.kind = "param", lds.name = "p"},
+                %q: memref<8x8xf32> {lds.kind = "param", lds.name = "q"},
+                %out: memref<8xf32> {lds.kind = "out", lds.name = "out"})
+    attributes {lds.derived = "f"} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %zero = arith.constant 0.0 : f32
+  %arena = memref.alloca() {alignment = 64 : i64} : memref<256xi8>
+  %t = memref.view %arena[%c0][] : memref<256xi8> to memref<8x8xf32>
+  %y = memref.alloca() : memref<8xf32>
+  scf.for %i = %c0 to %c8 step %c1 {
+    scf.for %j = %c0 to %c8 step %c1 {
+      %v = memref.load %p[%j, %i] : memref<8x8xf32>
+      memref.store %v, %t[%i, %j] : memref<8x8xf32>
+    }
+  }
+  scf.for %i = %c0 to %c8 step %c1 {
+    %s = scf.for %k = %c0 to %c8 step %c1 iter_args(%acc = %zero) -> (f32) {
+      %w = memref.load %t[%i, %k] : memref<8x8xf32>
+      %v = memref.load %x[%k] : memref<8xf32>
+      %m = arith.mulf %w, %v : f32
+      %n = arith.addf %acc, %m : f32
+      scf.yield %n : f32
+    }
+    memref.store %s, %y[%i] : memref<8xf32>
+  }
+  scf.for %i = %c0 to %c8 step %c1 {
+    scf.for %j = %c0 to %c8 step %c1 {
+      %v = memref.load %q[%j, %i] : memref<8x8xf32>
+      memref.store %v, %t[%i, %j] : memref<8x8xf32>
+    }
+  }
+  scf.for %i = %c0 to %c8 step %c1 {
+    %s = scf.for %k = %c0 to %c8 step %c1 iter_args(%acc = %zero) -> (f32) {
+      %w = memref.load %t[%i, %k] : memref<8x8xf32>
+      %v = memref.load %y[%k] : memref<8xf32>
+      %m = arith.mulf %w, %v : f32
+      %n = arith.addf %acc, %m : f32
+      scf.yield %n : f32
+    }
+    memref.store %s, %out[%i] : memref<8xf32>
+  }
+  return
+}
+func.func @trw_f(%x: memref<8xf32> {lds.kind = "state", lds.name = "x"},
+                 %p: memref<8x8xf32> {lds.kind = "param", lds.name = "p"},
+                 %out: memref<8xf32> {lds.kind = "out", lds.name = "out"})
+    attributes {lds.derived = "f"} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %zero = arith.constant 0.0 : f32
+  %t = memref.alloca() : memref<8x8xf32>
+  scf.for %i = %c0 to %c8 step %c1 {
+    scf.for %j = %c0 to %c8 step %c1 {
+      %v = memref.load %p[%j, %i] : memref<8x8xf32>
+      memref.store %v, %t[%i, %j] : memref<8x8xf32>
+    }
+  }
+  memref.store %zero, %t[%c0, %c0] : memref<8x8xf32>
+  scf.for %i = %c0 to %c8 step %c1 {
+    %s = scf.for %k = %c0 to %c8 step %c1 iter_args(%acc = %zero) -> (f32) {
+      %w = memref.load %t[%i, %k] : memref<8x8xf32>
+      %v = memref.load %x[%k] : memref<8xf32>
+      %m = arith.mulf %w, %v : f32
+      %n = arith.addf %acc, %m : f32
+      scf.yield %n : f32
+    }
+    memref.store %s, %out[%i] : memref<8xf32>
+  }
+  return
+}
+
+// -----
+
 // Not jammed: rows whose sums run over different ranges (a triangular
 // loop); not split: a running sum that is also stored at every step.
 // CHECK-LABEL: func.func @tri_f_lanes(

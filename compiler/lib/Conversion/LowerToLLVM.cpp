@@ -72,6 +72,7 @@ void lds::buildLowerToLLVMPipeline(OpPassManager &pm,
   LDSLowerToLoopsOptions loops;
   loops.dropModels = true;
   loops.maxAllocaBytes = options.maxAllocaBytes;
+  loops.maxStackBytes = options.maxStackBytes;
   loops.shareBuffersFrom = options.shareBuffersFrom;
   loops.foldTransposes = options.foldTransposes;
   loops.fuseLoopsFrom = options.fuseLoopsFrom;
@@ -144,6 +145,11 @@ struct PipelineOptions : public PassPipelineOptions<PipelineOptions> {
       llvm::cl::desc("Buffers larger than this many bytes go to the heap "
                      "(0: all on the stack)"),
       llvm::cl::init(0)};
+  Option<int64_t> maxStackBytes{
+      *this, "max-stack-bytes",
+      llvm::cl::desc("The largest stack buffers go to the heap until the rest "
+                     "take at most this many bytes a function (0: no limit)"),
+      llvm::cl::init(lds::LowerToLLVMOptions().maxStackBytes)};
   Option<int64_t> shareBuffersFrom{
       *this, "share-buffers-from",
       llvm::cl::desc("Stack buffers of at least this many bytes with disjoint "
@@ -189,6 +195,7 @@ void lds::registerLowerToLLVMPipeline() {
       [](OpPassManager &pm, const PipelineOptions &pipelineOptions) {
         LowerToLLVMOptions options;
         options.maxAllocaBytes = pipelineOptions.maxAllocaBytes;
+        options.maxStackBytes = pipelineOptions.maxStackBytes;
         options.shareBuffersFrom = pipelineOptions.shareBuffersFrom;
         options.foldTransposes = pipelineOptions.foldTransposes;
         options.fuseLoopsFrom = pipelineOptions.fuseLoopsFrom;

@@ -22,6 +22,7 @@ void lds::buildLowerToNVVMPipeline(OpPassManager &pm) {
   // only feeds matmuls is read in place rather than copied to local memory.
   LowerToLLVMOptions options;
   options.maxAllocaBytes = 0;
+  options.maxStackBytes = 0;
   options.foldTransposes = true;
   options.shareBuffersFrom = 256;
   // ptxas keeps a fully unrolled loop's buffers in registers up to D = 32

@@ -11,6 +11,8 @@
 
 #include "lds/Conversion/Passes.h"
 
+#include "ForwardTransposes.h"
+
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/IRMapping.h"
@@ -569,6 +571,9 @@ struct WidenLanesPass : public lds::impl::LDSWidenLanesBase<WidenLanesPass> {
 
     func::FuncOp g = f.clone();
     g.setSymName((f.getSymName() + "_lanes").str());
+    // A jammed row loop reads a transposed param as well in place as in a
+    // copy, which would cost D^2 loads and stores a step.
+    lds::forwardTransposedCopies(g);
     // Each lane argument's values go to a buffer of the function's own,
     // which the widening turns into one of vectors; it is gathered from the
     // lanes at the entry and scattered to them at each return.

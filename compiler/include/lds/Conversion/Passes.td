@@ -84,6 +84,9 @@ def LDSLowerToLoops : Pass<"lds-lower-to-loops", "mlir::ModuleOp"> {
            "Put a buffer larger than this many bytes on the heap "
            "(memref.alloc, freed before returning) instead of the stack; "
            "0: every buffer on the stack">,
+    Option<"maxStackBytes", "max-stack-bytes", "int64_t", /*default=*/"0",
+           "After sharing, put the largest stack buffers on the heap until "
+           "those left take at most this many bytes in all; 0: no limit">,
     Option<"shareBuffersFrom", "share-buffers-from", "int64_t",
            /*default=*/"1024",
            "Stack buffers of at least this many bytes whose lifetimes do not "

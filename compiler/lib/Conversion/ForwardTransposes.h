@@ -1,0 +1,21 @@
+//===- ForwardTransposes.h - read transposed params in place ---*- C++ -*-===//
+
+#ifndef LDS_LIB_CONVERSION_FORWARDTRANSPOSES_H
+#define LDS_LIB_CONVERSION_FORWARDTRANSPOSES_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+namespace lds {
+
+/// Removes the transposed copies of read-only arguments in `func`'s entry
+/// block, a nest `for i < N { for j < M { T[i, j] = P[j, i] } }` with P an
+/// argument nothing stores to, by making each load `T[a, b]` read `P[b, a]`
+/// from the copy it would have read (the last one before it, where several
+/// copies write T, as a shared byte buffer's views may). Only where every use
+/// of T is such a load or a store of such a copy; the copies are then
+/// erased. Returns the number of copies erased.
+unsigned forwardTransposedCopies(mlir::func::FuncOp func);
+
+} // namespace lds
+
+#endif // LDS_LIB_CONVERSION_FORWARDTRANSPOSES_H
