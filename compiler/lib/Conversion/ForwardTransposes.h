@@ -16,6 +16,14 @@ namespace lds {
 /// erased. Returns the number of copies erased.
 unsigned forwardTransposedCopies(mlir::func::FuncOp func);
 
+/// Turns the mat-vecs `sum_k T[i, k] * V[k]` over such a transposed copy T
+/// of P (every load of T in one) into row order: before the row loop,
+/// `S = 0; for k { for i { S[i] += P[k, i] * V[k] } }`, contiguous and
+/// vectorisable over i, and the row loop reads S[i]; the copies are then
+/// erased. Each S[i] adds its products in the same order as before. Returns
+/// the number of mat-vecs rewritten.
+unsigned rowOrderTransposedMatVecs(mlir::func::FuncOp func);
+
 } // namespace lds
 
 #endif // LDS_LIB_CONVERSION_FORWARDTRANSPOSES_H

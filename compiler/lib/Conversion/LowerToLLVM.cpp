@@ -89,6 +89,8 @@ void lds::buildLowerToLLVMPipeline(OpPassManager &pm,
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
   }
+  if (options.rowOrderTransposes)
+    pm.addPass(createLDSRowOrderTransposes());
   pm.addPass(std::make_unique<AnnotateArgumentAlignment>());
   if (options.cpuFastMath)
     pm.addPass(createLDSCPUFastMath());
@@ -179,6 +181,10 @@ struct PipelineOptions : public PassPipelineOptions<PipelineOptions> {
       llvm::cl::desc("Run lds-widen-lanes with vectors of this many bytes "
                      "(0: never)"),
       llvm::cl::init(lds::LowerToLLVMOptions().laneBytes)};
+  Option<bool> rowOrderTransposes{
+      *this, "row-order-transposes",
+      llvm::cl::desc("Run lds-row-order-transposes (the CPU's choice)"),
+      llvm::cl::init(lds::LowerToLLVMOptions().rowOrderTransposes)};
   Option<bool> distributeOverBlock{
       *this, "distribute-over-block",
       llvm::cl::desc("Run lds-distribute-over-block after lds-lower-to-loops "
@@ -203,6 +209,7 @@ void lds::registerLowerToLLVMPipeline() {
         options.cpuFastMath = pipelineOptions.cpuFastMath;
         options.distributeOverBlock = pipelineOptions.distributeOverBlock;
         options.laneBytes = pipelineOptions.laneBytes;
+        options.rowOrderTransposes = pipelineOptions.rowOrderTransposes;
         buildLowerToLLVMPipeline(pm, options);
       });
 }

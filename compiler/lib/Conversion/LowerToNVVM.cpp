@@ -36,6 +36,8 @@ void lds::buildLowerToNVVMPipeline(OpPassManager &pm) {
   options.cpuFastMath = false;
   // A GPU thread steps one sequence; the lanes are the CPU's.
   options.laneBytes = 0;
+  // Transposes are folded into the matmuls above.
+  options.rowOrderTransposes = false;
   // Block-cooperative kernels call the functions tagged lds.cooperative from
   // every thread of a block; nothing else changes.
   options.distributeOverBlock = true;

@@ -61,6 +61,10 @@ struct LowerToLLVMOptions {
   /// function @M_f gains @M_f_lanes, f for 32 / sizeof(F) sequences at once,
   /// which the CPU runtime's sequential pass steps batches with; 0: none.
   int64_t laneBytes = 32;
+  /// Run lds-row-order-transposes after lds-widen-lanes: mat-vecs over
+  /// transposed params read them by rows instead of copying them (the CPU's
+  /// choice; the GPU pipeline folds transposes instead).
+  bool rowOrderTransposes = true;
 };
 
 /// Appends the passes that take a module holding lds.models and the derived

@@ -231,6 +231,28 @@ def LDSCPUFastMath : Pass<"lds-cpu-fast-math", "mlir::ModuleOp"> {
   ];
 }
 
+def LDSRowOrderTransposes : Pass<"lds-row-order-transposes",
+                                  "mlir::ModuleOp"> {
+  let summary = "Mat-vecs over transposed params in row order (CPU)";
+  let description = [{
+    grad's reverse pass multiplies by transposed params (Langevin's
+    `L^T (x - mu)`), which lds-lower-to-loops copies into a buffer T so that
+    each row's sum `sum_k T[i, k] * V[k]` reads contiguous values. This
+    removes the copy, a D x D load and store a call: where every load of a
+    transposed copy T of a read-only argument P is in such a row sum, each
+    sum becomes `S = 0; for k { for i { S[i] += P[k, i] * V[k] } }` before
+    its row loop (contiguous in i, vectorised over it) and the row loop
+    reads `S[i]`. Each S[i] adds its products in the order the row sum did.
+    Functions with lanes (`lds.lanes`, which lds-widen-lanes already read
+    in place) and cooperative ones are left alone.
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect",
+    "mlir::memref::MemRefDialect",
+    "mlir::scf::SCFDialect",
+  ];
+}
+
 def LDSWidenLanes : Pass<"lds-widen-lanes", "mlir::ModuleOp"> {
   let summary = "f for several sequences at once: each `@M_f` of the scalar "
                 "loops gains `@M_f_lanes`, whose state- and input-dependent "
