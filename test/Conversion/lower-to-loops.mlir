@@ -12,9 +12,9 @@
 // RUN:   | FileCheck %s --check-prefix=HEAP-LLVM
 // RUN: lds-opt %s --lds-lower-to-loops --split-input-file \
 // RUN:   | FileCheck %s --check-prefix=SHARE
-// RUN: lds-opt %s --lds-lower-to-loops=max-stack-bytes=1100 \
+// RUN: lds-opt %s --lds-lower-to-loops --lds-limit-stack=max-stack-bytes=1100 \
 // RUN:   --split-input-file | FileCheck %s --check-prefix=STACK
-// RUN: lds-opt %s --lds-lower-to-loops=max-stack-bytes=3072 \
+// RUN: lds-opt %s --lds-lower-to-loops --lds-limit-stack=max-stack-bytes=3072 \
 // RUN:   --split-input-file | FileCheck %s --check-prefix=STACK-FITS
 // RUN: lds-opt %s --lds-lower-to-llvm=max-stack-bytes=1100 \
 // RUN:   --split-input-file | FileCheck %s --check-prefix=STACK-LLVM
@@ -332,16 +332,15 @@ func.func @untouched(%a: f32) -> f32 {
 
 // -----
 
-// With max-alloca-bytes, a buffer above the limit (24 bytes here) goes to
-// a 64-byte aligned heap block that it views, freed after the copy into the
-// out-parameter; smaller ones stay on the stack.
+// With max-alloca-bytes, a buffer above the limit (24 bytes here) is
+// heap-allocated and freed after the copy into the out-parameter; smaller
+// ones stay on the stack.
 // HEAP-LABEL:  func.func @heap(
-// HEAP-DAG:      %[[BLOCK:.*]] = memref.alloc() {alignment = 64 : i64} : memref<64xi8>
+// HEAP-DAG:      %[[BIG:.*]] = memref.alloc() : memref<2x3xf32>
 // HEAP-DAG:      %[[SMALL:.*]] = memref.alloca() : memref<f32>
-// HEAP-DAG:      %[[BIG:.*]] = memref.view %[[BLOCK]][%{{.*}}][] : memref<64xi8> to memref<2x3xf32>
 // HEAP:          memref.copy %[[BIG]], %{{.*}}
 // HEAP-NEXT:     memref.copy %[[SMALL]], %{{.*}}
-// HEAP-NEXT:     memref.dealloc %[[BLOCK]] : memref<64xi8>
+// HEAP-NEXT:     memref.dealloc %[[BIG]] : memref<2x3xf32>
 // HEAP-NEXT:     return
 // HEAP-LLVM-LABEL: llvm.func @heap(
 // HEAP-LLVM:       llvm.call @malloc
@@ -404,8 +403,8 @@ func.func @share(%x: tensor<16x16xf32>) -> (tensor<16x16xf32>, tensor<f32>) {
 // SHARE-NEXT:     return
 // SHARE-LLVM-LABEL: llvm.func @overlap(
 // SHARE-LLVM-COUNT-2: llvm.alloca %{{.*}} x i8 {alignment = 64 : i64}
-// With max-stack-bytes, the largest stack buffers left after sharing go to
-// one heap block until the rest take at most that many bytes: of 3 KiB
+// lds-limit-stack: the largest stack buffers left after sharing go to one
+// heap block until the rest take at most max-stack-bytes: of 3 KiB
 // here, the two shared buffers (first of the equal sizes) move at 1100, and
 // the views of each now view the block at its offset (0 or 1024); nothing
 // moves at 3072.
@@ -478,4 +477,29 @@ func.func @kept(%m: tensor<3x4xf32>, %v: tensor<3xf32>)
   %t = lds.transpose %m : tensor<3x4xf32> -> tensor<4x3xf32>
   %y = lds.matmul %t, %v : tensor<4x3xf32>, tensor<3xf32> -> tensor<4xf32>
   return %y, %t : tensor<4xf32>, tensor<4x3xf32>
+}
+
+// -----
+
+// lds-limit-stack leaves cooperative functions (their buffers go to the
+// block's scratch) and the lanes' (capped by lds-widen-lanes) alone.
+// STACK-LABEL:  func.func @coop(
+// STACK-NOT:      memref.alloc(
+// STACK:          return
+// STACK-LABEL:  func.func @lanes(
+// STACK-NOT:      memref.alloc(
+// STACK:          return
+func.func @coop(%x: tensor<16x16xf32>) -> tensor<16x16xf32>
+    attributes {lds.cooperative} {
+  %a = lds.tanh %x : tensor<16x16xf32>
+  %b = lds.exp %a : tensor<16x16xf32>
+  %c = lds.add %b, %a : tensor<16x16xf32>
+  return %c : tensor<16x16xf32>
+}
+func.func @lanes(%x: tensor<16x16xf32>) -> tensor<16x16xf32>
+    attributes {lds.lanes = 8 : i64} {
+  %a = lds.tanh %x : tensor<16x16xf32>
+  %b = lds.exp %a : tensor<16x16xf32>
+  %c = lds.add %b, %a : tensor<16x16xf32>
+  return %c : tensor<16x16xf32>
 }

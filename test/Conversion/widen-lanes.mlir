@@ -279,14 +279,15 @@ func.func @arena_f(%x: memref<32xf32> {lds.kind = "state", lds.name = "x"},
 // Transposed copies of params (grad's L^T @ v, which lds-lower-to-loops
 // copies on the CPU): the lanes read each param in place, with the indices
 // swapped, from the copy each load would have read (two copies share one
-// view here, as shared byte buffers do), and the copies are gone; the
-// scalar function keeps them. A copy whose buffer is also written
+// view here, as shared byte buffers do), and the copies are gone, with the
+// shared byte buffer left without views; the scalar function keeps them. A copy whose buffer is also written
 // elsewhere stays.
 // CHECK-LABEL: func.func @tr_f(
 // CHECK-COUNT-2: memref.store %{{.*}}, %{{.*}}[%{{.*}}, %{{.*}}] : memref<8x8xf32>
 // CHECK-LABEL: func.func @tr_f_lanes(
 // CHECK-SAME:    %[[P:[^:]*]]: memref<8x8xf32> {lds.kind = "param", lds.name = "p"}
 // CHECK-SAME:    %[[Q:[^:]*]]: memref<8x8xf32> {lds.kind = "param", lds.name = "q"}
+// CHECK-NOT:     memref<256xi8>
 // CHECK-NOT:     memref.view
 // CHECK-NOT:     memref.store %{{.*}} : memref<8x8xf32>
 // CHECK:         scf.for %[[K:.*]] = %c0 to %c8 step %c1 iter_args(

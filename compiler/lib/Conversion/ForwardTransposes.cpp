@@ -18,6 +18,8 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Interfaces/CallInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "llvm/ADT/MapVector.h"
 
 namespace lds {
@@ -73,13 +75,42 @@ static std::optional<Copy> asTransposedCopy(scf::ForOp outer, Value &target) {
   return Copy{outer, load.getMemRef()};
 }
 
-/// An argument of `func` that is only loaded from.
+/// An argument of `func` that is only loaded from and is not an
+/// out-parameter (which the model ABI lets alias the state).
 static bool isReadOnlyArgument(func::FuncOp func, Value value) {
   auto arg = dyn_cast<BlockArgument>(value);
-  return arg && arg.getOwner() == &func.getBody().front() &&
+  if (!arg || arg.getOwner() != &func.getBody().front())
+    return false;
+  auto kind = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "lds.kind");
+  return !(kind && kind.getValue() == "out") &&
          llvm::all_of(arg.getUsers(), [](Operation *user) {
            return isa<memref::LoadOp>(user);
          });
+}
+
+/// Whether `buffer` is the function's own: an alloca or alloc, or a view of
+/// a shared byte buffer that is one (lds-lower-to-loops' sharing).
+static bool isLocalBuffer(Value buffer) {
+  if (auto view = buffer.getDefiningOp<memref::ViewOp>())
+    buffer = view.getSource();
+  return isa_and_nonnull<memref::AllocaOp, memref::AllocOp>(
+      buffer.getDefiningOp());
+}
+
+/// The buffer `memref` is a cast or a view of (a view of a shared byte
+/// buffer is a buffer of its own: sharing keeps live ones apart).
+static Value underlyingBuffer(Value memref) {
+  while (Operation *def = memref.getDefiningOp()) {
+    if (isa<memref::ViewOp>(def))
+      break;
+    if (auto cast = dyn_cast<memref::CastOp>(def))
+      memref = cast.getSource();
+    else if (auto view = dyn_cast<ViewLikeOpInterface>(def))
+      memref = view.getViewSource();
+    else
+      break;
+  }
+  return memref;
 }
 
 namespace {
@@ -117,7 +148,7 @@ static SmallVector<Transposed> findTransposed(func::FuncOp func) {
   for (auto loop : entry.getOps<scf::ForOp>()) {
     Value target;
     if (std::optional<Copy> copy = asTransposedCopy(loop, target))
-      if (isReadOnlyArgument(func, copy->source))
+      if (isReadOnlyArgument(func, copy->source) && isLocalBuffer(target))
         copiesOf[target].push_back(*copy);
   }
   SmallVector<Transposed> found;
@@ -223,12 +254,27 @@ static std::optional<RowSum> asRowSum(memref::LoadOp load, Block &entry) {
       !llvm::is_contained({add.getLhs(), add.getRhs()}, mul.getResult()) ||
       yield.getOperand(0) != add.getResult() || !acc.hasOneUse())
     return std::nullopt;
+  // V is read before the row loop instead: it must exist there, and
+  // nothing in the row loop may write it, through an alias either (any
+  // argument, where V is one: an out-parameter may alias the state).
   Value vector = other.getMemRef();
+  if (Operation *def = vector.getDefiningOp(); def && rows->isAncestor(def))
+    return std::nullopt;
+  Value buffer = underlyingBuffer(vector);
+  bool isArgument = isa<BlockArgument>(buffer);
   WalkResult written = rows.walk([&](Operation *op) {
-    bool reads = isa<memref::LoadOp>(op);
-    return !reads && llvm::is_contained(op->getOperands(), vector)
-               ? WalkResult::interrupt()
-               : WalkResult::advance();
+    if (isa<memref::LoadOp>(op))
+      return WalkResult::advance();
+    if (isa<CallOpInterface>(op))
+      return WalkResult::interrupt();
+    for (Value operand : op->getOperands()) {
+      if (!isa<BaseMemRefType>(operand.getType()))
+        continue;
+      Value other = underlyingBuffer(operand);
+      if (other == buffer || (isArgument && isa<BlockArgument>(other)))
+        return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
   });
   if (written.wasInterrupted())
     return std::nullopt;
@@ -265,7 +311,11 @@ unsigned lds::rowOrderTransposedMatVecs(func::FuncOp func) {
       Value c1 = b.create<arith::ConstantIndexOp>(loc, 1);
       Value n = b.create<arith::ConstantIndexOp>(loc, type.getDimSize(0));
       Value k = b.create<arith::ConstantIndexOp>(loc, type.getDimSize(1));
-      Value zero = sum.sum.getInitArgs()[0];
+      // The sum's 0, made here: the row loop may hold its constant.
+      Value zero = b.create<arith::ConstantOp>(
+          loc, cast<TypedAttr>(sum.sum.getInitArgs()[0]
+                                   .getDefiningOp<arith::ConstantOp>()
+                                   .getValue()));
       b.create<scf::ForOp>(loc, c0, n, c1, ValueRange(),
                            [&](OpBuilder &ib, Location l, Value i, ValueRange) {
                              ib.create<memref::StoreOp>(l, zero, s, i);

@@ -867,122 +867,42 @@ static bool needsLowering(func::FuncOp func) {
   return found.wasInterrupted();
 }
 
-/// Moves `buffers` (static, identity-layout allocas of `func`'s entry block)
-/// to the heap: one 64-byte aligned byte buffer (memref.alloc) that each
-/// views at its own offset, freed before every return (after the copies into
-/// the out-parameters, which ReturnLowering put just before it). One block
-/// rather than one per buffer: glibc keeps a freed block of the size it last
-/// had to map for the next call, but trims the heap back when several are
-/// freed together, and the next call then faults every page in again
-/// (Langevin's quasi-Newton at D = 512: 5.6 s against 3.7 s).
-static void moveToHeap(func::FuncOp func,
-                       MutableArrayRef<memref::AllocaOp> buffers) {
-  if (buffers.empty())
-    return;
-  constexpr int64_t kAlign = 64;
-  SmallVector<int64_t> offsets;
-  int64_t total = 0;
-  for (memref::AllocaOp alloca : buffers) {
-    offsets.push_back(total);
-    total += llvm::alignTo(bufferBytes(alloca.getType()), kAlign);
-  }
-  Block &entry = func.getBody().front();
-  OpBuilder builder = OpBuilder::atBlockBegin(&entry);
-  Location loc = buffers.front().getLoc();
-  Value heap = builder.create<memref::AllocOp>(
-      loc, MemRefType::get({total}, builder.getI8Type()), ValueRange(),
-      ValueRange(), builder.getI64IntegerAttr(kAlign));
-  for (auto [alloca, offset] : llvm::zip(buffers, offsets)) {
-    builder.setInsertionPoint(alloca);
-    Value at = builder.create<arith::ConstantIndexOp>(alloca.getLoc(), offset);
-    // The views of a shared byte buffer (shareStackBuffers) view the heap
-    // block directly, as lds-widen-lanes expects of a view's source.
-    for (Operation *user : llvm::make_early_inc_range(alloca->getUsers())) {
-      auto view = dyn_cast<memref::ViewOp>(user);
-      if (!view || view.getSource() != alloca.getResult())
-        continue;
-      builder.setInsertionPoint(view);
-      Value shifted =
-          builder.create<arith::AddIOp>(view.getLoc(), at, view.getByteShift());
-      view.getSourceMutable().set(heap);
-      view.getByteShiftMutable().set(shifted);
-    }
-    if (!alloca->use_empty()) {
-      builder.setInsertionPoint(alloca);
-      Value view = builder.create<memref::ViewOp>(
-          alloca.getLoc(), alloca.getType(), heap, at, ValueRange());
-      alloca.replaceAllUsesWith(view);
-    }
-    alloca.erase();
-  }
-  func.walk([&](func::ReturnOp ret) {
-    builder.setInsertionPoint(ret);
-    builder.create<memref::DeallocOp>(ret.getLoc(), heap);
-  });
-}
-
-/// Whether moveToHeap can take `alloca`.
-static bool isHeapable(memref::AllocaOp alloca) {
-  MemRefType type = alloca.getType();
-  return type.hasStaticShape() && type.getLayout().isIdentity() &&
-         !type.getMemorySpace();
-}
-
 /// Places the buffers once the whole function is lowered. Patterns create
 /// allocas where the op was, but once scf-to-cf splits the body into blocks,
 /// an alloca outside the entry block is a dynamic stack allocation to LLVM,
 /// which blocks SROA/mem2reg; so every alloca moves to the top of the entry
 /// block. When `maxAllocaBytes` is positive, a buffer larger than that goes to
-/// the heap instead.
+/// the heap instead (memref.alloc, freed before each return): large Jacobians
+/// (D = 256 in f64 is 512 KiB each) would otherwise overflow the small stacks
+/// of worker threads.
 static void placeBuffers(func::FuncOp func, int64_t maxAllocaBytes) {
   if (func.isExternal())
     return;
   Block &entry = func.getBody().front();
   SmallVector<memref::AllocaOp> allocas;
   func.walk([&](memref::AllocaOp alloca) { allocas.push_back(alloca); });
-  SmallVector<memref::AllocaOp> large;
+  OpBuilder builder(func.getContext());
+  SmallVector<Value> heapBuffers;
   for (memref::AllocaOp alloca : llvm::reverse(allocas)) {
     alloca->moveBefore(&entry, entry.begin());
-    if (maxAllocaBytes > 0 && isHeapable(alloca) &&
-        bufferBytes(alloca.getType()) > maxAllocaBytes)
-      large.push_back(alloca);
-  }
-  moveToHeap(func, large);
-}
-
-/// Keeps `func`'s stack buffers (after sharing) within `maxStackBytes` in
-/// all: the largest go to the heap until the rest fit. A stack frame is
-/// bounded by the calling thread's stack (8 MiB for a Linux main thread,
-/// often less for others): Langevin at D = 2048 had 16 MiB for f alone (grad
-/// copies each D x D precision matrix transposed) and 370 MiB for Newton's
-/// element. A heap buffer costs a malloc and a free a call, which only
-/// buffers this large amortise. `maxStackBytes <= 0` disables. The functions
-/// tagged `lds.cooperative` are left alone: lds-distribute-over-block puts
-/// their buffers in the block's scratch.
-static void limitStack(func::FuncOp func, int64_t maxStackBytes) {
-  if (maxStackBytes <= 0 || func.isExternal() ||
-      func->hasAttr("lds.cooperative"))
-    return;
-  SmallVector<std::pair<int64_t, memref::AllocaOp>> buffers;
-  int64_t total = 0;
-  for (auto alloca : func.getBody().front().getOps<memref::AllocaOp>()) {
-    if (!alloca.getType().hasStaticShape())
+    MemRefType type = alloca.getType();
+    if (maxAllocaBytes <= 0 || bufferBytes(type) <= maxAllocaBytes)
       continue;
-    int64_t bytes = bufferBytes(alloca.getType());
-    total += bytes;
-    if (isHeapable(alloca))
-      buffers.push_back({bytes, alloca});
+    builder.setInsertionPoint(alloca);
+    Value heap = builder.create<memref::AllocOp>(alloca.getLoc(), type);
+    alloca.replaceAllUsesWith(heap);
+    alloca.erase();
+    heapBuffers.push_back(heap);
   }
-  llvm::stable_sort(
-      buffers, [](const auto &a, const auto &b) { return a.first > b.first; });
-  SmallVector<memref::AllocaOp> moved;
-  for (auto [bytes, alloca] : buffers) {
-    if (total <= maxStackBytes)
-      break;
-    moved.push_back(alloca);
-    total -= bytes;
-  }
-  moveToHeap(func, moved);
+  if (heapBuffers.empty())
+    return;
+  // After the copies into the out-parameters, which ReturnLowering put just
+  // before the return.
+  func.walk([&](func::ReturnOp ret) {
+    builder.setInsertionPoint(ret);
+    for (Value buffer : heapBuffers)
+      builder.create<memref::DeallocOp>(ret.getLoc(), buffer);
+  });
 }
 
 /// Erases the buffers that are written and never read (a transpose whose
@@ -1048,7 +968,6 @@ struct LDSLowerToLoopsPass
             fuseLoopNests(func, fuseLoopsFrom, storeResultsInPlace))
           eraseWriteOnlyBuffers(func);
         shareStackBuffers(func, shareBuffersFrom);
-        limitStack(func, maxStackBytes);
       }
     }
 

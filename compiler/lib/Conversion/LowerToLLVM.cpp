@@ -72,7 +72,6 @@ void lds::buildLowerToLLVMPipeline(OpPassManager &pm,
   LDSLowerToLoopsOptions loops;
   loops.dropModels = true;
   loops.maxAllocaBytes = options.maxAllocaBytes;
-  loops.maxStackBytes = options.maxStackBytes;
   loops.shareBuffersFrom = options.shareBuffersFrom;
   loops.foldTransposes = options.foldTransposes;
   loops.fuseLoopsFrom = options.fuseLoopsFrom;
@@ -91,6 +90,11 @@ void lds::buildLowerToLLVMPipeline(OpPassManager &pm,
   }
   if (options.rowOrderTransposes)
     pm.addPass(createLDSRowOrderTransposes());
+  if (options.maxStackBytes > 0) {
+    LDSLimitStackOptions stack;
+    stack.maxStackBytes = options.maxStackBytes;
+    pm.addPass(createLDSLimitStack(stack));
+  }
   pm.addPass(std::make_unique<AnnotateArgumentAlignment>());
   if (options.cpuFastMath)
     pm.addPass(createLDSCPUFastMath());

@@ -15,6 +15,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "llvm/ADT/DenseMap.h"
 
 using namespace mlir;
@@ -127,5 +128,39 @@ void lds::shareStackBuffers(func::FuncOp func, int64_t minBytes) {
       member.replaceAllUsesWith(view);
       member.erase();
     }
+  }
+}
+
+void lds::shrinkSharedBuffers(func::FuncOp func) {
+  SmallVector<memref::AllocaOp> arenas;
+  for (auto alloca : func.getBody().front().getOps<memref::AllocaOp>())
+    if (alloca.getType().getRank() == 1 && alloca.getType().hasStaticShape() &&
+        alloca.getType().getElementType().isInteger(8))
+      arenas.push_back(alloca);
+  for (memref::AllocaOp arena : arenas) {
+    int64_t bytes = 0;
+    bool onlyViewsAtZero = llvm::all_of(arena->getUsers(), [&](Operation *u) {
+      auto view = dyn_cast<memref::ViewOp>(u);
+      if (!view || getConstantIntValue(view.getByteShift()) != 0 ||
+          !view.getType().hasStaticShape())
+        return false;
+      bytes = std::max(bytes, bufferBytes(view.getType()));
+      return true;
+    });
+    if (!onlyViewsAtZero)
+      continue;
+    if (arena->use_empty()) {
+      arena.erase();
+      continue;
+    }
+    if (bytes >= arena.getType().getNumElements())
+      continue;
+    OpBuilder b(arena);
+    auto smaller = b.create<memref::AllocaOp>(
+        arena.getLoc(), MemRefType::get({bytes}, b.getI8Type()), ValueRange(),
+        ValueRange(), arena.getAlignmentAttr());
+    for (Operation *user : llvm::make_early_inc_range(arena->getUsers()))
+      cast<memref::ViewOp>(user).getSourceMutable().set(smaller);
+    arena.erase();
   }
 }

@@ -20,6 +20,14 @@ int64_t bufferBytes(mlir::MemRefType type);
 /// whole loop). `minBytes <= 0` disables.
 void shareStackBuffers(mlir::func::FuncOp func, int64_t minBytes);
 
+/// Shrinks each shared byte buffer of `func` (an i8 alloca of its entry
+/// block whose users are all views at offset 0, as shareStackBuffers makes
+/// them) to its largest remaining view, and erases one with none left:
+/// passes that erase views (a D x D transposed copy, lds-widen-lanes'
+/// forwardTransposedCopies and lds-row-order-transposes) would otherwise
+/// leave a D x D buffer to hold a D-vector.
+void shrinkSharedBuffers(mlir::func::FuncOp func);
+
 } // namespace lds
 
 #endif // LDS_LIB_CONVERSION_SHAREBUFFERS_H

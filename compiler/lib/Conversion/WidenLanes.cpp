@@ -12,6 +12,7 @@
 #include "lds/Conversion/Passes.h"
 
 #include "ForwardTransposes.h"
+#include "ShareBuffers.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -573,7 +574,8 @@ struct WidenLanesPass : public lds::impl::LDSWidenLanesBase<WidenLanesPass> {
     g.setSymName((f.getSymName() + "_lanes").str());
     // A jammed row loop reads a transposed param as well in place as in a
     // copy, which would cost D^2 loads and stores a step.
-    lds::forwardTransposedCopies(g);
+    if (lds::forwardTransposedCopies(g))
+      lds::shrinkSharedBuffers(g);
     // Each lane argument's values go to a buffer of the function's own,
     // which the widening turns into one of vectors; it is gathered from the
     // lanes at the entry and scattered to them at each return.

@@ -27,11 +27,11 @@ struct LowerToLLVMOptions {
   /// Buffers larger than this many bytes go to the heap rather than the
   /// stack (see lds-lower-to-loops); 0: all on the stack.
   int64_t maxAllocaBytes = 0;
-  /// After sharing, the largest stack buffers of a function go to the heap
-  /// until the rest take at most this many bytes (see lds-lower-to-loops); 0:
-  /// no limit. The CPU's 256 KiB keeps each derived function's frame, and the
-  /// lanes' 8 times larger one (lds-widen-lanes' 2 MiB cap), well within a
-  /// thread's stack; the GPU pipeline has no heap and sets 0.
+  /// Run lds-limit-stack last among the buffer passes: the largest stack
+  /// buffers of a function go to the heap until the rest take at most this
+  /// many bytes; 0: no limit. The CPU's 256 KiB keeps each derived function's
+  /// frame well within a thread's stack (lds-widen-lanes caps the lanes' at
+  /// 2 MiB itself); the GPU pipeline has no heap and sets 0.
   int64_t maxStackBytes = 256 << 10;
   /// Stack buffers of at least this many bytes with disjoint lifetimes share
   /// memory (see lds-lower-to-loops); 0: never.

@@ -84,9 +84,6 @@ def LDSLowerToLoops : Pass<"lds-lower-to-loops", "mlir::ModuleOp"> {
            "Put a buffer larger than this many bytes on the heap "
            "(memref.alloc, freed before returning) instead of the stack; "
            "0: every buffer on the stack">,
-    Option<"maxStackBytes", "max-stack-bytes", "int64_t", /*default=*/"0",
-           "After sharing, put the largest stack buffers on the heap until "
-           "those left take at most this many bytes in all; 0: no limit">,
     Option<"shareBuffersFrom", "share-buffers-from", "int64_t",
            /*default=*/"1024",
            "Stack buffers of at least this many bytes whose lifetimes do not "
@@ -228,6 +225,28 @@ def LDSCPUFastMath : Pass<"lds-cpu-fast-math", "mlir::ModuleOp"> {
     "mlir::math::MathDialect",
     "mlir::scf::SCFDialect",
     "mlir::vector::VectorDialect",
+  ];
+}
+
+def LDSLimitStack : Pass<"lds-limit-stack", "mlir::ModuleOp"> {
+  let summary = "Keep each function's stack buffers within a limit (CPU)";
+  let description = [{
+    The largest stack buffers of each function (the allocas of its entry
+    block, after lds-lower-to-loops' sharing) go to the heap until those
+    left take at most `max-stack-bytes` in all. They share one 64-byte
+    aligned i8 block (`memref.alloc`, freed before every return) that each
+    views at its own offset; the views of a moved shared byte buffer view
+    the block directly. Functions tagged `lds.cooperative` or `lds.lanes`
+    are left alone.
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect",
+    "mlir::memref::MemRefDialect",
+  ];
+  let options = [
+    Option<"maxStackBytes", "max-stack-bytes", "int64_t",
+           /*default=*/"262144",
+           "Stack buffers a function may keep, in bytes; 0: no limit">,
   ];
 }
 
