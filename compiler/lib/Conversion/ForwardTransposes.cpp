@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ForwardTransposes.h"
+#include "ShareBuffers.h"
 
 #include "lds/Conversion/Passes.h"
 
@@ -95,22 +96,6 @@ static bool isLocalBuffer(Value buffer) {
     buffer = view.getSource();
   return isa_and_nonnull<memref::AllocaOp, memref::AllocOp>(
       buffer.getDefiningOp());
-}
-
-/// The buffer `memref` is a cast or a view of (a view of a shared byte
-/// buffer is a buffer of its own: sharing keeps live ones apart).
-static Value underlyingBuffer(Value memref) {
-  while (Operation *def = memref.getDefiningOp()) {
-    if (isa<memref::ViewOp>(def))
-      break;
-    if (auto cast = dyn_cast<memref::CastOp>(def))
-      memref = cast.getSource();
-    else if (auto view = dyn_cast<ViewLikeOpInterface>(def))
-      memref = view.getViewSource();
-    else
-      break;
-  }
-  return memref;
 }
 
 namespace {
@@ -260,7 +245,7 @@ static std::optional<RowSum> asRowSum(memref::LoadOp load, Block &entry) {
   Value vector = other.getMemRef();
   if (Operation *def = vector.getDefiningOp(); def && rows->isAncestor(def))
     return std::nullopt;
-  Value buffer = underlyingBuffer(vector);
+  Value buffer = lds::rootBuffer(vector);
   bool isArgument = isa<BlockArgument>(buffer);
   WalkResult written = rows.walk([&](Operation *op) {
     if (isa<memref::LoadOp>(op))
@@ -270,7 +255,7 @@ static std::optional<RowSum> asRowSum(memref::LoadOp load, Block &entry) {
     for (Value operand : op->getOperands()) {
       if (!isa<BaseMemRefType>(operand.getType()))
         continue;
-      Value other = underlyingBuffer(operand);
+      Value other = lds::rootBuffer(operand);
       if (other == buffer || (isArgument && isa<BlockArgument>(other)))
         return WalkResult::interrupt();
     }

@@ -28,6 +28,11 @@ void shareStackBuffers(mlir::func::FuncOp func, int64_t minBytes);
 /// leave a D x D buffer to hold a D-vector.
 void shrinkSharedBuffers(mlir::func::FuncOp func);
 
+/// The buffer `memref` views (through casts, subviews and other view-like
+/// ops): an alloca, an alloc, an argument, or a memref.view of a shared byte
+/// buffer, which is a buffer of its own (sharing keeps the live ones apart).
+mlir::Value rootBuffer(mlir::Value memref);
+
 } // namespace lds
 
 #endif // LDS_LIB_CONVERSION_SHAREBUFFERS_H

@@ -38,19 +38,6 @@ bool isLaneArgument(func::FuncOp f, unsigned i) {
   return kind && llvm::is_contained({"state", "input", "out"}, kind.getValue());
 }
 
-/// The buffer `memref` views: an alloca, an alloc, an argument, or a
-/// memref.view of a shared byte buffer (lds-lower-to-loops'
-/// share-buffers-from), whose views are buffers of their own with disjoint
-/// lifetimes.
-Value rootOf(Value memref) {
-  while (auto view = memref.getDefiningOp<ViewLikeOpInterface>()) {
-    if (isa<memref::ViewOp>(view))
-      break;
-    memref = view.getViewSource();
-  }
-  return memref;
-}
-
 /// A 1-D buffer of bytes: what lds-lower-to-loops' shared buffers view
 /// (memref.view) as buffers of floats.
 bool isByteArena(Type type) {
@@ -83,12 +70,12 @@ public:
 private:
   bool isVarying(Value v) const {
     if (isa<BaseMemRefType>(v.getType()))
-      return varyingRoots.contains(rootOf(v));
+      return varyingRoots.contains(lds::rootBuffer(v));
     return varying.contains(v);
   }
   bool mark(Value v) {
     if (isa<BaseMemRefType>(v.getType()))
-      return varyingRoots.insert(rootOf(v)).second;
+      return varyingRoots.insert(lds::rootBuffer(v)).second;
     return varying.insert(v).second;
   }
   bool anyVarying(ValueRange values) const {
@@ -399,9 +386,9 @@ bool iterationsIndependent(scf::ForOp outer) {
       // apart, whatever order they run in.
       ok &= store->getParentOp() == outer &&
             llvm::is_contained(store.getIndices(), outer.getInductionVar()) &&
-            stored.insert(rootOf(store.getMemRef())).second;
+            stored.insert(lds::rootBuffer(store.getMemRef())).second;
     } else if (auto load = dyn_cast<memref::LoadOp>(op)) {
-      loaded.insert(rootOf(load.getMemRef()));
+      loaded.insert(lds::rootBuffer(load.getMemRef()));
     } else if (!isa<scf::ForOp, scf::YieldOp>(op) && !isPure(op)) {
       ok = false;
     }
