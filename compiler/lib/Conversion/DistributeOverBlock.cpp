@@ -358,8 +358,7 @@ LogicalResult Distributor::checkBody() {
         return WalkResult::interrupt();
       }
       MemRefType type = alloca.getType();
-      if (!type.hasStaticShape() || !type.getLayout().isIdentity() ||
-          type.getMemorySpace()) {
+      if (!lds::isPlainBuffer(type)) {
         op->emitOpError("cooperative function has a buffer that cannot live "
                         "in the block scratch");
         return WalkResult::interrupt();

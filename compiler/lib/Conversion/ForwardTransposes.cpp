@@ -194,7 +194,8 @@ namespace {
 /// row loop `for i < N` (a top-level op), V not written in the row loop.
 struct RowSum {
   scf::ForOp rows, sum;
-  Value vector; // V
+  Value vector;   // V
+  FloatAttr zero; // the sum's initial 0
 };
 } // namespace
 
@@ -263,7 +264,7 @@ static std::optional<RowSum> asRowSum(memref::LoadOp load, Block &entry) {
   });
   if (written.wasInterrupted())
     return std::nullopt;
-  return RowSum{rows, sum, vector};
+  return RowSum{rows, sum, vector, zero};
 }
 
 unsigned lds::rowOrderTransposedMatVecs(func::FuncOp func) {
@@ -283,8 +284,7 @@ unsigned lds::rowOrderTransposedMatVecs(func::FuncOp func) {
     if (sums.size() != t.loads.size())
       continue;
     for (auto [sum, source] : sums) {
-      // Before the row loop: S = 0; for k { v = V[k]; for i: S[i] += P[k, i] v
-      // }.
+      // Before the row loop, in row order: S = 0, then S[i] += P[k, i] V[k].
       Location loc = sum.rows.getLoc();
       auto type = cast<MemRefType>(t.target.getType());
       Type elementType = type.getElementType();
@@ -297,10 +297,7 @@ unsigned lds::rowOrderTransposedMatVecs(func::FuncOp func) {
       Value n = b.create<arith::ConstantIndexOp>(loc, type.getDimSize(0));
       Value k = b.create<arith::ConstantIndexOp>(loc, type.getDimSize(1));
       // The sum's 0, made here: the row loop may hold its constant.
-      Value zero = b.create<arith::ConstantOp>(
-          loc, cast<TypedAttr>(sum.sum.getInitArgs()[0]
-                                   .getDefiningOp<arith::ConstantOp>()
-                                   .getValue()));
+      Value zero = b.create<arith::ConstantOp>(loc, sum.zero);
       b.create<scf::ForOp>(loc, c0, n, c1, ValueRange(),
                            [&](OpBuilder &ib, Location l, Value i, ValueRange) {
                              ib.create<memref::StoreOp>(l, zero, s, i);

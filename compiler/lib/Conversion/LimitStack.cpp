@@ -24,7 +24,7 @@ namespace lds {
 using namespace mlir;
 using lds::bufferBytes;
 
-/// Moves `buffers` (static, identity-layout allocas of `func`'s entry block)
+/// Moves `buffers` (plain allocas of `func`'s entry block, isPlainBuffer)
 /// to the heap: one 64-byte aligned byte buffer (memref.alloc) that each
 /// views at its own offset, freed before every return (after the copies into
 /// the out-parameters, which ReturnLowering put just before it). One block
@@ -53,7 +53,8 @@ static void moveToHeap(func::FuncOp func,
     builder.setInsertionPoint(alloca);
     Value at = builder.create<arith::ConstantIndexOp>(alloca.getLoc(), offset);
     // The views of a shared byte buffer (shareStackBuffers) view the heap
-    // block directly, as lds-widen-lanes expects of a view's source.
+    // block directly, at the buffer's offset plus their own, rather than a
+    // view of a view.
     for (Operation *user : llvm::make_early_inc_range(alloca->getUsers())) {
       auto view = dyn_cast<memref::ViewOp>(user);
       if (!view || view.getSource() != alloca.getResult())
@@ -78,13 +79,6 @@ static void moveToHeap(func::FuncOp func,
   });
 }
 
-/// Whether moveToHeap can take `alloca`.
-static bool isHeapable(memref::AllocaOp alloca) {
-  MemRefType type = alloca.getType();
-  return type.hasStaticShape() && type.getLayout().isIdentity() &&
-         !type.getMemorySpace();
-}
-
 /// Keeps `func`'s stack buffers (after sharing) within `maxStackBytes` in
 /// all: the largest go to the heap until the rest fit. A stack frame is
 /// bounded by the calling thread's stack (8 MiB for a Linux main thread,
@@ -106,7 +100,7 @@ static void limitStack(func::FuncOp func, int64_t maxStackBytes) {
       continue;
     int64_t bytes = bufferBytes(alloca.getType());
     total += bytes;
-    if (isHeapable(alloca))
+    if (lds::isPlainBuffer(alloca.getType()))
       buffers.push_back({bytes, alloca});
   }
   llvm::stable_sort(

@@ -39,6 +39,17 @@ int64_t lds::bufferBytes(MemRefType type) {
   return type.getNumElements() * ((type.getElementTypeBitWidth() + 7) / 8);
 }
 
+bool lds::isPlainBuffer(MemRefType type) {
+  return type.hasStaticShape() && type.getLayout().isIdentity() &&
+         !type.getMemorySpace();
+}
+
+bool lds::isByteArena(Type type) {
+  auto memref = dyn_cast<MemRefType>(type);
+  return memref && memref.hasStaticShape() && memref.getRank() == 1 &&
+         memref.getElementType().isInteger(8);
+}
+
 /// The first and last top-level op of `entry` that use `buffer` or a memref
 /// derived from it (a view, a cast); nullopt when nothing uses it.
 static std::optional<std::pair<unsigned, unsigned>>
@@ -75,8 +86,7 @@ void lds::shareStackBuffers(func::FuncOp func, int64_t minBytes) {
   for (auto alloca : entry.getOps<memref::AllocaOp>()) {
     MemRefType type = alloca.getType();
     int64_t bytes = bufferBytes(type);
-    if (bytes < minBytes || !type.getLayout().isIdentity() ||
-        !type.hasStaticShape() || type.getMemorySpace())
+    if (bytes < minBytes || !isPlainBuffer(type))
       continue;
     if (auto range = liveRange(alloca.getResult(), entry, index))
       buffers.push_back({alloca, bytes, range->first, range->second});
@@ -135,8 +145,7 @@ void lds::shareStackBuffers(func::FuncOp func, int64_t minBytes) {
 void lds::shrinkSharedBuffers(func::FuncOp func) {
   SmallVector<memref::AllocaOp> arenas;
   for (auto alloca : func.getBody().front().getOps<memref::AllocaOp>())
-    if (alloca.getType().getRank() == 1 && alloca.getType().hasStaticShape() &&
-        alloca.getType().getElementType().isInteger(8))
+    if (isByteArena(alloca.getType()))
       arenas.push_back(alloca);
   for (memref::AllocaOp arena : arenas) {
     int64_t bytes = 0;

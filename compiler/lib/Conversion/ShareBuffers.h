@@ -11,6 +11,14 @@ namespace lds {
 /// The bytes a buffer of `type` takes (i1, lds.cmp's results, a byte each).
 int64_t bufferBytes(mlir::MemRefType type);
 
+/// A buffer that can share memory or move: a static shape, the identity
+/// layout and the default memory space.
+bool isPlainBuffer(mlir::MemRefType type);
+
+/// A 1-D static buffer of bytes: what shareStackBuffers' shared buffers
+/// (and lds-limit-stack's heap blocks) are, viewed as buffers of floats.
+bool isByteArena(mlir::Type type);
+
 /// Lets the stack buffers of `func` (memref.allocas in its entry block, as
 /// lds-lower-to-loops places them) of at least `minBytes` bytes share memory
 /// when their lifetimes do not overlap: each group becomes one 64-byte aligned

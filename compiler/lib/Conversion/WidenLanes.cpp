@@ -38,14 +38,6 @@ bool isLaneArgument(func::FuncOp f, unsigned i) {
   return kind && llvm::is_contained({"state", "input", "out"}, kind.getValue());
 }
 
-/// A 1-D buffer of bytes: what lds-lower-to-loops' shared buffers view
-/// (memref.view) as buffers of floats.
-bool isByteArena(Type type) {
-  auto memref = dyn_cast<MemRefType>(type);
-  return memref && memref.hasStaticShape() && memref.getRank() == 1 &&
-         memref.getElementType().isInteger(8);
-}
-
 bool isStaticFloatBuffer(Type type) {
   auto memref = dyn_cast<MemRefType>(type);
   return memref && memref.hasStaticShape() &&
@@ -197,7 +189,7 @@ bool Widener::analyze(ArrayRef<Value> seeds) {
   // (rewrite()); the uniform ones keep sharing theirs.
   auto isWidenableView = [](Value root) {
     auto view = root.getDefiningOp<memref::ViewOp>();
-    return view && isByteArena(view.getSource().getType()) &&
+    return view && lds::isByteArena(view.getSource().getType()) &&
            isa_and_nonnull<memref::AllocaOp, memref::AllocOp>(
                view.getSource().getDefiningOp());
   };
