@@ -44,9 +44,11 @@
 #include "Executor.h"
 #include "SolverPolicy.h"
 #include "ThreadPool.h"
+#include "Validate.h"
 #include "Values.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -176,8 +178,26 @@ private:
     return e >= 0 ? front + e / d : -1;
   }
 
+  /// Runs f(item, worker) for every item in [0, n) on the pool, and after
+  /// each notes whether a kernel it called could not allocate its heap
+  /// block (model_abi.h, alloc_failure_hook: noted on the thread that ran
+  /// it).
   template <class F> void parallel(int64_t n, F &&f) const {
-    ThreadPool::global().parallelFor(n, p.threads, f);
+    ThreadPool::global().parallelFor(n, p.threads, [&](int64_t i, int w) {
+      f(i, w);
+      if (int64_t bytes = takeAllocFailure()) {
+        int64_t seen = allocFailure.load(std::memory_order_relaxed);
+        while (seen < bytes && !allocFailure.compare_exchange_weak(
+                                   seen, bytes, std::memory_order_relaxed))
+          ;
+      }
+    });
+  }
+  /// LDS_OK, or LDS_ERR_OUT_OF_MEMORY once a kernel has failed to allocate
+  /// (its outputs, and so the solve's, are then undefined).
+  lds_status kernelStatus() const {
+    int64_t bytes = allocFailure.load(std::memory_order_relaxed);
+    return bytes ? allocFailureStatus(m, bytes, "lds_solve") : LDS_OK;
   }
 
   Problem p;
@@ -190,6 +210,8 @@ private:
   int64_t inputTables = 1; // tables of input pointers in a Scratch
   int64_t unitCapacity = 0;
   alignas(8) unsigned char tol[16]; // {atol, rtol} in the model's dtype
+  // The largest heap block a kernel failed to allocate; 0: none.
+  mutable std::atomic<int64_t> allocFailure{0};
 
   Buffer inputStride; // int64_t bytes per step, per input
   Buffer workers;     // threads * workerBytes
@@ -203,6 +225,7 @@ private:
 };
 
 lds_status CpuExecutor::init() {
+  bindAllocFailureHook(m);
   dtype = m->dtype;
   d = m->state_dim;
   es = elementSize(dtype);
@@ -456,7 +479,7 @@ lds_status CpuExecutor::iterate(const SequenceWork *work, int64_t n,
     cur ^= 1;
     out[j] = o;
   });
-  return LDS_OK;
+  return kernelStatus();
 }
 
 lds_status CpuExecutor::restart(const SequenceWork *work, int64_t n) {
@@ -566,7 +589,7 @@ lds_status CpuExecutor::sequential(const SequenceWork *work, int64_t n,
     for (int64_t j = begin; j < begin + count; ++j)
       firstNonfiniteRow[j] = stepAlone(work[j], worker);
   });
-  return LDS_OK;
+  return kernelStatus();
 }
 
 double CpuExecutor::residualOf(int64_t seq, int64_t front, int worker) const {
@@ -596,7 +619,7 @@ lds_status CpuExecutor::finishUnconverged(const SequenceWork *work, int64_t n,
     current.as<uint8_t>()[w.seq] = 0;
     residual[j] = residualOf(w.seq, w.front, worker);
   });
-  return LDS_OK;
+  return kernelStatus();
 }
 
 } // namespace

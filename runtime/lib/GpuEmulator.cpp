@@ -21,6 +21,7 @@
 
 #include "Error.h"
 #include "GpuBackend.h"
+#include "Validate.h"
 #include "lds/gpu_emulator_hooks.h"
 
 #include <algorithm>
@@ -328,7 +329,10 @@ private:
 
 class GpuEmulator final : public GpuBackend {
 public:
-  explicit GpuEmulator(const lds_gpu_image *image) : image(image) {}
+  GpuEmulator(const lds_model *m, const lds_gpu_image *image)
+      : model(m), image(image) {
+    bindAllocFailureHook(m);
+  }
 
   const char *name() const override { return "emulator"; }
   // As many threads as a small GPU keeps busy: the window is chunked as
@@ -430,12 +434,19 @@ public:
     BlockRunner::Outcome firstOutcome = BlockRunner::Outcome::Ok;
     // A runner takes the grid's next block until none is left, or one
     // failed (then blocks that wait for it give up too).
+    // The host functions the kernels call are CPU code: one whose heap
+    // block could not be allocated calls the model's hook on the OS thread
+    // that ran it (a fiber may resume on another runner's thread, which
+    // checks after its own blocks), and returns without computing.
+    std::atomic<int64_t> allocFailure{0};
     auto drive = [&](BlockRunner &r) {
       for (int64_t i; !failed && (i = next.fetch_add(1)) < blocks;) {
         auto outcome =
             r.run(fn, a, static_cast<int32_t>(i % gridX),
                   static_cast<int32_t>(i / gridX), static_cast<int32_t>(gridX),
                   static_cast<int32_t>(gridY), blockX, &failed);
+        if (int64_t bytes = takeAllocFailure())
+          allocFailure.store(bytes);
         if (outcome == BlockRunner::Outcome::Ok)
           continue;
         std::lock_guard<std::mutex> lock(firstMutex);
@@ -452,6 +463,8 @@ public:
     drive(runners[0]);
     for (std::thread &t : helpers)
       t.join();
+    if (int64_t bytes = allocFailure.load())
+      return allocFailureStatus(model, bytes, "lds_solve");
     if (firstOutcome == BlockRunner::Outcome::NoMemory)
       return fail(LDS_ERR_OUT_OF_MEMORY,
                   "lds_solve: GPU emulator: out of memory for a block");
@@ -467,6 +480,7 @@ public:
   lds_status synchronize() override { return LDS_OK; }
 
 private:
+  const lds_model *model;
   const lds_gpu_image *image;
   const int limit = threadLimit();
   BlockRunner runners[kConcurrentBlocks];
@@ -485,7 +499,7 @@ GpuBackend *lds::createGpuEmulatorBackend(const lds_model *m,
                    m->name ? m->name : "");
     return nullptr;
   }
-  GpuEmulator *e = new (std::nothrow) GpuEmulator(image);
+  GpuEmulator *e = new (std::nothrow) GpuEmulator(m, image);
   if (!e)
     *status = fail(LDS_ERR_OUT_OF_MEMORY, "lds_solve: out of memory");
   return e;

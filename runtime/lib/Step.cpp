@@ -38,7 +38,10 @@ extern "C" lds_status lds_step(const lds_model *m, const void *const *params,
           checkOneStep(m, params, x, u, x_next, "x_next", m ? m->state_dim : 0,
                        /*mayBeX=*/true, "lds_step"))
     return s;
+  bindAllocFailureHook(m);
   m->step(x, u, params, x_next);
+  if (int64_t bytes = takeAllocFailure())
+    return allocFailureStatus(m, bytes, "lds_step");
   return LDS_OK;
 }
 
@@ -55,6 +58,9 @@ extern "C" lds_status lds_jacobian(const lds_model *m,
     return fail(LDS_ERR_INVALID_ARGUMENT,
                 "lds_jacobian: model '%s' has no Jacobian kernel",
                 modelName(m));
+  bindAllocFailureHook(m);
   m->jacobian(x, u, params, J);
+  if (int64_t bytes = takeAllocFailure())
+    return allocFailureStatus(m, bytes, "lds_jacobian");
   return LDS_OK;
 }

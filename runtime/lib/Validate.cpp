@@ -9,13 +9,38 @@
 #include "Error.h"
 #include "Values.h"
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdint>
+#include <utility>
 
 using namespace lds;
 
 const char *lds::modelName(const lds_model *m) {
   return m && m->name ? m->name : "?";
+}
+
+static thread_local int64_t allocFailure = 0;
+
+static void noteAllocFailure(int64_t bytes) {
+  allocFailure = std::max(allocFailure, bytes);
+}
+
+void lds::bindAllocFailureHook(const lds_model *m) {
+  // Concurrent solves of one model store the same value.
+  if (m->alloc_failure_hook)
+    __atomic_store_n(m->alloc_failure_hook, &noteAllocFailure,
+                     __ATOMIC_RELAXED);
+}
+
+int64_t lds::takeAllocFailure() { return std::exchange(allocFailure, 0); }
+
+lds_status lds::allocFailureStatus(const lds_model *m, int64_t bytes,
+                                   const char *fn) {
+  return fail(LDS_ERR_OUT_OF_MEMORY,
+              "%s: out of memory: a kernel of model '%s' could not allocate "
+              "%" PRId64 " bytes (%.1f MiB) for its buffers",
+              fn, modelName(m), bytes, bytes / 1048576.0);
 }
 
 static lds_status checkTable(const lds_model *m, const char *fn,

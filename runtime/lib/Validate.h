@@ -16,6 +16,20 @@ namespace lds {
 /// The model's name for messages ("?" if it has none).
 const char *modelName(const lds_model *m);
 
+/// Points `m`'s alloc-failure hook (model_abi.h, alloc_failure_hook) at
+/// the runtime's, before its kernels run.
+void bindAllocFailureHook(const lds_model *m);
+
+/// The largest heap block a kernel failed to allocate on the calling
+/// thread since the last call (through the hook), which it clears; 0 if
+/// none failed.
+int64_t takeAllocFailure();
+
+/// LDS_ERR_OUT_OF_MEMORY for a kernel of `m` that could not allocate its
+/// `bytes` heap block; `fn` prefixes the message.
+lds_status allocFailureStatus(const lds_model *m, int64_t bytes,
+                              const char *fn);
+
 /// Checks that `m` is a descriptor this runtime can read: ABI version,
 /// dtype, sizes, tensor tables, step kernel, solver A sizes. `fn` prefixes
 /// the message.

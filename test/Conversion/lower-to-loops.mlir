@@ -409,19 +409,33 @@ func.func @share(%x: tensor<16x16xf32>) -> (tensor<16x16xf32>, tensor<f32>) {
 // the views of each now view the block at its offset (0 or 1024); nothing
 // moves at 3072.
 // STACK-LABEL:  func.func @overlap(
-// STACK:          %[[BLK:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2048xi8>
-// STACK-DAG:      %[[A:.*]] = memref.alloca() : memref<16x16xf32>
-// STACK-DAG:      %[[AT0:.*]] = arith.constant 0 : index
-// STACK-DAG:      %[[AT1:.*]] = arith.constant 1024 : index
-// STACK:          %[[OB:.*]] = arith.addi %[[AT1]], %{{.*}} : index
-// STACK-NEXT:     memref.view %[[BLK]][%[[OB]]][] : memref<2048xi8> to memref<16x16xf32>
-// STACK-NEXT:     %[[OC:.*]] = arith.addi %{{.*}}, %{{.*}} : index
-// STACK-NEXT:     memref.view %[[BLK]][%[[OC]]][] : memref<2048xi8> to memref<16x16xf32>
-// STACK-COUNT-2:  memref.view %[[BLK]]
-// STACK-NOT:      memref.alloca() {alignment
-// STACK:          memref.load %[[A]]
-// STACK:          memref.copy %{{.*}}, %{{.*}}
-// STACK-NEXT:     memref.dealloc %[[BLK]] : memref<2048xi8>
+// STACK-NEXT:     %[[A:.*]] = memref.alloca() : memref<16x16xf32>
+// STACK-NEXT:     %[[BLK:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2048xi8>
+// STACK-NEXT:     %[[ADDR:.*]] = memref.extract_aligned_pointer_as_index %[[BLK]]
+// STACK-NEXT:     %[[NULL:.*]] = arith.constant 0 : index
+// STACK-NEXT:     %[[OK:.*]] = arith.cmpi ne, %[[ADDR]], %[[NULL]] : index
+// STACK-NEXT:     scf.if %[[OK]] {
+// STACK-DAG:        %[[AT0:.*]] = arith.constant 0 : index
+// STACK-DAG:        %[[AT1:.*]] = arith.constant 1024 : index
+// STACK:            %[[OB:.*]] = arith.addi %[[AT1]], %{{.*}} : index
+// STACK-NEXT:       memref.view %[[BLK]][%[[OB]]][] : memref<2048xi8> to memref<16x16xf32>
+// STACK-NEXT:       %[[OC:.*]] = arith.addi %{{.*}}, %{{.*}} : index
+// STACK-NEXT:       memref.view %[[BLK]][%[[OC]]][] : memref<2048xi8> to memref<16x16xf32>
+// STACK-COUNT-2:    memref.view %[[BLK]]
+// STACK-NOT:        memref.alloca() {alignment
+// STACK:            memref.load %[[A]]
+// STACK:            memref.copy %{{.*}}, %{{.*}}
+// STACK-NEXT:       memref.dealloc %[[BLK]] : memref<2048xi8>
+// STACK-NEXT:     } else {
+// STACK-NEXT:       %[[SLOT:.*]] = llvm.mlir.addressof @lds.alloc_failure_hook : !llvm.ptr
+// STACK-NEXT:       %[[HOOK:.*]] = llvm.load %[[SLOT]] : !llvm.ptr -> !llvm.ptr
+// STACK-NEXT:       %[[UNSET:.*]] = llvm.mlir.zero : !llvm.ptr
+// STACK-NEXT:       %[[SET:.*]] = llvm.icmp "ne" %[[HOOK]], %[[UNSET]] : !llvm.ptr
+// STACK-NEXT:       scf.if %[[SET]] {
+// STACK-NEXT:         %[[BYTES:.*]] = arith.constant 2048 : i64
+// STACK-NEXT:         llvm.call %[[HOOK]](%[[BYTES]]) : !llvm.ptr, (i64) -> ()
+// STACK-NEXT:       }
+// STACK-NEXT:     }
 // STACK-NEXT:     return
 // STACK-FITS-LABEL: func.func @overlap(
 // STACK-FITS-NOT:   memref.alloc(
@@ -431,6 +445,7 @@ func.func @share(%x: tensor<16x16xf32>) -> (tensor<16x16xf32>, tensor<f32>) {
 // STACK-LLVM:       llvm.call @malloc
 // STACK-LLVM-NOT:   llvm.call @malloc
 // STACK-LLVM:       llvm.call @free
+// STACK-LLVM:       llvm.call %{{.*}}(%{{.*}}) : !llvm.ptr, (i64) -> ()
 func.func @overlap(%x: tensor<16x16xf32>) -> tensor<16x16xf32> {
   %a = lds.tanh %x : tensor<16x16xf32>
   %b = lds.exp %a : tensor<16x16xf32>

@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
 #include <thread>
 
 using namespace lds_test;
@@ -151,6 +152,63 @@ TEST(SolveErrors, OutOfMemory) {
   EXPECT_EQ(states[0], 7.0);
 }
 
+// A compiled kernel whose heap block cannot be allocated calls the model's
+// alloc-failure hook with the block's size and returns without computing
+// (model_abi.h): the call then fails with LDS_ERR_OUT_OF_MEMORY, whichever
+// thread ran the kernel. These kernels fail each call, as a real one would.
+void (*hook)(int64_t) = nullptr;
+constexpr int64_t kBlockBytes = 400 << 20;
+void failingStep(const void *, const void *const *, const void *const *,
+                 void *) {
+  if (hook)
+    hook(kBlockBytes);
+}
+void failingElement(const void *, const void *const *, const void *const *,
+                    void *, void *) {
+  if (hook)
+    hook(kBlockBytes);
+}
+constexpr const char *kAllocMessage =
+    "out of memory: a kernel of model 'permutations' could not allocate "
+    "419430400 bytes (400.0 MiB) for its buffers";
+
+TEST(SolveErrors, KernelAllocationFails) {
+  for (lds_solver solver : {LDS_SOLVER_SEQUENTIAL, LDS_SOLVER_JACOBI,
+                            LDS_SOLVER_PICARD, LDS_SOLVER_NEWTON}) {
+    SCOPED_TRACE(solver);
+    Call c;
+    c.opts.solver = solver;
+    c.opts.num_threads = 2;
+    hook = nullptr;
+    c.model->m.alloc_failure_hook = &hook;
+    if (solver == LDS_SOLVER_SEQUENTIAL)
+      c.model->m.step = failingStep;
+    else
+      c.model->m.solvers[solver].element = failingElement;
+    EXPECT_FAILS(c, LDS_ERR_OUT_OF_MEMORY,
+                 (std::string("lds_solve: ") + kAllocMessage).c_str());
+    EXPECT_NE(hook, nullptr);
+  }
+}
+
+TEST(StepErrors, KernelAllocationFails) {
+  Call c;
+  hook = nullptr;
+  c.model->m.alloc_failure_hook = &hook;
+  c.model->m.step = failingStep;
+  c.model->m.jacobian = failingStep;
+  std::vector<double> out(25);
+  std::vector<const void *> u = c.data.stepInputs(0, 0);
+  EXPECT_EQ(lds_step(c.m, c.params, c.x0, u.data(), out.data()),
+            LDS_ERR_OUT_OF_MEMORY);
+  EXPECT_STREQ(lds_last_error(),
+               (std::string("lds_step: ") + kAllocMessage).c_str());
+  EXPECT_EQ(lds_jacobian(c.m, c.params, c.x0, u.data(), out.data()),
+            LDS_ERR_OUT_OF_MEMORY);
+  EXPECT_STREQ(lds_last_error(),
+               (std::string("lds_jacobian: ") + kAllocMessage).c_str());
+}
+
 TEST(SolveErrors, Options) {
   {
     Call c;
@@ -275,7 +333,7 @@ TEST(SolveErrors, BadModels) {
   } cases[] = {
       {[](lds_model &m) { m.abi_version = 99; },
        "lds_solve: model was compiled for ABI version 99, this runtime reads "
-       "version 3 (rebuild it with a matching lds-compile)"},
+       "version 4 (rebuild it with a matching lds-compile)"},
       {[](lds_model &m) { setEnum(m.dtype, 7); },
        "lds_solve: model 'permutations' has dtype 7; expected f32 or f64"},
       {[](lds_model &m) { m.state_dim = 0; },

@@ -7,13 +7,16 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "lds/Conversion/LowerToLLVM.h"
 #include "lds/Conversion/Passes.h"
 
 #include "ShareBuffers.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "llvm/Support/MathExtras.h"
 
 namespace lds {
@@ -23,6 +26,90 @@ namespace lds {
 
 using namespace mlir;
 using lds::bufferBytes;
+
+/// The module's alloc-failure hook (model_abi.h, alloc_failure_hook): a
+/// pointer, NULL until the runtime sets it, to a function of the bytes that
+/// could not be allocated.
+static LLVM::GlobalOp allocFailureHook(ModuleOp module) {
+  if (auto global = module.lookupSymbol<LLVM::GlobalOp>(lds::kAllocFailureHook))
+    return global;
+  OpBuilder builder = OpBuilder::atBlockBegin(module.getBody());
+  Location loc = module.getLoc();
+  auto ptr = LLVM::LLVMPointerType::get(module.getContext());
+  auto global = builder.create<LLVM::GlobalOp>(
+      loc, ptr, /*isConstant=*/false, LLVM::Linkage::Internal,
+      lds::kAllocFailureHook, Attribute(), /*alignment=*/8);
+  builder.setInsertionPointToStart(
+      &global.getInitializerRegion().emplaceBlock());
+  builder.create<LLVM::ReturnOp>(
+      loc, builder.create<LLVM::ZeroOp>(loc, ptr).getResult());
+  return global;
+}
+
+/// Runs the rest of `func`'s body (a single block, after `heap`) only if
+/// `heap` was allocated: otherwise the function calls the module's
+/// alloc-failure hook, if set, with `bytes` and returns at once (zeros for
+/// its results), for the runtime to report LDS_ERR_OUT_OF_MEMORY rather
+/// than fault. The operand-less allocas stay in the entry block, ahead of the
+/// branch, so that LLVM still sees static stack slots. Returns false (and
+/// changes nothing) where a result has no zero value.
+static bool guardAllocation(func::FuncOp func, memref::AllocOp heap,
+                            int64_t bytes) {
+  Block &entry = func.getBody().front();
+  auto ret = dyn_cast<func::ReturnOp>(entry.getTerminator());
+  if (!ret || !func.getBody().hasOneBlock())
+    return false;
+  SmallVector<TypedAttr> zeros;
+  OpBuilder builder(func.getContext());
+  for (Type type : func.getResultTypes()) {
+    auto zero = dyn_cast_or_null<TypedAttr>(builder.getZeroAttr(type));
+    if (!zero)
+      return false;
+    zeros.push_back(zero);
+  }
+  LLVM::GlobalOp hook = allocFailureHook(func->getParentOfType<ModuleOp>());
+  Location loc = heap.getLoc();
+  builder.setInsertionPointAfter(heap);
+  Value address = builder.create<memref::ExtractAlignedPointerAsIndexOp>(
+      loc, heap.getResult());
+  Value null = builder.create<arith::ConstantIndexOp>(loc, 0);
+  Value allocated = builder.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne,
+                                                  address, null);
+  auto guard = builder.create<scf::IfOp>(
+      loc, allocated,
+      [&](OpBuilder &b, Location l) {
+        b.create<scf::YieldOp>(l, ret.getOperands());
+      },
+      [&](OpBuilder &b, Location l) {
+        auto ptr = LLVM::LLVMPointerType::get(b.getContext());
+        Value at = b.create<LLVM::AddressOfOp>(l, hook);
+        Value callee = b.create<LLVM::LoadOp>(l, ptr, at);
+        Value unset = b.create<LLVM::ZeroOp>(l, ptr);
+        Value set =
+            b.create<LLVM::ICmpOp>(l, LLVM::ICmpPredicate::ne, callee, unset);
+        b.create<scf::IfOp>(l, set, [&](OpBuilder &nb, Location nl) {
+          Value size = nb.create<arith::ConstantIntOp>(nl, bytes, 64);
+          auto type = LLVM::LLVMFunctionType::get(
+              LLVM::LLVMVoidType::get(nb.getContext()), {nb.getI64Type()});
+          nb.create<LLVM::CallOp>(nl, type, ValueRange{callee, size});
+          nb.create<scf::YieldOp>(nl);
+        });
+        SmallVector<Value> values;
+        for (TypedAttr zero : zeros)
+          values.push_back(b.create<arith::ConstantOp>(l, zero));
+        b.create<scf::YieldOp>(l, values);
+      });
+  Operation *yield = guard.thenBlock()->getTerminator();
+  for (Operation &op : llvm::make_early_inc_range(llvm::make_range(
+           std::next(guard->getIterator()), ret->getIterator()))) {
+    if (isa<memref::AllocaOp>(op) && op.getNumOperands() == 0)
+      op.moveBefore(heap);
+    else
+      op.moveBefore(yield);
+  }
+  ret->setOperands(guard.getResults());
+  return true;
+}
 
 /// Moves `buffers` (plain allocas of `func`'s entry block, isPlainBuffer)
 /// to the heap: one 64-byte aligned byte buffer (memref.alloc) that each
@@ -77,6 +164,7 @@ static void moveToHeap(func::FuncOp func,
     builder.setInsertionPoint(ret);
     builder.create<memref::DeallocOp>(ret.getLoc(), heap);
   });
+  guardAllocation(func, cast<memref::AllocOp>(heap.getDefiningOp()), total);
 }
 
 /// Keeps `func`'s stack buffers (after sharing) within `maxStackBytes` in

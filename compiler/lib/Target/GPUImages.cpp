@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "lds/Target/CPUTarget.h"
 #include "lds/Target/GPUKernels.h"
 #include "lds/Target/GPUTarget.h"
 
@@ -180,13 +181,11 @@ bool lds::addGPUModules(Module &module, const std::vector<ModelInfo> &infos,
           gpu.coopBlock[s] ? std::max(set.coopScratch[s], gpu.coopScratch[s])
                            : 0;
     Constant *gpuModule = builder.add(info, set);
-    // The descriptor's `gpu` field, which ABI 3's `lanes` and
-    // `sequential_lanes` follow.
     auto *init = cast<ConstantStruct>(descriptor->getInitializer());
     SmallVector<Constant *> fields;
     for (unsigned f = 0; f < init->getNumOperands(); ++f)
       fields.push_back(init->getOperand(f));
-    fields[fields.size() - 3] = gpuModule;
+    fields[kDescriptorGPUField] = gpuModule;
     descriptor->setInitializer(ConstantStruct::get(init->getType(), fields));
   }
   return true;

@@ -10,6 +10,8 @@
 
 #include "lds/Target/CPUTarget.h"
 
+#include "lds/Conversion/LowerToLLVM.h"
+
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/Module.h"
@@ -33,7 +35,7 @@ void inlineIfSmall(CallInst *call) {
 }
 
 /// The ABI version of model_abi.h this file implements.
-constexpr int32_t kABIVersion = 3;
+constexpr int32_t kABIVersion = 4;
 
 class ABIBuilder {
 public:
@@ -51,14 +53,21 @@ public:
                                   "lds_solver_kernels");
     // lds_model: abi_version .. flops_per_step, step .. check, solvers,
     // is_affine, jacobian_kind, sequential, chunks, gpu, lanes,
-    // sequential_lanes
+    // sequential_lanes, alloc_failure_hook
     Type *abiFields[] = {i32, ptr, i32, i64, i32, ptr,
                          i32, ptr, i32, ptr, i32, f64};
     Type *kernelFields[] = {ptr, ptr, ptr, ptr};
     // lds_chunk_kernels {reduce, sweep}
     chunkTy = StructType::create(ctx, {ptr, ptr}, "lds_chunk_kernels");
-    Type *tailFields[] = {ArrayType::get(solverTy, 6), i32, i32, ptr,
-                          ArrayType::get(chunkTy, 6),  ptr, i32, ptr};
+    Type *tailFields[] = {ArrayType::get(solverTy, 6),
+                          i32,
+                          i32,
+                          ptr,
+                          ArrayType::get(chunkTy, 6),
+                          ptr,
+                          i32,
+                          ptr,
+                          ptr};
     SmallVector<Type *> fields(std::begin(abiFields), std::end(abiFields));
     fields.append(std::begin(kernelFields), std::end(kernelFields));
     fields.append(std::begin(tailFields), std::end(tailFields));
@@ -69,6 +78,13 @@ public:
 
 private:
   Function *kernel(StringRef name) { return m.getFunction(name); }
+  /// The module's alloc-failure hook (model_abi.h, alloc_failure_hook), or
+  /// NULL if no kernel has a heap block.
+  Constant *allocFailureHook() {
+    if (GlobalVariable *hook = m.getGlobalVariable(kAllocFailureHook, true))
+      return hook;
+    return ConstantPointerNull::get(cast<PointerType>(ptr));
+  }
   Constant *string(StringRef s, const Twine &name);
   Constant *tensorInfos(ArrayRef<TensorInfo> infos, const Twine &name);
   /// A wrapper `name(ptr... fixed)` whose body loads the per-input and
@@ -605,31 +621,35 @@ void ABIBuilder::add(const ModelInfo &info) {
   addCooperative(info);
   addChannels(info);
 
-  Constant *descriptor = ConstantStruct::get(
-      modelTy, {ConstantInt::get(i32, kABIVersion),
-                string(n, "lds." + n + ".name"),
-                ConstantInt::get(i32, int(info.dtype)),
-                ConstantInt::get(i64, info.stateDim),
-                ConstantInt::get(i32, info.states.size()),
-                tensorInfos(info.states, "lds." + n + ".states"),
-                ConstantInt::get(i32, info.inputs.size()),
-                tensorInfos(info.inputs, "lds." + n + ".inputs"),
-                ConstantInt::get(i32, info.params.size()),
-                tensorInfos(info.params, "lds." + n + ".params"),
-                ConstantInt::get(i32, int(info.defaultSolver)),
-                ConstantFP::get(f64, info.flopsPerStep),
-                step,
-                jac,
-                jacDiag,
-                check,
-                ConstantArray::get(ArrayType::get(solverTy, 6), solvers),
-                ConstantInt::get(i32, info.isAffine ? 1 : 0),
-                ConstantInt::get(i32, info.jacobianKind),
-                seq,
-                ConstantArray::get(ArrayType::get(chunkTy, 6), chunks),
-                ConstantPointerNull::get(cast<PointerType>(ptr)),
-                ConstantInt::get(i32, lanes),
-                seqLanes});
+  Constant *gpu = ConstantPointerNull::get(cast<PointerType>(ptr));
+  Constant *fields[] = {
+      ConstantInt::get(i32, kABIVersion),
+      string(n, "lds." + n + ".name"),
+      ConstantInt::get(i32, int(info.dtype)),
+      ConstantInt::get(i64, info.stateDim),
+      ConstantInt::get(i32, info.states.size()),
+      tensorInfos(info.states, "lds." + n + ".states"),
+      ConstantInt::get(i32, info.inputs.size()),
+      tensorInfos(info.inputs, "lds." + n + ".inputs"),
+      ConstantInt::get(i32, info.params.size()),
+      tensorInfos(info.params, "lds." + n + ".params"),
+      ConstantInt::get(i32, int(info.defaultSolver)),
+      ConstantFP::get(f64, info.flopsPerStep),
+      step,
+      jac,
+      jacDiag,
+      check,
+      ConstantArray::get(ArrayType::get(solverTy, 6), solvers),
+      ConstantInt::get(i32, info.isAffine ? 1 : 0),
+      ConstantInt::get(i32, info.jacobianKind),
+      seq,
+      ConstantArray::get(ArrayType::get(chunkTy, 6), chunks),
+      gpu,
+      ConstantInt::get(i32, lanes),
+      seqLanes,
+      allocFailureHook()};
+  assert(fields[kDescriptorGPUField] == gpu && "the gpu field moved");
+  Constant *descriptor = ConstantStruct::get(modelTy, fields);
   auto *global =
       new GlobalVariable(m, modelTy, true, GlobalValue::InternalLinkage,
                          descriptor, "lds." + n + ".model");

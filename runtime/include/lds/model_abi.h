@@ -25,7 +25,7 @@
 extern "C" {
 #endif
 
-#define LDS_ABI_VERSION 3
+#define LDS_ABI_VERSION 4
 
 /* LDS_DTYPE_INVALID: what lds_model_dtype() returns for a model it cannot
  * read (no tensor or model has it). */
@@ -386,6 +386,14 @@ typedef struct lds_model {
    * runtime then steps each sequence with `sequential`). */
   int32_t lanes;
   lds_sequential_lanes_fn sequential_lanes;
+  /* Appended in version 4: a kernel whose buffers exceed the stack limit
+   * (lds-compile keeps a CPU function's stack buffers within 256 KiB) takes
+   * the rest from malloc, once per call. If that fails, the kernel calls
+   * the function this slot holds (if not NULL) with the bytes it asked for,
+   * on the calling thread, and returns without computing: its outputs are
+   * undefined. The runtime sets the slot before it runs kernels, and
+   * reports LDS_ERR_OUT_OF_MEMORY. NULL: no kernel of the model allocates. */
+  void (**alloc_failure_hook)(int64_t bytes);
 } lds_model;
 
 #ifdef __cplusplus

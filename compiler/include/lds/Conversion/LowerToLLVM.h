@@ -23,6 +23,13 @@ class Module;
 
 namespace lds {
 
+/// The pointer global that lds-limit-stack adds to a module whose functions
+/// have a heap block: a function whose block could not be allocated calls
+/// the function it points to, if any, with the block's size and returns
+/// without computing. The model descriptor points to it, for the runtime
+/// to set (model_abi.h, alloc_failure_hook).
+inline constexpr const char kAllocFailureHook[] = "lds.alloc_failure_hook";
+
 struct LowerToLLVMOptions {
   /// Buffers larger than this many bytes go to the heap rather than the
   /// stack (see lds-lower-to-loops); 0: all on the stack.

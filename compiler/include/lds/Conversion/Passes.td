@@ -236,12 +236,17 @@ def LDSLimitStack : Pass<"lds-limit-stack", "mlir::ModuleOp"> {
     left take at most `max-stack-bytes` in all. They share one 64-byte
     aligned i8 block (`memref.alloc`, freed before every return) that each
     views at its own offset; the views of a moved shared byte buffer view
-    the block directly. Functions tagged `lds.cooperative` or `lds.lanes`
-    are left alone.
+    the block directly. The rest of the function runs only if the block
+    was allocated; otherwise it stores the block's size in the module's
+    thread-local `lds.alloc_failure` (an `llvm.mlir.global`, for the
+    runtime to report out of memory) and returns. Functions tagged
+    `lds.cooperative` or `lds.lanes` are left alone.
   }];
   let dependentDialects = [
     "mlir::arith::ArithDialect",
+    "mlir::LLVM::LLVMDialect",
     "mlir::memref::MemRefDialect",
+    "mlir::scf::SCFDialect",
   ];
   let options = [
     Option<"maxStackBytes", "max-stack-bytes", "int64_t",

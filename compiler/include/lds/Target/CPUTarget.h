@@ -37,6 +37,10 @@ struct CPUTargetOptions {
   bool storeResultsInPlace = false;
 };
 
+/// The index of the `gpu` field among the lds_model descriptor's fields
+/// (model_abi.h): addModelABI leaves it NULL, and addGPUModules sets it.
+constexpr unsigned kDescriptorGPUField = 21;
+
 /// Adds the ABI wrappers and the descriptor of each model in `infos` to
 /// `module`, which holds the lowered kernels (@M_f, @M_newton_element, ...).
 void addModelABI(llvm::Module &module, const std::vector<ModelInfo> &infos);
