@@ -11,6 +11,7 @@
 #include "GpuSolve.h"
 #include "IterationDriver.h"
 #include "SolverPolicy.h"
+#include "Stack.h"
 #include "ThreadPool.h"
 #include "Validate.h"
 #include "Values.h"
@@ -169,43 +170,49 @@ extern "C" lds_status lds_solve(const lds_model *m, const void *const *params,
   if (onGpu)
     return finish(gpuStatus);
   local.device = LDS_DEVICE_CPU;
+  // The kernels run on this thread too: one with less stack left than they
+  // take has the solve run on a thread of its own (Stack.h).
+  return finish(withStack(m->stack_bytes, "lds_solve", [&]() -> lds_status {
+    if (lds_status s =
+            validateIndexInputs(m, inputs, T, batch, "inputs", "lds_solve"))
+      return s;
+    if (lds_status s = validateFinite(m, x0, inputs, T, batch, "lds_solve"))
+      return s;
 
-  if (lds_status s =
-          validateIndexInputs(m, inputs, T, batch, "inputs", "lds_solve"))
-    return finish(s);
-  if (lds_status s = validateFinite(m, x0, inputs, T, batch, "lds_solve"))
-    return finish(s);
-
-  Problem p;
-  p.model = m;
-  p.params = params;
-  p.x0 = x0;
-  p.inputs = inputs;
-  p.T = T;
-  p.batch = batch;
-  p.states = states;
-  p.atol = o.atol;
-  p.rtol = o.rtol;
-  p.threads = o.num_threads;
-  std::unique_ptr<Executor> ex(createCpuExecutor(p));
-  if (!ex)
-    return finish(LDS_ERR_OUT_OF_MEMORY);
-  lds_solver solver = resolveAutoSolver(m, o.solver, T, batch, ex->lanes());
-  local.solver = solver;
-  if (solver != LDS_SOLVER_SEQUENTIAL && o.initial_guess) {
-    int64_t bad =
-        firstNonfinite(o.initial_guess, batch * T * m->state_dim, m->dtype);
-    if (bad >= 0) {
-      int64_t perSequence = T * m->state_dim;
-      return finish(fail(LDS_ERR_NONFINITE,
-                         "lds_solve: opts->initial_guess[%" PRId64 "][%" PRId64
-                         "][%" PRId64 "] is not finite",
-                         bad / perSequence, bad % perSequence / m->state_dim,
-                         bad % m->state_dim));
+    Problem p;
+    p.model = m;
+    p.params = params;
+    p.x0 = x0;
+    p.inputs = inputs;
+    p.T = T;
+    p.batch = batch;
+    p.states = states;
+    p.atol = o.atol;
+    p.rtol = o.rtol;
+    p.threads = o.num_threads;
+    // The pool's workers have kWorkerStackBytes; a model that needs more
+    // (none that lds-compile makes: it bounds a function's buffers) runs on
+    // this thread alone, which withStack sized for it.
+    if (m->stack_bytes > kWorkerStackBytes - (1 << 20))
+      p.threads = 1;
+    std::unique_ptr<Executor> ex(createCpuExecutor(p));
+    if (!ex)
+      return LDS_ERR_OUT_OF_MEMORY;
+    lds_solver solver = resolveAutoSolver(m, o.solver, T, batch, ex->lanes());
+    local.solver = solver;
+    if (solver != LDS_SOLVER_SEQUENTIAL && o.initial_guess) {
+      int64_t bad =
+          firstNonfinite(o.initial_guess, batch * T * m->state_dim, m->dtype);
+      if (bad >= 0) {
+        int64_t perSequence = T * m->state_dim;
+        return fail(LDS_ERR_NONFINITE,
+                    "lds_solve: opts->initial_guess[%" PRId64 "][%" PRId64
+                    "][%" PRId64 "] is not finite",
+                    bad / perSequence, bad % perSequence / m->state_dim,
+                    bad % m->state_dim);
+      }
     }
-  }
-
-  int64_t maxIters = o.max_iters == 0 ? T : o.max_iters;
-  return finish(
-      runIterationDriver(p, *ex, solver, maxIters, o.initial_guess, local));
+    int64_t maxIters = o.max_iters == 0 ? T : o.max_iters;
+    return runIterationDriver(p, *ex, solver, maxIters, o.initial_guess, local);
+  }));
 }

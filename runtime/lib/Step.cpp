@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Error.h"
+#include "Stack.h"
 #include "Validate.h"
 #include "Values.h"
 
@@ -31,6 +32,19 @@ static lds_status checkOneStep(const lds_model *m, const void *const *params,
   return validateIndexInputs(m, u, 1, 1, "u", fn);
 }
 
+/// Calls one of `m`'s kernels on a thread with the stack it takes
+/// (Stack.h), and reports a heap block it could not allocate.
+template <class F>
+static lds_status runKernel(const lds_model *m, const char *fn, F &&kernel) {
+  bindAllocFailureHook(m);
+  return withStack(m->stack_bytes, fn, [&]() -> lds_status {
+    kernel();
+    if (int64_t bytes = takeAllocFailure())
+      return allocFailureStatus(m, bytes, fn);
+    return LDS_OK;
+  });
+}
+
 extern "C" lds_status lds_step(const lds_model *m, const void *const *params,
                                const void *x, const void *const *u,
                                void *x_next) {
@@ -38,11 +52,7 @@ extern "C" lds_status lds_step(const lds_model *m, const void *const *params,
           checkOneStep(m, params, x, u, x_next, "x_next", m ? m->state_dim : 0,
                        /*mayBeX=*/true, "lds_step"))
     return s;
-  bindAllocFailureHook(m);
-  m->step(x, u, params, x_next);
-  if (int64_t bytes = takeAllocFailure())
-    return allocFailureStatus(m, bytes, "lds_step");
-  return LDS_OK;
+  return runKernel(m, "lds_step", [&] { m->step(x, u, params, x_next); });
 }
 
 extern "C" lds_status lds_jacobian(const lds_model *m,
@@ -58,9 +68,5 @@ extern "C" lds_status lds_jacobian(const lds_model *m,
     return fail(LDS_ERR_INVALID_ARGUMENT,
                 "lds_jacobian: model '%s' has no Jacobian kernel",
                 modelName(m));
-  bindAllocFailureHook(m);
-  m->jacobian(x, u, params, J);
-  if (int64_t bytes = takeAllocFailure())
-    return allocFailureStatus(m, bytes, "lds_jacobian");
-  return LDS_OK;
+  return runKernel(m, "lds_jacobian", [&] { m->jacobian(x, u, params, J); });
 }

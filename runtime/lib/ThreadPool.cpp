@@ -12,6 +12,8 @@
 
 #include "ThreadPool.h"
 
+#include "Stack.h"
+
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -102,6 +104,12 @@ struct ThreadPool::Impl {
         break;
       }
       pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+      // The kernels' frames (lds_model::stack_bytes) need more than the 2 MiB
+      // glibc gives a thread when `ulimit -s` is unlimited.
+      size_t stack = 0;
+      if (pthread_attr_getstacksize(&attr, &stack) == 0 &&
+          stack < size_t(kWorkerStackBytes))
+        pthread_attr_setstacksize(&attr, size_t(kWorkerStackBytes));
       pthread_t thread;
       int rc = pthread_create(&thread, &attr, &Impl::workerMain, start);
       pthread_attr_destroy(&attr);

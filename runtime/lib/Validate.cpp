@@ -105,6 +105,11 @@ lds_status lds::validateModel(const lds_model *m, const char *fn) {
                 "one, 0 without)",
                 fn, modelName(m), m->lanes,
                 m->sequential_lanes ? "and a" : "and no", LDS_MAX_LANES);
+  if (m->stack_bytes < 0)
+    return fail(LDS_ERR_INVALID_ARGUMENT,
+                "%s: model '%s' says its kernels take %" PRId64
+                " bytes of stack",
+                fn, modelName(m), m->stack_bytes);
   int64_t d = m->state_dim;
   for (int s = LDS_SOLVER_JACOBI; s <= LDS_SOLVER_NEWTON; ++s) {
     const lds_solver_kernels &k = m->solvers[s];

@@ -360,6 +360,9 @@ TEST(SolveErrors, BadModels) {
        },
        "lds_solve: model 'permutations' has 65 lanes and a sequential_lanes "
        "kernel (expected 2 to 64 with one, 0 without)"},
+      {[](lds_model &m) { m.stack_bytes = -4096; },
+       "lds_solve: model 'permutations' says its kernels take -4096 bytes of "
+       "stack"},
       {[](lds_model &m) { m.solvers[LDS_SOLVER_NEWTON].a_size = 5; },
        "lds_solve: model 'permutations': solver newton has A kind 3 with 5 "
        "values (D = 5)"},

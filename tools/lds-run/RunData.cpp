@@ -662,9 +662,9 @@ bool lds::run::saveStates(const void *states, const RunData &data,
 // --check
 //===----------------------------------------------------------------------===//
 
-void lds::run::evaluateSequential(const lds_model *reference,
-                                  const RunData &data,
-                                  std::vector<double> &out) {
+lds_status lds::run::evaluateSequential(const lds_model *reference,
+                                        const RunData &data,
+                                        std::vector<double> &out) {
   TypedData t = convertRunData(data, LDS_DTYPE_F64);
   int64_t T = data.T, d = data.stateDim;
   out.assign(size_t(data.batch * T * d), 0.0);
@@ -679,10 +679,13 @@ void lds::run::evaluateSequential(const lds_model *reference,
                   size_t((b * T + s) * data.inputs[i].size) * item;
       }
       double *next = out.data() + (b * T + s) * d;
-      reference->step(x.data(), step.data(), t.paramPtrs.data(), next);
+      if (lds_status s = lds_step(reference, t.paramPtrs.data(), x.data(),
+                                  step.data(), next))
+        return s;
       std::copy_n(next, d, x.begin());
     }
   }
+  return LDS_OK;
 }
 
 double lds::run::compareWithReference(const void *states, lds_dtype dtype,

@@ -74,11 +74,12 @@ bool saveX0(const RunData &data, lds_dtype dtype, const std::string &path,
 bool saveStates(const void *states, const RunData &data, lds_dtype dtype,
                 const std::string &path, std::string &error);
 
-/// x_t = f(x_{t-1}, u_t) for t = 1..T, one step after another, with the
-/// step kernel of `reference` (an f64 model with `model`'s signature).
-/// Writes [batch][T][D] doubles to `out`.
-void evaluateSequential(const lds_model *reference, const RunData &data,
-                        std::vector<double> &out);
+/// x_t = f(x_{t-1}, u_t) for t = 1..T, one step after another, with
+/// lds_step on `reference` (an f64 model with `model`'s signature). Writes
+/// [batch][T][D] doubles to `out`; a failed step's status (lds_last_error()
+/// says why), or LDS_OK.
+lds_status evaluateSequential(const lds_model *reference, const RunData &data,
+                              std::vector<double> &out);
 
 /// max |x - x_ref| / max(1, max |x_ref|) over everything; `states` are
 /// [batch][T][D] values of `dtype`. NaN if either holds a non-finite value.

@@ -521,7 +521,9 @@ int runTool(int argc, char **argv) {
                           : LDS_DEFAULT_RTOL_F64;
     double tolerance = checkTol > 0 ? double(checkTol) : 10 * (a + r);
     std::vector<double> expected;
-    evaluateSequential(reference, data, expected);
+    if (lds_status s = evaluateSequential(reference, data, expected))
+      return fail("the float64 reference: " +
+                  std::string(lds_status_string(s)) + ": " + lds_last_error());
     double err = compareWithReference(states.data(), dtype, expected);
     bool ok = err <= tolerance;
     llvm::outs() << "check: max error vs sequential float64 = "

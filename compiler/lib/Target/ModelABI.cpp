@@ -12,8 +12,11 @@
 
 #include "lds/Conversion/LowerToLLVM.h"
 
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/InstIterator.h"
+#include "llvm/IR/Instructions.h"
 #include "llvm/IR/Module.h"
 
 using namespace lds;
@@ -32,6 +35,32 @@ constexpr unsigned kForceInlineLimit = 1500;
 void inlineIfSmall(CallInst *call) {
   if (call->getCalledFunction()->getInstructionCount() <= kForceInlineLimit)
     call->addFnAttr(Attribute::AlwaysInline);
+}
+
+/// Stack a kernel call may take beyond its buffers (spills, saved
+/// registers, the runtime's own frames): added to stackBytes' estimate.
+constexpr int64_t kFrameSlack = 64 << 10;
+
+/// The stack bytes a call of `f` may take, from its buffers: its static
+/// allocas and, per call site, its callee's (an inlined callee's buffers
+/// move into f's frame). Kernels do not recurse; a cycle would count once.
+int64_t chainBytes(Function *f, DenseMap<Function *, int64_t> &memo) {
+  auto [it, fresh] = memo.try_emplace(f, 0);
+  if (!fresh || f->isDeclaration())
+    return it->second;
+  const DataLayout &layout = f->getParent()->getDataLayout();
+  int64_t bytes = 0;
+  for (Instruction &inst : instructions(*f)) {
+    if (auto *alloca = dyn_cast<AllocaInst>(&inst)) {
+      if (std::optional<TypeSize> size = alloca->getAllocationSize(layout))
+        bytes += int64_t(size->getFixedValue());
+    } else if (auto *call = dyn_cast<CallInst>(&inst)) {
+      if (Function *callee = call->getCalledFunction())
+        bytes += chainBytes(callee, memo);
+    }
+  }
+  memo[f] = bytes;
+  return bytes;
 }
 
 /// The ABI version of model_abi.h this file implements.
@@ -53,7 +82,8 @@ public:
                                   "lds_solver_kernels");
     // lds_model: abi_version .. flops_per_step, step .. check, solvers,
     // is_affine, jacobian_kind, sequential, chunks, gpu, lanes,
-    // sequential_lanes, alloc_failure_hook
+    // sequential_lanes, alloc_failure_hook,
+    // stack_bytes
     Type *abiFields[] = {i32, ptr, i32, i64, i32, ptr,
                          i32, ptr, i32, ptr, i32, f64};
     Type *kernelFields[] = {ptr, ptr, ptr, ptr};
@@ -67,7 +97,8 @@ public:
                           ptr,
                           i32,
                           ptr,
-                          ptr};
+                          ptr,
+                          i64};
     SmallVector<Type *> fields(std::begin(abiFields), std::end(abiFields));
     fields.append(std::begin(kernelFields), std::end(kernelFields));
     fields.append(std::begin(tailFields), std::end(tailFields));
@@ -621,6 +652,13 @@ void ABIBuilder::add(const ModelInfo &info) {
   addCooperative(info);
   addChannels(info);
 
+  // The deepest call chain of the kernels the runtime calls (the wrappers
+  // lds.<name>.*, made above).
+  DenseMap<Function *, int64_t> memo;
+  int64_t stack = 0;
+  for (Function &f : m.functions())
+    if (f.getName().starts_with("lds." + n + "."))
+      stack = std::max(stack, chainBytes(&f, memo));
   Constant *gpu = ConstantPointerNull::get(cast<PointerType>(ptr));
   Constant *fields[] = {
       ConstantInt::get(i32, kABIVersion),
@@ -647,7 +685,8 @@ void ABIBuilder::add(const ModelInfo &info) {
       gpu,
       ConstantInt::get(i32, lanes),
       seqLanes,
-      allocFailureHook()};
+      allocFailureHook(),
+      ConstantInt::get(i64, stack + kFrameSlack)};
   assert(fields[kDescriptorGPUField] == gpu && "the gpu field moved");
   Constant *descriptor = ConstantStruct::get(modelTy, fields);
   auto *global =

@@ -394,6 +394,12 @@ typedef struct lds_model {
    * undefined. The runtime sets the slot before it runs kernels, and
    * reports LDS_ERR_OUT_OF_MEMORY. NULL: no kernel of the model allocates. */
   void (**alloc_failure_hook)(int64_t bytes);
+  /* Also version 4: the stack one kernel call may take, in bytes (the
+   * compiler's estimate: the buffers of the deepest call chain, plus 64 KiB
+   * for spills and the runtime's frames). The runtime runs kernels only on
+   * threads with that much stack left: a caller with less is served by a
+   * thread of its own for the call. */
+  int64_t stack_bytes;
 } lds_model;
 
 #ifdef __cplusplus
