@@ -17,6 +17,7 @@
 #include <fstream>
 #include <limits>
 #include <sstream>
+#include <sys/stat.h>
 
 using namespace lds::npy;
 
@@ -33,19 +34,37 @@ bool isLittleEndianHost() {
 
 std::string quote(const std::string &s) { return "'" + s + "'"; }
 
+/// What a file that is not a regular file (a pipe, a device) may give:
+/// /dev/zero would otherwise be read until memory runs out.
+constexpr size_t kMaxStreamBytes = size_t(1) << 30;
+
 bool readFile(const std::string &path, std::string &bytes, std::string &error) {
+  struct stat st;
+  bool regular = stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+  if (!regular && stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    error = quote(path) + " is a directory";
+    return false;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     error = "cannot open " + quote(path) + ": " + std::strerror(errno);
     return false;
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
+  bytes.clear();
+  std::vector<char> chunk(size_t(1) << 20);
+  while (in.read(chunk.data(), std::streamsize(chunk.size())) ||
+         in.gcount() > 0) {
+    bytes.append(chunk.data(), size_t(in.gcount()));
+    if (!regular && bytes.size() > kMaxStreamBytes) {
+      error = quote(path) + " is not a regular file and gives more than " +
+              std::to_string(kMaxStreamBytes >> 20) + " MiB";
+      return false;
+    }
+  }
   if (in.bad()) {
     error = "cannot read " + quote(path) + ": " + std::strerror(errno);
     return false;
   }
-  bytes = ss.str();
   return true;
 }
 

@@ -24,6 +24,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <numeric>
 #include <random>
@@ -418,6 +419,21 @@ bool lds::run::prepareRunData(const lds_model *model,
     error = "T = " + std::to_string(T) + " and batch " + std::to_string(batch) +
             " need more than 2^36 values of states "
             "and inputs; use a smaller --T or --batch";
+    return false;
+  }
+  // Within that, what this machine cannot give is refused here too: a
+  // failed allocation of lds-run's buffers would abort (LLVM's new handler).
+  // They take at most three copies of the values in doubles (the data, its
+  // conversion to the model's dtype, and --check's reference); one block of
+  // that size is asked for and given back, which maps no page.
+  int64_t bytes = T * batch * perStep * 8 * 3;
+  if (void *probe = std::malloc(size_t(bytes))) {
+    std::free(probe);
+  } else {
+    error = "T = " + std::to_string(T) + " and batch " + std::to_string(batch) +
+            " need about " + std::to_string(bytes >> 20) +
+            " MiB for the states and inputs, more than this machine can "
+            "allocate; use a smaller --T or --batch";
     return false;
   }
 

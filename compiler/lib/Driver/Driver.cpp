@@ -12,6 +12,46 @@
 
 using namespace lds;
 
+/// loadSourceFile for what is not a regular file (a pipe, a device): read
+/// in chunks up to the limit, as its size is not known (/dev/zero has none).
+static unsigned loadStream(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
+                           llvm::raw_ostream &errs, llvm::StringRef toolName) {
+  llvm::Expected<llvm::sys::fs::file_t> file =
+      llvm::sys::fs::openNativeFileForRead(path);
+  if (!file) {
+    errs << toolName << ": error: cannot open '" << path
+         << "': " << llvm::toString(file.takeError()) << "\n";
+    return 0;
+  }
+  llvm::SmallVector<char, 0> text;
+  char chunk[1 << 16];
+  for (;;) {
+    llvm::Expected<size_t> got =
+        llvm::sys::fs::readNativeFile(*file, llvm::MutableArrayRef(chunk));
+    if (!got) {
+      errs << toolName << ": error: cannot read '" << path
+           << "': " << llvm::toString(got.takeError()) << "\n";
+      llvm::sys::fs::closeFile(*file);
+      return 0;
+    }
+    if (*got == 0)
+      break;
+    text.append(chunk, chunk + *got);
+    if (text.size() > kMaxSourceBytes) {
+      errs << toolName << ": error: '" << path
+           << "' is too large (the limit is " << (kMaxSourceBytes >> 20)
+           << " MiB)\n";
+      llvm::sys::fs::closeFile(*file);
+      return 0;
+    }
+  }
+  llvm::sys::fs::closeFile(*file);
+  return sourceMgr.AddNewSourceBuffer(
+      llvm::MemoryBuffer::getMemBufferCopy(
+          llvm::StringRef(text.data(), text.size()), path),
+      llvm::SMLoc());
+}
+
 unsigned lds::loadSourceFile(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
                              llvm::raw_ostream &errs,
                              llvm::StringRef toolName) {
@@ -32,6 +72,8 @@ unsigned lds::loadSourceFile(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
          << (kMaxSourceBytes >> 20) << " MiB)\n";
     return 0;
   }
+  if (status.type() != llvm::sys::fs::file_type::regular_file)
+    return loadStream(path, sourceMgr, errs, toolName);
   auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(path, /*IsText=*/false,
                                                    /*RequiresNullTerminator=*/
                                                    true);

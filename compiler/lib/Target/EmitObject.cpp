@@ -17,6 +17,7 @@
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
 #include "llvm/Transforms/Utils/LoopUtils.h"
 
 using namespace lds;
@@ -109,6 +110,17 @@ lds::createCPUTargetMachine(const CPUTargetOptions &options,
       error = "unknown CPU '" + cpu + "' for " + triple +
               " (try x86-64, x86-64-v2, x86-64-v3 or native)";
       return nullptr;
+    }
+    // ... and on a 32-bit x86 CPU (i386, pentium) for an x86-64 triple.
+    if (llvm::Triple(triple).getArch() == llvm::Triple::x86_64) {
+      std::unique_ptr<llvm::MCSubtargetInfo> chosen(
+          target->createMCSubtargetInfo(triple, cpu, ""));
+      if (chosen && !chosen->checkFeatures("+64bit")) {
+        error = "CPU '" + cpu + "' cannot run " + triple +
+                " code: it is a 32-bit CPU (try x86-64, x86-64-v2, "
+                "x86-64-v3 or native)";
+        return nullptr;
+      }
     }
   }
   if (cpu == "native") {
