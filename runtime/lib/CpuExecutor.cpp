@@ -230,8 +230,17 @@ lds_status CpuExecutor::init() {
   d = m->state_dim;
   es = elementSize(dtype);
   rowBytes = d * es;
-  for (int s = LDS_SOLVER_JACOBI; s <= LDS_SOLVER_NEWTON; ++s)
-    if (solverAvailable(m, static_cast<lds_solver>(s)))
+  // A (Newton's is D x D) only for the solvers this call may run: a
+  // sequential solve of a large model needs none.
+  if (p.solver == LDS_SOLVER_AUTO) {
+    for (int s = LDS_SOLVER_JACOBI; s <= LDS_SOLVER_NEWTON; ++s)
+      if (solverAvailable(m, static_cast<lds_solver>(s)))
+        maxA = std::max(maxA, m->solvers[s].a_size);
+  }
+  for (lds_solver s = p.solver;
+       s != LDS_SOLVER_AUTO && s != LDS_SOLVER_SEQUENTIAL;
+       s = fallbackSolver(m, s))
+    if (solverAvailable(m, s))
       maxA = std::max(maxA, m->solvers[s].a_size);
   writeScalar(tol, p.atol, dtype);
   writeScalar(tol + es, p.rtol, dtype);
@@ -248,7 +257,10 @@ lds_status CpuExecutor::init() {
       !workers.allocateArray(p.threads, workerBytes) ||
       !laneGroups.allocateArray(p.batch + 1, 8))
     return fail(LDS_ERR_OUT_OF_MEMORY,
-                "lds_solve: out of memory for %d threads' scratch", p.threads);
+                "lds_solve: out of memory for %d threads' scratch (%lld bytes "
+                "each, with one A of %lld values for solver %s)",
+                p.threads, static_cast<long long>(workerBytes),
+                static_cast<long long>(maxA), lds_solver_name(p.solver));
   for (int32_t i = 0; i < m->num_inputs; ++i)
     inputStride.as<int64_t>()[i] =
         m->inputs[i].size * elementSize(m->inputs[i].dtype);

@@ -33,6 +33,10 @@ struct Problem {
   void *states;
   double atol, rtol;
   int threads;
+  /// The solver the call starts with (after AUTO): the executor keeps
+  /// scratch for its A and its fallbacks' (fallbackSolver), no larger.
+  /// AUTO: for every solver of the model.
+  lds_solver solver = LDS_SOLVER_AUTO;
 };
 
 /// One sequence's part of a call.

@@ -195,11 +195,13 @@ extern "C" lds_status lds_solve(const lds_model *m, const void *const *params,
     // this thread alone, which withStack sized for it.
     if (m->stack_bytes > kWorkerStackBytes - (1 << 20))
       p.threads = 1;
+    // The CPU's parallel lanes are its threads.
+    lds_solver solver = resolveAutoSolver(m, o.solver, T, batch, p.threads);
+    local.solver = solver;
+    p.solver = solver;
     std::unique_ptr<Executor> ex(createCpuExecutor(p));
     if (!ex)
       return LDS_ERR_OUT_OF_MEMORY;
-    lds_solver solver = resolveAutoSolver(m, o.solver, T, batch, ex->lanes());
-    local.solver = solver;
     if (solver != LDS_SOLVER_SEQUENTIAL && o.initial_guess) {
       int64_t bad =
           firstNonfinite(o.initial_guess, batch * T * m->state_dim, m->dtype);
