@@ -179,6 +179,19 @@ int main(int argc, char **argv) {
                   ? llvm::sys::path::stem(inputFile).str() + ".o"
                   : "-";
   std::unique_ptr<llvm::ToolOutputFile> output;
+  // Keeps a written file, or says why it could not be written (a full
+  // disk, a device) rather than leave it to LLVM's "IO failure" abort.
+  auto keep = [](llvm::ToolOutputFile &file, llvm::StringRef path) -> bool {
+    file.os().flush();
+    if (std::error_code ec = file.os().error()) {
+      llvm::errs() << "lds-compile: error: cannot write '" << path
+                   << "': " << ec.message() << "\n";
+      file.os().clear_error();
+      return false;
+    }
+    file.keep();
+    return true;
+  };
   auto openOutput = [&]() -> bool {
     output = mlir::openOutputFile(outPath, &error);
     if (!output)
@@ -203,8 +216,7 @@ int main(int argc, char **argv) {
     if (!openOutput())
       return 1;
     output->os() << ast;
-    output->keep();
-    return 0;
+    return keep(*output, outPath) ? 0 : 1;
   }
 
   mlir::OwningOpRef<mlir::ModuleOp> module;
@@ -226,8 +238,7 @@ int main(int argc, char **argv) {
     if (!openOutput())
       return 1;
     module->print(output->os(), mlir::OpPrintingFlags());
-    output->keep();
-    return 0;
+    return keep(*output, outPath) ? 0 : 1;
   }
 
   std::vector<ModelInfo> infos = collectModelInfo(*module);
@@ -239,8 +250,7 @@ int main(int argc, char **argv) {
       return false;
     }
     emitHeader(infos, llvm::sys::path::filename(inputFile), file->os());
-    file->keep();
-    return true;
+    return keep(*file, path);
   };
   if (emitKind == EmitKind::Header)
     return writeHeader(outPath) ? 0 : 1;
@@ -260,8 +270,7 @@ int main(int argc, char **argv) {
     if (!openOutput())
       return 1;
     output->os() << gpuBuild.ptx;
-    output->keep();
-    return 0;
+    return keep(*output, outPath) ? 0 : 1;
   }
 
   if (!openOutput())
@@ -274,6 +283,5 @@ int main(int argc, char **argv) {
       llvm::errs() << "lds-compile: error: " << error << "\n";
     return 1;
   }
-  output->keep();
-  return 0;
+  return keep(*output, outPath) ? 0 : 1;
 }

@@ -261,7 +261,7 @@ bool lds::run::compileModel(llvm::SourceMgr &sourceMgr,
     auto buffer = llvm::MemoryBuffer::getFile(cachePath, /*IsText=*/false,
                                               /*RequiresNullTerminator=*/
                                               false);
-    if (buffer && isObjectFile(**buffer)) {
+    if (options.readCache && buffer && isObjectFile(**buffer)) {
       result.object = std::move(*buffer);
       result.fromCache = true;
       result.seconds = secondsSince(start);

@@ -52,6 +52,9 @@ struct CompileOptions {
   /// CPUTargetOptions): for tests.
   bool storeResultsInPlace = false;
   bool useCache = true;
+  /// With useCache: take a cached object if there is one (false: compile
+  /// anyway and replace it, for an entry that would not load).
+  bool readCache = true;
   std::string cacheDir; // "" : no cache
   std::string version;  // the compiler version in the cache key
   /// If set, receives a note per compile stage with its time (--verbose).

@@ -305,6 +305,9 @@ int runTool(int argc, char **argv) {
     return fail("--batch must be at least 1, got " + llvm::Twine(batchSize));
   if (numThreads < 0)
     return fail("--threads must be at least 0, got " + llvm::Twine(numThreads));
+  if (numThreads > 1024)
+    return fail("--threads must be at most 1024, got " +
+                llvm::Twine(numThreads));
   if (maxIters < 0)
     return fail("--max-iters must be at least 0, got " + llvm::Twine(maxIters));
   if (!(absTol >= 0) || !(relTol >= 0) || !std::isfinite(absTol) ||
@@ -355,6 +358,18 @@ int runTool(int argc, char **argv) {
       return nullptr;
     auto start = std::chrono::steady_clock::now();
     auto loaded = (*jit)->load(compiled);
+    if (!loaded && compiled.fromCache) {
+      // A damaged or foreign cache entry: compiled again, and replaced.
+      llvm::errs() << "lds-run: note: the cached object does not load ("
+                   << toString(loaded.takeError())
+                   << "); compiling the model again\n";
+      CompileOptions fresh = options;
+      fresh.readCache = false;
+      compiled = CompiledModel();
+      if (!compileModel(sourceMgr, fresh, promote, compiled, errs))
+        return nullptr;
+      loaded = (*jit)->load(compiled);
+    }
     if (!loaded) {
       fail("cannot load the compiled model: " + toString(loaded.takeError()));
       return nullptr;
