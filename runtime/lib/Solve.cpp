@@ -202,18 +202,9 @@ extern "C" lds_status lds_solve(const lds_model *m, const void *const *params,
     std::unique_ptr<Executor> ex(createCpuExecutor(p));
     if (!ex)
       return LDS_ERR_OUT_OF_MEMORY;
-    if (solver != LDS_SOLVER_SEQUENTIAL && o.initial_guess) {
-      int64_t bad =
-          firstNonfinite(o.initial_guess, batch * T * m->state_dim, m->dtype);
-      if (bad >= 0) {
-        int64_t perSequence = T * m->state_dim;
-        return fail(LDS_ERR_NONFINITE,
-                    "lds_solve: opts->initial_guess[%" PRId64 "][%" PRId64
-                    "][%" PRId64 "] is not finite",
-                    bad / perSequence, bad % perSequence / m->state_dim,
-                    bad % m->state_dim);
-      }
-    }
+    if (solver != LDS_SOLVER_SEQUENTIAL && o.initial_guess)
+      if (lds_status s = checkInitialGuess(m, o.initial_guess, T, batch))
+        return s;
     int64_t maxIters = o.max_iters == 0 ? T : o.max_iters;
     return runIterationDriver(p, *ex, solver, maxIters, o.initial_guess, local);
   }));
