@@ -465,8 +465,15 @@ bool lds::run::prepareRunData(const lds_model *model,
       if (!checkFloatDType(path, info.name, what, a, dtype, converted, error))
         return false;
       data.params.emplace_back();
-      readFloats(path, info.name, a, dtype, data.params.back(),
-                 /*requireFinite=*/false, error);
+      // lds_solve does not check params (a trajectory that goes non-finite
+      // is reported), so a non-finite one is named here, in a note.
+      std::string nonfinite;
+      if (!readFloats(path, info.name, a, dtype, data.params.back(),
+                      /*requireFinite=*/true, nonfinite)) {
+        data.notes.push_back(nonfinite + ": the trajectory will not be finite");
+        readFloats(path, info.name, a, dtype, data.params.back(),
+                   /*requireFinite=*/false, error);
+      }
     }
     noteConversions(path, converted, dtype, data.notes);
     data.paramsFrom = path;
