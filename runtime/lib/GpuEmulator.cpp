@@ -432,13 +432,13 @@ public:
     std::mutex firstMutex; // the first block that failed, and how
     int64_t firstBlock = -1;
     BlockRunner::Outcome firstOutcome = BlockRunner::Outcome::Ok;
-    // A runner takes the grid's next block until none is left, or one
-    // failed (then blocks that wait for it give up too).
     // The host functions the kernels call are CPU code: one whose heap
     // block could not be allocated calls the model's hook on the OS thread
     // that ran it (a fiber may resume on another runner's thread, which
     // checks after its own blocks), and returns without computing.
     std::atomic<int64_t> allocFailure{0};
+    // A runner takes the grid's next block until none is left, or one
+    // failed (then blocks that wait for it give up too).
     auto drive = [&](BlockRunner &r) {
       for (int64_t i; !failed && (i = next.fetch_add(1)) < blocks;) {
         auto outcome =

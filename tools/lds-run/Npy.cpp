@@ -40,8 +40,9 @@ constexpr size_t kMaxStreamBytes = size_t(1) << 30;
 
 bool readFile(const std::string &path, std::string &bytes, std::string &error) {
   struct stat st;
-  bool regular = stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-  if (!regular && stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+  bool known = stat(path.c_str(), &st) == 0;
+  bool regular = known && S_ISREG(st.st_mode);
+  if (known && S_ISDIR(st.st_mode)) {
     error = quote(path) + " is a directory";
     return false;
   }
