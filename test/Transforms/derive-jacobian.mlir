@@ -107,3 +107,66 @@ lds.model @rank_one {
 // CHECK-NEXT: %[[T2:.*]] = lds.mul %[[WX]], %[[A]] : tensor<4xf32>
 // CHECK-NEXT: %[[R:.*]] = lds.add %[[T1]], %[[T2]] : tensor<4xf32>
 // CHECK-NEXT: return %[[R]]
+
+// Two paths of one structure (w x and 0.5 x) make one term, Diag(w + 0.5):
+// a chain of lets that each reuse the state stays one term per selection
+// instead of one per path.
+lds.model @merged {
+  %x = lds.state "x" : tensor<3xf32>
+  %w = lds.param "w" : tensor<3xf32>
+  %c = lds.constant dense<5.000000e-01> : tensor<3xf32>
+  %0 = lds.mul %w, %x : tensor<3xf32>
+  %1 = lds.mul %c, %x : tensor<3xf32>
+  %2 = lds.add %0, %1 : tensor<3xf32>
+  lds.yield %2 : tensor<3xf32>
+}
+// CHECK-LABEL: func.func @merged_jac(
+// CHECK-SAME: %[[W:[^:]*]]: tensor<3xf32> {lds.kind = "param"
+// CHECK: %[[S:.*]] = lds.add %[[W]], %{{.*}} : tensor<3xf32>
+// CHECK-NEXT: %[[J:.*]] = lds.diag %[[S]]
+// CHECK-NEXT: return %[[J]]
+// CHECK-LABEL: func.func @merged_jac_diag(
+// CHECK: %[[S:.*]] = lds.add
+// CHECK-NEXT: return %[[S]]
+
+// A rotation of the state has a zero diagonal: x[1:3] placed at rows 0..1
+// selects columns 1..2.
+lds.model @rotate {
+  %x = lds.state "x" : tensor<3xf32>
+  %0 = lds.slice %x[1 : 3] : tensor<3xf32> -> tensor<2xf32>
+  %1 = lds.slice %x[0 : 1] : tensor<3xf32> -> tensor<1xf32>
+  %2 = lds.concat %0, %1 : tensor<2xf32>, tensor<1xf32> -> tensor<3xf32>
+  lds.yield %2 : tensor<3xf32>
+}
+// CHECK-LABEL: func.func @rotate_jac_diag(
+// CHECK-NEXT: %[[Z:.*]] = lds.constant dense<0.000000e+00> : tensor<3xf32>
+// CHECK-NEXT: return %[[Z]]
+
+// Terms over separate states are formed as their [rows, columns] blocks and
+// laid out once: no [4, 4] matrix per term, no [4, 4] sum.
+lds.model @blocks {
+  %x = lds.state "x" : tensor<4xf32>
+  %w = lds.param "w" : tensor<2xf32>
+  %a = lds.slice %x[0 : 2] : tensor<4xf32> -> tensor<2xf32>
+  %b = lds.slice %x[2 : 4] : tensor<4xf32> -> tensor<2xf32>
+  %0 = lds.mul %w, %b : tensor<2xf32>
+  %1 = lds.tanh %a : tensor<2xf32>
+  %2 = lds.concat %0, %1 : tensor<2xf32>, tensor<2xf32> -> tensor<4xf32>
+  lds.yield %2 : tensor<4xf32>
+}
+// CHECK-LABEL: func.func @blocks_jac(
+// CHECK-SAME: %[[W:[^:]*]]: tensor<2xf32> {lds.kind = "param"
+// CHECK-DAG: %[[Z:.*]] = lds.constant dense<0.000000e+00> : tensor<2x2xf32>
+// CHECK-DAG: %[[DT:.*]] = lds.diag %{{.*}} : tensor<2xf32> -> tensor<2x2xf32>
+// CHECK-DAG: %[[DW:.*]] = lds.diag %[[W]] : tensor<2xf32> -> tensor<2x2xf32>
+// CHECK-NOT: lds.add
+// CHECK: %[[C0:.*]] = lds.concat %[[Z]], %[[DT]] : {{.*}} -> tensor<4x2xf32>
+// CHECK: %[[T0:.*]] = lds.transpose %[[C0]]
+// CHECK: %[[C1:.*]] = lds.concat %[[DW]], %[[Z]] : {{.*}} -> tensor<4x2xf32>
+// CHECK: %[[T1:.*]] = lds.transpose %[[C1]]
+// CHECK: %[[JT:.*]] = lds.concat %[[T0]], %[[T1]] : {{.*}} -> tensor<4x4xf32>
+// CHECK: %[[J:.*]] = lds.transpose %[[JT]]
+// CHECK-NEXT: return %[[J]]
+// CHECK-LABEL: func.func @blocks_jac_diag(
+// CHECK-NEXT: %[[Z:.*]] = lds.constant dense<0.000000e+00> : tensor<4xf32>
+// CHECK-NEXT: return %[[Z]]

@@ -296,10 +296,29 @@ static unsigned storeResultsInPlace(func::FuncOp func, int64_t minIterations) {
   return replaced;
 }
 
+/// Above this many nests too short to merge, a function merges them all.
+/// LLVM unrolls short loops completely only in small functions; in a large
+/// one they stay rolled (lds::optimizeModule), and LLVM's loop passes
+/// (rotation, induction-variable simplification, vectorisation) take time
+/// quadratic in the number of loops: 2400 loops of 4 iterations took 50 s.
+constexpr unsigned kManyShortNests = 256;
+
+/// The number of nests in `func`'s entry block whose innermost loop runs
+/// fewer than `minIterations` times.
+static unsigned countShortNests(func::FuncOp func, int64_t minIterations) {
+  unsigned count = 0;
+  for (auto loop : func.getBody().front().getOps<scf::ForOp>())
+    if (std::optional<Nest> nest = nestAt(loop))
+      count += nest->innerIterations() < minIterations;
+  return count;
+}
+
 unsigned lds::fuseLoopNests(func::FuncOp func, int64_t minIterations,
                             bool storeInPlace) {
   if (func.isExternal())
     return 0;
+  if (countShortNests(func, minIterations) > kManyShortNests)
+    minIterations = 1;
   bool cooperative = func->hasAttr("lds.cooperative");
   unsigned merges = 0;
   std::optional<Nest> previous;

@@ -14,6 +14,7 @@
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
+#include "llvm/Passes/StandardInstrumentations.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
@@ -177,7 +178,13 @@ bool lds::optimizeModule(llvm::Module &module, llvm::TargetMachine &tm,
   llvm::FunctionAnalysisManager fam;
   llvm::CGSCCAnalysisManager cgam;
   llvm::ModuleAnalysisManager mam;
-  llvm::PassBuilder pb(&tm, tuning);
+  // The standard instrumentation makes LLVM's -time-passes and -print-after
+  // options, which lds-compile accepts as hidden flags, see these passes.
+  llvm::PassInstrumentationCallbacks pic;
+  llvm::StandardInstrumentations instrumentation(module.getContext(),
+                                                 /*DebugLogging=*/false);
+  instrumentation.registerCallbacks(pic, &mam);
+  llvm::PassBuilder pb(&tm, tuning, std::nullopt, &pic);
   pb.registerModuleAnalyses(mam);
   pb.registerCGSCCAnalyses(cgam);
   pb.registerFunctionAnalyses(fam);

@@ -106,10 +106,7 @@ private:
   Tangent scaled(const Tangent &t, Value d) {
     return compose(t, {Factor::Diag, d});
   }
-  Tangent plus(Tangent a, const Tangent &b) {
-    a.append(b.begin(), b.end());
-    return a;
-  }
+  Tangent plus(Tangent a, const Tangent &b);
   Tangent collapse(const Tangent &t);
   bool depends(Value v) { return tangents.count(v) && !tangents[v].empty(); }
 
@@ -125,7 +122,13 @@ private:
   Partial apply(int64_t n, ArrayRef<Factor> factors);
   Value form(int64_t n, Partial &p);
   Value materialize(int64_t n, ArrayRef<Factor> factors);
-  Value materializeFull(const Term &term);
+  Value widenColumns(Value c, int64_t at, int64_t width);
+  struct Piece {
+    int64_t lo;
+    Value value;
+  };
+  Value assemble(SmallVector<Piece> pieces, int64_t total);
+  Value materializeSum(const Tangent &t);
   Value offDiagonal(int64_t n, ArrayRef<Factor> factors, int64_t shift);
   Value identity(int64_t n);
   Value shiftRows(Value m, int64_t shift, int64_t rows);
@@ -178,14 +181,55 @@ Tangent Differentiator::compose(const Tangent &t, Factor f) {
   return out.size() > kMaxTerms ? collapse(out) : out;
 }
 
+/// Whether two factors are the same linear map.
+static bool sameFactor(const Factor &f, const Factor &g) {
+  return f.kind == g.kind && f.value == g.value && f.a == g.a && f.b == g.b;
+}
+
+/// The factors of `t` below a final Diag, if it has one.
+static ArrayRef<Factor> belowDiag(const Term &t) {
+  ArrayRef<Factor> fs = t.factors;
+  return !fs.empty() && fs.back().kind == Factor::Diag ? fs.drop_back() : fs;
+}
+
+/// Sums the terms of `a` and `b`. Terms that differ only in a final Diag are
+/// merged, d1 ⊙ C + d2 ⊙ C = (d1 + d2) ⊙ C (no Diag counts as d = 1): a
+/// value reached along several paths of equal structure, as in a chain of
+/// lets that each reuse the state, keeps one term rather than one per path,
+/// which would make the derivative code quadratic in the chain's length.
+Tangent Differentiator::plus(Tangent a, const Tangent &b) {
+  for (const Term &term : b) {
+    ArrayRef<Factor> chain = belowDiag(term);
+    auto same = llvm::find_if(a, [&](const Term &other) {
+      ArrayRef<Factor> otherChain = belowDiag(other);
+      return other.off == term.off && other.n == term.n &&
+             otherChain.size() == chain.size() &&
+             llvm::all_of(llvm::zip_equal(otherChain, chain), [](auto pair) {
+               return sameFactor(std::get<0>(pair), std::get<1>(pair));
+             });
+    });
+    if (same == a.end()) {
+      a.push_back(term);
+      continue;
+    }
+    auto scale = [&](const Term &t) {
+      return t.factors.size() > chain.size() ? t.factors.back().value
+                                             : e.ones({});
+    };
+    Value sum = e.add(scale(*same), scale(term));
+    same->factors.truncate(chain.size());
+    if (Emitter::isSplat(sum, 0))
+      a.erase(same);
+    else if (!Emitter::isSplat(sum, 1))
+      same->factors.push_back({Factor::Diag, sum});
+  }
+  return a;
+}
+
 Tangent Differentiator::collapse(const Tangent &t) {
   // Sum the terms' full Jacobians into one dense block: a matrix for a
   // vector value, a gradient vector for a scalar.
-  Value dense;
-  for (const Term &term : t) {
-    Value full = materializeFull(term);
-    dense = dense ? e.add(dense, full) : full;
-  }
+  Value dense = materializeSum(t);
   Term term{0, stateDim, {}};
   if (Emitter::rank(dense) == 2)
     term.factors.push_back({Factor::Mat, dense});
@@ -431,23 +475,118 @@ Differentiator::Partial Differentiator::apply(int64_t n,
   return p;
 }
 
-/// The term's Jacobian over all D state columns.
-Value Differentiator::materializeFull(const Term &term) {
-  Value c = materialize(term.n, term.factors);
-  if (term.n == stateDim)
+/// `c`, the Jacobian of a value with respect to n state elements ([m, n],
+/// or [n] for a scalar), as the Jacobian with respect to `width` elements of
+/// which those are [at, at + n).
+Value Differentiator::widenColumns(Value c, int64_t at, int64_t width) {
+  if (at == 0 && Emitter::shape(c).back() == width)
     return c;
   if (Emitter::rank(c) == 1)
-    return e.place(c, term.off, stateDim);
-  return e.transpose(e.place(e.transpose(c), term.off, stateDim));
+    return e.place(c, at, width);
+  return e.transpose(e.place(e.transpose(c), at, width));
+}
+
+/// Sums `pieces`, each covering rows [lo, lo + dim0(value)) of a tensor of
+/// `total` rows: pieces that overlap are added, and the rows no piece
+/// covers are zero.
+Value Differentiator::assemble(SmallVector<Piece> pieces, int64_t total) {
+  auto rows = [](const Piece &p) { return Emitter::shape(p.value)[0]; };
+  llvm::stable_sort(pieces,
+                    [](const Piece &a, const Piece &b) { return a.lo < b.lo; });
+  SmallVector<Piece> merged;
+  for (Piece p : pieces) {
+    if (merged.empty() || p.lo >= merged.back().lo + rows(merged.back())) {
+      merged.push_back(p);
+      continue;
+    }
+    Piece &last = merged.back();
+    int64_t hi = std::max(last.lo + rows(last), p.lo + rows(p));
+    last.value = e.add(e.place(last.value, 0, hi - last.lo),
+                       e.place(p.value, p.lo - last.lo, hi - last.lo));
+  }
+  SmallVector<Value> parts;
+  int64_t next = 0;
+  auto gap = [&](int64_t n) {
+    SmallVector<int64_t> s(Emitter::shape(merged.front().value));
+    s[0] = n;
+    parts.push_back(e.zeros(s));
+  };
+  for (const Piece &p : merged) {
+    if (p.lo > next)
+      gap(p.lo - next);
+    parts.push_back(p.value);
+    next = p.lo + rows(p);
+  }
+  if (next < total)
+    gap(total - next);
+  return parts.size() == 1 ? parts.front() : e.concat(parts);
+}
+
+/// The terms' summed Jacobian over all D state columns: [m, D] for a vector
+/// value, [D] for a scalar. Each term is formed only over the state elements
+/// it selects and, when it ends in a Place, the rows it fills; the blocks are
+/// summed where they overlap and laid out once. A model of many small
+/// states has a term per state coupling: forming each over all [m, D] made
+/// the derivative code quadratic in their number.
+Value Differentiator::materializeSum(const Tangent &t) {
+  assert(!t.empty() && "a sum of no terms");
+  SmallVector<const Term *> order;
+  for (const Term &term : t)
+    order.push_back(&term);
+  llvm::stable_sort(
+      order, [](const Term *a, const Term *b) { return a->off < b->off; });
+  int64_t m = outputSize(order.front()->n, order.front()->factors);
+  bool scalar = m < 0;
+  // Groups of terms over overlapping state columns [lo, hi).
+  struct Columns {
+    int64_t lo, hi;
+    SmallVector<Piece> rows;
+  };
+  SmallVector<Columns> groups;
+  for (const Term *term : order) {
+    ArrayRef<Factor> factors = term->factors;
+    int64_t rowLo = 0;
+    if (!factors.empty() && factors.back().kind == Factor::Place) {
+      rowLo = factors.back().a;
+      factors = factors.drop_back();
+    }
+    Value block = materialize(term->n, factors);
+    int64_t lo = term->off, hi = term->off + term->n;
+    if (groups.empty() || lo >= groups.back().hi) {
+      groups.push_back({lo, hi, {{rowLo, block}}});
+      continue;
+    }
+    Columns &g = groups.back();
+    int64_t width = std::max(g.hi, hi) - g.lo;
+    if (width != g.hi - g.lo)
+      for (Piece &p : g.rows)
+        p.value = widenColumns(p.value, 0, width);
+    g.hi = g.lo + width;
+    block = widenColumns(block, lo - g.lo, width);
+    // A block over the rows of an earlier one is added at once, so that
+    // only the running sum stays live (as for the dense terms of a
+    // Hessian, which would otherwise all be held until the end).
+    auto same = llvm::find_if(g.rows, [&](const Piece &p) {
+      return p.lo == rowLo && Emitter::shape(p.value) == Emitter::shape(block);
+    });
+    if (same != g.rows.end())
+      same->value = e.add(same->value, block);
+    else
+      g.rows.push_back({rowLo, block});
+  }
+  // Lay the groups' columns out in order as rows of the transpose.
+  SmallVector<Piece> columns;
+  for (Columns &g : groups) {
+    Value sum = scalar ? assemble(g.rows, g.hi - g.lo)
+                       : e.transpose(assemble(g.rows, m));
+    columns.push_back({g.lo, sum});
+  }
+  Value all = assemble(columns, stateDim);
+  return scalar ? all : e.transpose(all);
 }
 
 Value Differentiator::materializeJacobian(const Tangent &t) {
-  Value sum;
-  for (const Term &term : t) {
-    Value full = materializeFull(term);
-    sum = sum ? e.add(sum, full) : full;
-  }
-  return sum ? sum : e.zeros({stateDim, stateDim});
+  return t.empty() ? e.zeros({stateDim, stateDim}) : materializeSum(t);
 }
 
 //===----------------------------------------------------------------------===//
@@ -481,12 +620,8 @@ Value Differentiator::shiftRows(Value m, int64_t shift, int64_t rows) {
 /// e[i] = C[i, i - shift] for C the chain applied to an n-vector.
 Value Differentiator::offDiagonal(int64_t n, ArrayRef<Factor> factors,
                                   int64_t shift) {
-  if (factors.empty()) {
-    SmallVector<double> values(n, 0.0);
-    for (int64_t i = 0; i < n; ++i)
-      values[i] = (i - shift >= 0 && i - shift < n) ? 1.0 : 0.0;
-    return e.constant(values, {n});
-  }
+  if (factors.empty()) // the identity: C[i, i - shift] = 1 iff shift = 0
+    return shift == 0 ? e.ones({n}) : e.zeros({n});
   const Factor &f = factors.back();
   ArrayRef<Factor> rest = factors.drop_back();
   switch (f.kind) {

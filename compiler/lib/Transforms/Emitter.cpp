@@ -142,6 +142,10 @@ Value Emitter::concat(ArrayRef<Value> parts) {
 Value Emitter::place(Value v, int64_t offset, int64_t total) {
   SmallVector<int64_t> s(shape(v));
   int64_t n = s[0];
+  if (isSplat(v, 0)) {
+    s[0] = total;
+    return zeros(s);
+  }
   SmallVector<Value> parts;
   if (offset > 0) {
     s[0] = offset;
