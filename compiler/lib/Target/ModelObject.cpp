@@ -71,17 +71,18 @@ bool lds::buildGPUImages(const GPUBuild &build, const GPUTargetOptions &options,
   if (ptxas.empty())
     note(log, "no ptxas found: the object holds PTX only, for the driver to "
               "compile");
-  for (const std::string &arch : options.archs) {
-    if (ptxas.empty())
-      break;
+  if (!ptxas.empty() && !options.archs.empty()) {
     Stopwatch watch;
-    GPUImage cubin{arch, 0, ""};
-    if (!runPtxas(ptxas, build.ptx, arch, cubin.data, error))
+    std::vector<std::string> cubins;
+    if (!runPtxas(ptxas, build.ptx, options.archs, cubins, error))
       return false;
-    note(log, ptxas + " -arch=" + arch + ": " +
-                  std::to_string(cubin.data.size()) + " bytes of cubin" +
-                  watch.took());
-    images.push_back(std::move(cubin));
+    std::string sizes;
+    for (auto [arch, cubin] : llvm::zip_equal(options.archs, cubins)) {
+      sizes += (sizes.empty() ? "" : ", ") + std::to_string(cubin.size()) +
+               " bytes of cubin for " + arch;
+      images.push_back(GPUImage{arch, 0, std::move(cubin)});
+    }
+    note(log, ptxas + ": " + sizes + watch.took());
   }
   images.push_back(GPUImage{"compute_80", 1, build.ptx});
   return true;

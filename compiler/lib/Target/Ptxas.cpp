@@ -24,16 +24,15 @@ static std::string readFile(StringRef path) {
   return buffer ? (*buffer)->getBuffer().str() : std::string();
 }
 
-bool lds::runPtxas(StringRef ptxas, StringRef ptx, StringRef arch,
-                   std::string &cubin, std::string &error) {
-  SmallString<128> input, output, log;
-  if (sys::fs::createTemporaryFile("lds", "ptx", input) ||
-      sys::fs::createTemporaryFile("lds", "cubin", output) ||
-      sys::fs::createTemporaryFile("lds-ptxas", "log", log)) {
+bool lds::runPtxas(StringRef ptxas, StringRef ptx, ArrayRef<std::string> archs,
+                   std::vector<std::string> &cubins, std::string &error) {
+  cubins.assign(archs.size(), std::string());
+  SmallString<128> input;
+  if (sys::fs::createTemporaryFile("lds", "ptx", input)) {
     error = "cannot create temporary files for ptxas";
     return false;
   }
-  FileRemover removeInput(input), removeOutput(output), removeLog(log);
+  FileRemover removeInput(input);
   {
     std::error_code ec;
     raw_fd_ostream os(input, ec);
@@ -43,26 +42,57 @@ bool lds::runPtxas(StringRef ptxas, StringRef ptx, StringRef arch,
     }
     os << ptx;
   }
-  std::string archFlag = ("-arch=" + arch).str();
-  StringRef args[] = {ptxas, archFlag, "-O3", input, "-o", output};
-  std::optional<StringRef> redirects[] = {std::nullopt, log.str(), log.str()};
-  std::string execError;
-  int rc =
-      sys::ExecuteAndWait(ptxas, args, std::nullopt, redirects,
-                          /*SecondsToWait=*/0, /*MemoryLimit=*/0, &execError);
-  if (rc != 0) {
-    std::string message = StringRef(readFile(log)).trim().str();
-    error = ("ptxas -arch=" + arch + " failed").str();
-    if (!execError.empty())
-      error += " (" + execError + ")";
-    if (!message.empty())
-      error += ":\n" + message;
-    return false;
+  // One process per architecture, all running at once: ptxas is
+  // single-threaded, and a large model takes it tens of seconds an arch.
+  struct Run {
+    SmallString<128> output, log;
+    FileRemover removeOutput, removeLog;
+    sys::ProcessInfo process;
+    std::string archFlag, execError;
+    bool started = false;
+  };
+  std::vector<Run> runs(archs.size());
+  for (auto [arch, run] : llvm::zip_equal(archs, runs)) {
+    if (sys::fs::createTemporaryFile("lds", "cubin", run.output) ||
+        sys::fs::createTemporaryFile("lds-ptxas", "log", run.log)) {
+      error = "cannot create temporary files for ptxas";
+      break;
+    }
+    run.removeOutput.setFile(run.output);
+    run.removeLog.setFile(run.log);
+    run.archFlag = "-arch=" + arch;
+    StringRef args[] = {ptxas, run.archFlag, "-O3", input, "-o", run.output};
+    std::optional<StringRef> redirects[] = {std::nullopt, run.log.str(),
+                                            run.log.str()};
+    bool failed = false;
+    run.process =
+        sys::ExecuteNoWait(ptxas, args, std::nullopt, redirects,
+                           /*MemoryLimit=*/0, &run.execError, &failed);
+    run.started = !failed;
   }
-  cubin = readFile(output);
-  if (cubin.empty()) {
-    error = ("ptxas -arch=" + arch + " wrote no cubin").str();
-    return false;
+  // Wait for every process started, even after a failure.
+  bool ok = error.empty();
+  for (auto [arch, run, cubin] : llvm::zip_equal(archs, runs, cubins)) {
+    int rc = -1;
+    if (run.started)
+      rc = sys::Wait(run.process, std::nullopt, &run.execError).ReturnCode;
+    if (!ok)
+      continue;
+    if (rc != 0) {
+      std::string message = StringRef(readFile(run.log)).trim().str();
+      error = "ptxas " + run.archFlag + " failed";
+      if (!run.execError.empty())
+        error += " (" + run.execError + ")";
+      if (!message.empty())
+        error += ":\n" + message;
+      ok = false;
+      continue;
+    }
+    cubin = readFile(run.output);
+    if (cubin.empty()) {
+      error = "ptxas " + run.archFlag + " wrote no cubin";
+      ok = false;
+    }
   }
-  return true;
+  return ok;
 }

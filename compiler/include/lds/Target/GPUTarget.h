@@ -104,10 +104,12 @@ constexpr const char *kCudaPathHelp =
 /// The toolkit's ptxas, or "" when there is none.
 std::string findPtxas(const GPUTargetOptions &options);
 
-/// Assembles `ptx` for `arch` with `ptxas`; on failure `error` holds ptxas's
-/// message.
-bool runPtxas(llvm::StringRef ptxas, llvm::StringRef ptx, llvm::StringRef arch,
-              std::string &cubin, std::string &error);
+/// Assembles `ptx` for each of `archs` with `ptxas`, the archs in parallel,
+/// into `cubins` (one per arch); on failure `error` holds the first failing
+/// arch's ptxas message.
+bool runPtxas(llvm::StringRef ptxas, llvm::StringRef ptx,
+              llvm::ArrayRef<std::string> archs,
+              std::vector<std::string> &cubins, std::string &error);
 
 /// One embedded image: format 0 cubin, 1 PTX.
 struct GPUImage {
