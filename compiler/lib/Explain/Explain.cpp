@@ -70,7 +70,11 @@ static void explainSolver(ModelOp model, llvm::ArrayRef<StateOp> states,
     label(os, "jacobian:") << "not analysed\n";
     return;
   }
-  label(os, "jacobian:") << jacobian.getValue() << "\n";
+  label(os, "jacobian:") << jacobian.getValue();
+  if (model.getStateDim() > kMaxAnalyzedStateDim)
+    os << " (assumed: the structure is not analysed above D = "
+       << kMaxAnalyzedStateDim << ")";
+  os << "\n";
 
   // Per-piece dependencies: rows are next states, columns states.
   auto deps = model->getAttrOfType<mlir::ArrayAttr>(kStateDepsAttr);

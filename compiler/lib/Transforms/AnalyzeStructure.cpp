@@ -869,7 +869,17 @@ ModelStructure StructureAnalysis::run() {
 }
 
 ModelStructure lds::analyzeModelStructure(ModelOp model) {
-  return StructureAnalysis(model).run();
+  SmallVector<StateOp> states = getStates(model);
+  int64_t stateDim = 0;
+  for (StateOp s : states)
+    stateDim += s.getType().getNumElements();
+  if (stateDim <= kMaxAnalyzedStateDim)
+    return StructureAnalysis(model).run();
+  ModelStructure s;
+  s.jacobian = kJacDense.str();
+  s.stateDeps.assign(states.size(), std::vector<std::string>(
+                                        states.size(), kDepDense.str()));
+  return s;
 }
 
 void lds::attachModelStructure(ModelOp model, const ModelStructure &s) {

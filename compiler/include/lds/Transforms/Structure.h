@@ -78,7 +78,15 @@ struct ModelStructure {
   std::optional<double> identityPlusScaled;
 };
 
-/// Analyses the primal dataflow graph of `model` (lds.grad included).
+/// Above this state size the analysis is skipped and the Jacobian taken as
+/// dense: its per-element D-bit sets make it quadratic in D (D = 2^20 took
+/// 79 s, and D = 10^9 exhausted memory). Above 2^24 / D elements a value's
+/// sets are merged into one already, so nothing finer than "dense" would be
+/// found there anyway.
+constexpr int64_t kMaxAnalyzedStateDim = int64_t(1) << 16;
+
+/// Analyses the primal dataflow graph of `model` (lds.grad included); above
+/// kMaxAnalyzedStateDim, returns a dense Jacobian at once.
 ModelStructure analyzeModelStructure(ModelOp model);
 
 /// Attaches `s` to `model` as the attributes above.
