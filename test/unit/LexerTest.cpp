@@ -197,6 +197,15 @@ TEST(LexerTest, InvalidUTF8) {
   EXPECT_EQ(r.tokens[0].loc.line, 2u);
 }
 
+TEST(LexerTest, ByteOrderMark) {
+  LexResult r = lexAll("\xEF\xBB\xBFmodel m");
+  EXPECT_TRUE(r.diags.empty());
+  ASSERT_GE(r.tokens.size(), 2u);
+  EXPECT_EQ(r.tokens[0].kind, TokenKind::KwModel);
+  EXPECT_EQ(r.tokens[0].loc.line, 1u);
+  EXPECT_EQ(r.tokens[0].loc.col, 4u); // columns count bytes
+}
+
 TEST(LexerTest, UnexpectedCharacters) {
   expectError("a $", "unexpected character '$'", 1, 3);
   expectError("a.b", "unexpected character '.'", 1, 2);
@@ -209,7 +218,8 @@ TEST(LexerTest, UnexpectedCharacters) {
   expectError("\n\x1B", "unexpected byte 0x1B", 2, 1);
   expectError("x = \xC3\xA9", "unexpected character U+00E9", 1, 5);
   expectError("\xE2\x80\x94", "unexpected character U+2014", 1, 1);
-  expectError("\xEF\xBB\xBFmodel", "unexpected character U+FEFF", 1, 1);
+  // A byte-order mark is skipped at the start only.
+  expectError("x \xEF\xBB\xBF", "unexpected character U+FEFF", 1, 3);
   expectError("  \xF0\x9F\x98\x80", "unexpected character U+1F600", 1, 3);
 }
 

@@ -33,7 +33,7 @@ namespace cl = llvm::cl;
 static cl::OptionCategory category("lds-compile options");
 
 static cl::opt<std::string> inputFile(cl::Positional, cl::Required,
-                                      cl::desc("<model.lds>"),
+                                      cl::desc("<model.lds> ('-' for stdin)"),
                                       cl::cat(category));
 static cl::opt<std::string> outputFile("o",
                                        cl::desc("Output file ('-' for "
@@ -174,6 +174,11 @@ int main(int argc, char **argv) {
     return 1;
 
   std::string outPath = outputFile;
+  if (outPath.empty() && emitKind == EmitKind::Obj && inputFile == "-") {
+    llvm::errs() << "lds-compile: error: an object compiled from standard "
+                    "input needs -o (a file, or '-' for stdout)\n";
+    return 1;
+  }
   if (outPath.empty())
     outPath = emitKind == EmitKind::Obj
                   ? llvm::sys::path::stem(inputFile).str() + ".o"
@@ -249,7 +254,10 @@ int main(int argc, char **argv) {
       llvm::errs() << "lds-compile: error: " << err << "\n";
       return false;
     }
-    emitHeader(infos, llvm::sys::path::filename(inputFile), file->os());
+    emitHeader(infos,
+               inputFile == "-" ? "<stdin>"
+                                : llvm::sys::path::filename(inputFile),
+               file->os());
     return keep(*file, path);
   };
   if (emitKind == EmitKind::Header)

@@ -39,7 +39,7 @@ namespace cl = llvm::cl;
 static cl::OptionCategory category("lds-run options");
 
 static cl::opt<std::string> inputFile(cl::Positional, cl::Required,
-                                      cl::desc("<model.lds>"),
+                                      cl::desc("<model.lds> ('-' for stdin)"),
                                       cl::cat(category));
 static cl::opt<std::string>
     modelName("model",

@@ -14,15 +14,25 @@ using namespace lds;
 
 /// loadSourceFile for what is not a regular file (a pipe, a device): read
 /// in chunks up to the limit, as its size is not known (/dev/zero has none).
+/// "-" is standard input, named "<stdin>" in diagnostics.
 static unsigned loadStream(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
                            llvm::raw_ostream &errs, llvm::StringRef toolName) {
+  bool isStdin = path == "-";
   llvm::Expected<llvm::sys::fs::file_t> file =
-      llvm::sys::fs::openNativeFileForRead(path);
+      isStdin ? llvm::Expected<llvm::sys::fs::file_t>(
+                    llvm::sys::fs::getStdinHandle())
+              : llvm::sys::fs::openNativeFileForRead(path);
   if (!file) {
     errs << toolName << ": error: cannot open '" << path
          << "': " << llvm::toString(file.takeError()) << "\n";
     return 0;
   }
+  if (isStdin)
+    path = "<stdin>";
+  auto close = [&] {
+    if (!isStdin)
+      llvm::sys::fs::closeFile(*file);
+  };
   llvm::SmallVector<char, 0> text;
   char chunk[1 << 16];
   for (;;) {
@@ -31,7 +41,7 @@ static unsigned loadStream(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
     if (!got) {
       errs << toolName << ": error: cannot read '" << path
            << "': " << llvm::toString(got.takeError()) << "\n";
-      llvm::sys::fs::closeFile(*file);
+      close();
       return 0;
     }
     if (*got == 0)
@@ -41,11 +51,11 @@ static unsigned loadStream(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
       errs << toolName << ": error: '" << path
            << "' is too large (the limit is " << (kMaxSourceBytes >> 20)
            << " MiB)\n";
-      llvm::sys::fs::closeFile(*file);
+      close();
       return 0;
     }
   }
-  llvm::sys::fs::closeFile(*file);
+  close();
   return sourceMgr.AddNewSourceBuffer(
       llvm::MemoryBuffer::getMemBufferCopy(
           llvm::StringRef(text.data(), text.size()), path),
@@ -55,6 +65,8 @@ static unsigned loadStream(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
 unsigned lds::loadSourceFile(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
                              llvm::raw_ostream &errs,
                              llvm::StringRef toolName) {
+  if (path == "-")
+    return loadStream(path, sourceMgr, errs, toolName);
   llvm::sys::fs::file_status status;
   if (std::error_code ec = llvm::sys::fs::status(path, status)) {
     errs << toolName << ": error: cannot open '" << path

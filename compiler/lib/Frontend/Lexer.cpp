@@ -76,7 +76,12 @@ static std::string hexByte(unsigned char c) {
 
 Lexer::Lexer(llvm::StringRef source, DiagnosticEngine &diags)
     : cur(source.begin()), end(source.end()), diags(diags),
-      lineStart(source.begin()) {}
+      lineStart(source.begin()) {
+  // A UTF-8 byte-order mark (some Windows editors write one) is skipped;
+  // columns on the first line still count it, as they count bytes.
+  if (source.starts_with("\xEF\xBB\xBF"))
+    cur += 3;
+}
 
 SourceLoc Lexer::getLoc(const char *p) const {
   // Columns are bytes since the start of the line; saturate rather than wrap
