@@ -877,8 +877,8 @@ ModelStructure lds::analyzeModelStructure(ModelOp model) {
     return StructureAnalysis(model).run();
   ModelStructure s;
   s.jacobian = kJacDense.str();
-  s.stateDeps.assign(states.size(), std::vector<std::string>(
-                                        states.size(), kDepDense.str()));
+  s.stateDeps.assign(states.size(),
+                     std::vector<std::string>(states.size(), kDepDense.str()));
   return s;
 }
 
