@@ -70,15 +70,16 @@ static void explainSolver(ModelOp model, llvm::ArrayRef<StateOp> states,
     label(os, "jacobian:") << "not analysed\n";
     return;
   }
+  bool analysed = model.getStateDim() <= kMaxAnalyzedStateDim;
   label(os, "jacobian:") << jacobian.getValue();
-  if (model.getStateDim() > kMaxAnalyzedStateDim)
+  if (!analysed)
     os << " (assumed: the structure is not analysed above D = "
        << kMaxAnalyzedStateDim << ")";
   os << "\n";
 
   // Per-piece dependencies: rows are next states, columns states.
   auto deps = model->getAttrOfType<mlir::ArrayAttr>(kStateDepsAttr);
-  if (deps && states.size() > 1 && deps.size() == states.size()) {
+  if (analysed && deps && states.size() > 1 && deps.size() == states.size()) {
     size_t width = 9; // "identity" and a space
     for (StateOp s : states)
       width = std::max(width, s.getName().size() + 2);
@@ -108,25 +109,28 @@ static void explainSolver(ModelOp model, llvm::ArrayRef<StateOp> states,
     }
   }
 
-  label(os, "affine:") << (model->hasAttr(kAffineAttr) ? "yes" : "no") << "\n";
+  label(os, "affine:") << (!analysed                     ? "not analysed"
+                           : model->hasAttr(kAffineAttr) ? "yes"
+                                                         : "no")
+                       << "\n";
   label(os, "x + c*g(x):");
   if (auto c = model->getAttrOfType<mlir::FloatAttr>(kIdentityPlusScaledAttr))
     os << llvm::format("yes, c = %g\n", c.getValueAsDouble());
   else
-    os << "no\n";
+    os << (analysed ? "no" : "not analysed") << "\n";
 
   auto solver = model->getAttrOfType<mlir::StringAttr>(kSolverAttr);
   auto costs = model->getAttrOfType<mlir::DictionaryAttr>(kCostsAttr);
   if (costs) {
     os << "  solver costs (per time step; per iteration except memory):\n";
-    os << llvm::formatv("    {0,-14}{1,12}{2,12}{3,14}\n", "solver", "flops",
+    os << llvm::formatv("    {0,-14}{1,12} {2,11} {3,13}\n", "solver", "flops",
                         "bytes", "memory bytes");
     for (llvm::StringRef name : kSolverNames) {
       auto c = costs.getAs<mlir::DictionaryAttr>(name);
       if (!c)
         continue;
       bool chosen = solver && solver.getValue() == name;
-      os << llvm::formatv("    {0,-14}{1,12}{2,12}{3,14}{4}\n", name,
+      os << llvm::formatv("    {0,-14}{1,12} {2,11} {3,13}{4}\n", name,
                           costField(c, "flops"), costField(c, "bytes"),
                           costField(c, "memory"), chosen ? "   <- chosen" : "");
     }

@@ -52,14 +52,20 @@ bool lds::runPtxas(StringRef ptxas, StringRef ptx, ArrayRef<std::string> archs,
     bool started = false;
   };
   std::vector<Run> runs(archs.size());
+  bool ok = true;
   for (auto [arch, run] : llvm::zip_equal(archs, runs)) {
-    if (sys::fs::createTemporaryFile("lds", "cubin", run.output) ||
-        sys::fs::createTemporaryFile("lds-ptxas", "log", run.log)) {
+    if (!sys::fs::createTemporaryFile("lds", "cubin", run.output))
+      run.removeOutput.setFile(run.output);
+    else
+      ok = false;
+    if (ok && !sys::fs::createTemporaryFile("lds-ptxas", "log", run.log))
+      run.removeLog.setFile(run.log);
+    else
+      ok = false;
+    if (!ok) {
       error = "cannot create temporary files for ptxas";
       break;
     }
-    run.removeOutput.setFile(run.output);
-    run.removeLog.setFile(run.log);
     run.archFlag = "-arch=" + arch;
     StringRef args[] = {ptxas, run.archFlag, "-O3", input, "-o", run.output};
     std::optional<StringRef> redirects[] = {std::nullopt, run.log.str(),
@@ -71,7 +77,6 @@ bool lds::runPtxas(StringRef ptxas, StringRef ptx, ArrayRef<std::string> archs,
     run.started = !failed;
   }
   // Wait for every process started, even after a failure.
-  bool ok = error.empty();
   for (auto [arch, run, cubin] : llvm::zip_equal(archs, runs, cubins)) {
     int rc = -1;
     if (run.started)

@@ -56,6 +56,12 @@ namespace {
 enum class Target { Cpu, Cuda };
 } // namespace
 
+/// Costs saturate here: D^3 overflows int64 from D = 2^21, and the sums and
+/// byte counts made of a few capped terms stay well inside it.
+constexpr double kCostCap = 4503599627370496.0; // 2^52
+
+static int64_t capped(double v) { return int64_t(std::min(v, kCostCap)); }
+
 static StringRef targetName(Target t) {
   return t == Target::Cpu ? "cpu" : "cuda";
 }
@@ -204,15 +210,15 @@ static ModelFacts gatherFacts(ModelOp model) {
   int64_t d = m.stateDim;
   if (m.jacobian == kJacBlockDiagonal) {
     for (StateOp s : getStates(model)) {
-      int64_t n = s.getType().getNumElements();
-      m.maxBlock = std::max(m.maxBlock, n);
-      m.blockSquares += n * n;
-      m.blockCubes += n * n * n;
+      double n = s.getType().getNumElements();
+      m.maxBlock = std::max(m.maxBlock, int64_t(n));
+      m.blockSquares = capped(double(m.blockSquares) + n * n);
+      m.blockCubes = capped(double(m.blockCubes) + n * n * n);
     }
   } else if (m.jacobian == kJacDense || m.jacobian == kJacGathered) {
     m.maxBlock = d;
-    m.blockSquares = d * d;
-    m.blockCubes = d * d * d;
+    m.blockSquares = capped(double(d) * d);
+    m.blockCubes = capped(double(d) * d * d);
   }
 
   // f: the outlined step when there is one, the model body otherwise.
@@ -247,7 +253,7 @@ static ModelFacts gatherFacts(ModelOp model) {
   } else if (m.affine) {
     m.jacFlops = m.blockSquares;
   } else {
-    m.jacFlops = m.fFlops * m.maxBlock;
+    m.jacFlops = capped(double(m.fFlops) * m.maxBlock);
   }
   return m;
 }
@@ -268,7 +274,7 @@ static SolverCosts estimateCosts(const ModelFacts &m) {
     linearise = 2 * d;
   } else if (m.jacobian != kJacZero) {
     a = m.blockSquares;
-    combine = 2 * m.blockCubes + 2 * m.blockSquares;
+    combine = capped(2.0 * m.blockCubes + 2.0 * m.blockSquares);
     linearise = 2 * m.blockSquares;
   }
 
