@@ -255,7 +255,7 @@ int main(int argc, char **argv) {
       return false;
     }
     emitHeader(infos,
-               inputFile == "-" ? "<stdin>"
+               inputFile == "-" ? llvm::StringRef(kStdinName)
                                 : llvm::sys::path::filename(inputFile),
                file->os());
     return keep(*file, path);

@@ -178,25 +178,32 @@ void noteConversions(const std::string &path,
                   " (the model's float type): " + listNames(converted));
 }
 
-/// Float values of `a`, rounded to `dtype`; false (with `error`) on a
-/// non-finite value.
-bool readFloats(const std::string &path, const std::string &name,
+/// Float values of `a`, rounded to `dtype`. The first non-finite value, if
+/// any, is described in `nonFinite` (left empty when all are finite).
+void readFloats(const std::string &path, const std::string &name,
                 const Array &a, lds_dtype dtype, std::vector<double> &out,
-                bool requireFinite, std::string &error) {
+                std::string &nonFinite) {
   int64_t n = a.getNumElements();
   out.resize(n);
+  nonFinite.clear();
   for (int64_t i = 0; i < n; ++i) {
     double v = roundTo(a.getDouble(i), dtype);
-    if (requireFinite && !std::isfinite(v)) {
-      error = arrayLabel(path, name) + " has a non-finite value at " +
-              formatIndex(i, a.shape) +
-              (std::isfinite(a.getDouble(i)) ? " (after conversion to float32)"
-                                             : "");
-      return false;
-    }
+    if (!std::isfinite(v) && nonFinite.empty())
+      nonFinite =
+          arrayLabel(path, name) + " has a non-finite value at " +
+          formatIndex(i, a.shape) +
+          (std::isfinite(a.getDouble(i)) ? " (after conversion to float32)"
+                                         : "");
     out[i] = v;
   }
-  return true;
+}
+
+/// readFloats where a non-finite value is an error.
+bool readFiniteFloats(const std::string &path, const std::string &name,
+                      const Array &a, lds_dtype dtype, std::vector<double> &out,
+                      std::string &error) {
+  readFloats(path, name, a, dtype, out, error);
+  return error.empty();
 }
 
 //===----------------------------------------------------------------------===//
@@ -467,13 +474,10 @@ bool lds::run::prepareRunData(const lds_model *model,
       data.params.emplace_back();
       // lds_solve does not check params (a trajectory that goes non-finite
       // is reported), so a non-finite one is named here, in a note.
-      std::string nonfinite;
-      if (!readFloats(path, info.name, a, dtype, data.params.back(),
-                      /*requireFinite=*/true, nonfinite)) {
-        data.notes.push_back(nonfinite + ": the trajectory will not be finite");
-        readFloats(path, info.name, a, dtype, data.params.back(),
-                   /*requireFinite=*/false, error);
-      }
+      std::string nonFinite;
+      readFloats(path, info.name, a, dtype, data.params.back(), nonFinite);
+      if (!nonFinite.empty())
+        data.notes.push_back(nonFinite + ": the trajectory will not be finite");
     }
     noteConversions(path, converted, dtype, data.notes);
     data.paramsFrom = path;
@@ -536,8 +540,7 @@ bool lds::run::prepareRunData(const lds_model *model,
       } else {
         if (!checkFloatDType(inPath, info.name, "input " + quote(info.name), a,
                              dtype, converted, error) ||
-            !readFloats(inPath, info.name, a, dtype, in.values,
-                        /*requireFinite=*/true, error))
+            !readFiniteFloats(inPath, info.name, a, dtype, in.values, error))
           return false;
       }
       data.inputs.push_back(std::move(in));
@@ -558,8 +561,7 @@ bool lds::run::prepareRunData(const lds_model *model,
     std::vector<double> values;
     if (!checkFloatDType(x0Path, "", "the state", x0Array, dtype, converted,
                          error) ||
-        !readFloats(x0Path, "", x0Array, dtype, values,
-                    /*requireFinite=*/true, error))
+        !readFiniteFloats(x0Path, "", x0Array, dtype, values, error))
       return false;
     if (!converted.empty())
       data.notes.push_back(quote(x0Path) + ": converting " +

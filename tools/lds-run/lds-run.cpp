@@ -443,11 +443,11 @@ int runTool(int argc, char **argv) {
   }
 
   int64_t d = lds_model_state_dim(model);
-  std::string header =
-      "model " + name + " (" + lds_dtype_name(dtype) +
-      ", D = " + std::to_string(d) + ") from " +
-      (inputFile == "-" ? std::string("<stdin>") : inputFile.getValue()) +
-      ": " + describeCompile(mainCompile) + describeGpuBuild(compileOptions);
+  std::string header = "model " + name + " (" + lds_dtype_name(dtype) +
+                       ", D = " + std::to_string(d) + ") from " +
+                       sourceDisplayName(inputFile).str() + ": " +
+                       describeCompile(mainCompile) +
+                       describeGpuBuild(compileOptions);
   if (check && dtype == LDS_DTYPE_F32)
     header += ", float64 reference " + describeCompile(refCompile);
   llvm::outs() << header << "\n";

@@ -14,7 +14,7 @@ using namespace lds;
 
 /// loadSourceFile for what is not a regular file (a pipe, a device): read
 /// in chunks up to the limit, as its size is not known (/dev/zero has none).
-/// "-" is standard input, named "<stdin>" in diagnostics.
+/// "-" is standard input, named kStdinName in diagnostics.
 static unsigned loadStream(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
                            llvm::raw_ostream &errs, llvm::StringRef toolName) {
   bool isStdin = path == "-";
@@ -27,8 +27,7 @@ static unsigned loadStream(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
          << "': " << llvm::toString(file.takeError()) << "\n";
     return 0;
   }
-  if (isStdin)
-    path = "<stdin>";
+  path = sourceDisplayName(path);
   auto close = [&] {
     if (!isStdin)
       llvm::sys::fs::closeFile(*file);

@@ -537,32 +537,32 @@ Value Differentiator::materializeSum(const Tangent &t) {
       order, [](const Term *a, const Term *b) { return a->off < b->off; });
   int64_t m = outputSize(order.front()->n, order.front()->factors);
   bool scalar = m < 0;
-  // Groups of terms over overlapping state columns [lo, hi).
+  // Groups of terms over overlapping state columns [lo, hi), found first so
+  // that every block is widened once, to its group's final width.
   struct Columns {
     int64_t lo, hi;
     SmallVector<Piece> rows;
   };
   SmallVector<Columns> groups;
+  SmallVector<unsigned> groupOf;
   for (const Term *term : order) {
+    int64_t lo = term->off, hi = term->off + term->n;
+    if (groups.empty() || lo >= groups.back().hi)
+      groups.push_back({lo, hi, {}});
+    else
+      groups.back().hi = std::max(groups.back().hi, hi);
+    groupOf.push_back(groups.size() - 1);
+  }
+  for (auto [term, index] : llvm::zip_equal(order, groupOf)) {
     ArrayRef<Factor> factors = term->factors;
     int64_t rowLo = 0;
     if (!factors.empty() && factors.back().kind == Factor::Place) {
       rowLo = factors.back().a;
       factors = factors.drop_back();
     }
-    Value block = materialize(term->n, factors);
-    int64_t lo = term->off, hi = term->off + term->n;
-    if (groups.empty() || lo >= groups.back().hi) {
-      groups.push_back({lo, hi, {{rowLo, block}}});
-      continue;
-    }
-    Columns &g = groups.back();
-    int64_t width = std::max(g.hi, hi) - g.lo;
-    if (width != g.hi - g.lo)
-      for (Piece &p : g.rows)
-        p.value = widenColumns(p.value, 0, width);
-    g.hi = g.lo + width;
-    block = widenColumns(block, lo - g.lo, width);
+    Columns &g = groups[index];
+    Value block = widenColumns(materialize(term->n, factors), term->off - g.lo,
+                               g.hi - g.lo);
     // A block over the rows of an earlier one is added at once, so that
     // only the running sum stays live (as for the dense terms of a
     // Hessian, which would otherwise all be held until the end).

@@ -15,6 +15,14 @@ namespace lds {
 /// Model files larger than this are rejected before being read.
 constexpr uint64_t kMaxSourceBytes = uint64_t(64) << 20;
 
+/// The name diagnostics and banners give a model read from "-" (stdin).
+constexpr llvm::StringLiteral kStdinName = "<stdin>";
+
+/// `path` as the tools show it: kStdinName for "-".
+inline llvm::StringRef sourceDisplayName(llvm::StringRef path) {
+  return path == "-" ? llvm::StringRef(kStdinName) : path;
+}
+
 enum class EmitKind { AST, LDS, MLIR, LLVM, PTX, Obj, Header };
 
 /// Reads `path` into `sourceMgr` (checking that it exists, is a regular file
