@@ -25,7 +25,9 @@
 // and the stopping test sees exactly the values returned. Work units are
 // (sequence, chunk) pairs, so sequences and chunks run side by side. A
 // sequence that gets s = ceil(threads / n) >= 2 threads (n sequences
-// iterating) is cut into s + 1 chunks of at least kMinChunkSteps steps:
+// iterating) is cut into s + 1 chunks of at least kMinChunkSteps steps
+// where that beats one pass (SolverPolicy.h, chunkingPays: not for a
+// Newton whose dense combine costs far more than its element):
 // phase 1 runs chunk 0's sweep beside s - 1 folds, phase 3 the other s
 // sweeps, so an iteration takes about 2 T / (s + 1) step evaluations of
 // time, where s chunks (each folded and swept) would take 2 T / s (on two
@@ -440,9 +442,9 @@ lds_status CpuExecutor::iterate(const SequenceWork *work, int64_t n,
   bool anyScan = false;
   for (int64_t j = 0; j < n; ++j) {
     int64_t window = p.T - work[j].front;
-    int64_t k =
-        std::max<int64_t>(1, std::min<int64_t>(share < 2 ? 1 : share + 1,
-                                               window / kMinChunkSteps));
+    bool split = share >= 2 && chunkingPays(m, work[j].solver, share);
+    int64_t k = std::max<int64_t>(
+        1, std::min<int64_t>(split ? share + 1 : 1, window / kMinChunkSteps));
     plan[j] = {k, numUnits};
     for (int64_t c = 0; c < k; ++c)
       unit[numUnits + c] = {j, c};

@@ -86,6 +86,49 @@ int lds::solverSafety(lds_solver s) {
   }
 }
 
+StepCosts lds::stepCosts(const lds_model *m, lds_solver s) {
+  StepCosts c;
+  double iterationFlops = m->solvers[s].flops_per_step;
+  double stepFlops = m->flops_per_step;
+  if (!(iterationFlops > 0) || !(stepFlops > 0))
+    return c;
+  double d = double(m->state_dim), combine = 0, apply = 0;
+  switch (m->solvers[s].a_kind) {
+  case LDS_A_IDENTITY:
+    combine = apply = d;
+    break;
+  case LDS_A_DIAGONAL:
+    combine = 3 * d;
+    apply = 2 * d;
+    break;
+  case LDS_A_DENSE:
+    combine = 2 * d * d * d + 2 * d * d;
+    apply = 2 * d * d;
+    break;
+  default:
+    break;
+  }
+  double element = std::max(iterationFlops - combine, stepFlops);
+  c.fold = element + combine;
+  c.sweep = element + apply;
+  return c;
+}
+
+double lds::iterationTime(const lds_model *m, lds_solver s, int64_t window,
+                          int64_t chunks) {
+  StepCosts c = stepCosts(m, s);
+  if (chunks <= 1)
+    return c.sweep * double(window);
+  return (std::max(c.fold, c.sweep) + c.sweep) * double(window) /
+         double(chunks);
+}
+
+bool lds::chunkingPays(const lds_model *m, lds_solver s, int64_t threads) {
+  if (!(stepCosts(m, s).sweep > 0))
+    return true;
+  return iterationTime(m, s, 1, threads + 1) < iterationTime(m, s, 1, 1);
+}
+
 bool lds::iterationCostsMore(const lds_model *m, lds_solver s, int64_t window,
                              int64_t lanes, int64_t finalised) {
   // LDS_COST_GUARD=0 (a testing aid): iterate to convergence, so tests can
@@ -93,13 +136,8 @@ bool lds::iterationCostsMore(const lds_model *m, lds_solver s, int64_t window,
   const char *guard = std::getenv("LDS_COST_GUARD");
   if (guard && std::strcmp(guard, "0") == 0)
     return false;
-  double iterationFlops = m->solvers[s].flops_per_step;
-  double stepFlops = m->flops_per_step;
-  if (!(iterationFlops > 0) || !(stepFlops > 0) || lanes < 1)
+  double iterationCost = iterationTime(m, s, window, lanes);
+  if (!(iterationCost > 0) || lanes < 1)
     return false;
-  // Each step of the window evaluates element (+ combine) twice: once to
-  // compose its chunk, once to apply it (plus f for the stopping test).
-  double iterationCost = 2 * iterationFlops * window / lanes;
-  double sequentialCost = stepFlops * finalised;
-  return iterationCost > sequentialCost;
+  return iterationCost > m->flops_per_step * double(finalised);
 }

@@ -631,6 +631,48 @@ TEST(SolveThreads, ThreadCountsAgree) {
   }
 }
 
+// Newton's combine, counting its calls: the runtime composes chunk maps
+// with it (test models have no compiled chunk loops) only when it splits a
+// window.
+std::atomic<int64_t> combineCalls{0};
+lds_combine_fn countedCombine = nullptr;
+void countingCombine(const void *a2, const void *b2, const void *a1,
+                     const void *b1, void *a, void *b) {
+  combineCalls.fetch_add(1, std::memory_order_relaxed);
+  countedCombine(a2, b2, a1, b1, a, b);
+}
+
+// A window is split over threads only where that is faster
+// (SolverPolicy.h, chunkingPays): an iteration on s threads takes
+// (fold + sweep) / (s + 1) a step against one sweep. TanhRNN's Newton (D =
+// 3, f = 60 flops, Newton 294 by TestModels.h) has a combine of 2 D^3 +
+// 2 D^2 = 72 flops and an apply of 2 D^2 = 18, so an element of 222:
+// fold = 294, sweep = 240, and on 2 threads 534 / 3 < 240 splits. With f
+// and the element at 1 flop, fold = 73 and sweep = 19: on 2 threads
+// 92 / 3 > 19, one sweep and no combine; on 8 threads 92 / 9 < 19 splits.
+TEST(SolveThreads, WindowsSplitOnlyWhereFaster) {
+  auto model = buildModel<TanhRNN, double>();
+  countedCombine = model->m.solvers[LDS_SOLVER_NEWTON].combine;
+  model->m.solvers[LDS_SOLVER_NEWTON].combine = &countingCombine;
+  Data<TanhRNN, double> data(20000, 1, 23);
+  auto combinesOn = [&](int threads) {
+    lds_options o = options(LDS_SOLVER_NEWTON, threads);
+    o.max_iters = 1;
+    combineCalls = 0;
+    Result<double> r = solve(model->m, data, o);
+    EXPECT_EQ(r.status, LDS_ERR_NOT_CONVERGED) << r.error;
+    EXPECT_EQ(r.stats.solver, LDS_SOLVER_NEWTON);
+    return combineCalls.load();
+  };
+  EXPECT_EQ(combinesOn(1), 0);
+  EXPECT_GT(combinesOn(2), 0);
+
+  model->m.flops_per_step = 1;
+  model->m.solvers[LDS_SOLVER_NEWTON].flops_per_step = 1 + 72;
+  EXPECT_EQ(combinesOn(2), 0);
+  EXPECT_GT(combinesOn(8), 0);
+}
+
 // Sequences whose windows differ (one converges sooner, every window
 // shrinks) are cut into different numbers of chunks in one call: chunk 0
 // swept beside other chunks' folds, single-chunk windows beside scans. Each
