@@ -201,12 +201,20 @@ lds.model @dense80 {
   yield %1 : tensor<80xf32>
 }
 
-// Block-diagonal: the widest block (40), not D (48), meets the threshold.
+// Block-diagonal: Newton's kernels keep A_t dense (D x D), so D = 48, not
+// the widest block (40), must meet the threshold, and Newton is costed
+// densely (by hand, f32, no inputs): f = 2*1600 + 2*64 (matmuls) + 10*48
+// (tanh) = 3808, J = 40 * f = 152320 (forward mode over the widest
+// block), b_t = 2*48^2 = 4608, combine = 2*48^3 + 2*48^2 = 225792: 386528
+// flops; 4 * (3*48 + 2*48^2) = 19008 bytes, 4 * (2*48 + 48^2) = 9600
+// resident. (Per block it would be 13872 bytes and a combine of 130432.)
 // CHECK-LABEL: lds.model @blocks attributes
+// CHECK-SAME: newton = {bytes = 19008 : i64, flops = 386528 : i64, memory = 9600 : i64}
 // ALL-SAME: lds.jacobian = "block_diagonal"
 // CUDA-SAME: lds.solver = "quasi-newton"
+// CUDA-SAME: lds.solver_reason = "the Jacobian is block-diagonal with D = 48 (largest dense block 40 > 32 on cuda)
 // CPU-SAME: lds.solver = "newton"
-// CPU-SAME: lds.solver_reason = "the Jacobian is block-diagonal with blocks of at most 40 <= 64 on cpu, so Newton's per-block dense scan is affordable and converges in few iterations"
+// CPU-SAME: lds.solver_reason = "the Jacobian is block-diagonal (blocks of at most 40) and D = 48 <= 64 on cpu, so Newton's dense O(D^3) scan is affordable and converges in few iterations"
 lds.model @blocks {
   %h = state "h" : tensor<40xf32>
   %c = state "c" : tensor<8xf32>
@@ -217,6 +225,26 @@ lds.model @blocks {
   %2 = matmul %V, %c : tensor<8x8xf32>, tensor<8xf32> -> tensor<8xf32>
   %3 = tanh %2 : tensor<8xf32>
   yield %1, %3 : tensor<40xf32>, tensor<8xf32>
+}
+
+// Blocks within the threshold, D beyond it: Newton's dense scan is not
+// affordable on CUDA (D = 40 > 32), however small the blocks (16).
+// CHECK-LABEL: lds.model @small_blocks attributes
+// ALL-SAME: lds.jacobian = "block_diagonal"
+// CUDA-SAME: lds.solver = "quasi-newton"
+// CUDA-SAME: lds.solver_reason = "the Jacobian is block-diagonal (blocks of at most 16), but Newton's scan is dense and D = 40 > 32 on cuda, so quasi-Newton (A_t = diag J, O(D) per step) replaces it"
+// CPU-SAME: lds.solver = "newton"
+lds.model @small_blocks {
+  %a = state "a" : tensor<16xf32>
+  %b = state "b" : tensor<16xf32>
+  %c = state "c" : tensor<8xf32>
+  %W = param "W" : tensor<16x16xf32>
+  %0 = matmul %W, %a : tensor<16x16xf32>, tensor<16xf32> -> tensor<16xf32>
+  %1 = tanh %0 : tensor<16xf32>
+  %2 = matmul %W, %b : tensor<16x16xf32>, tensor<16xf32> -> tensor<16xf32>
+  %3 = tanh %2 : tensor<16xf32>
+  %4 = tanh %c : tensor<8xf32>
+  yield %1, %3, %4 : tensor<16xf32>, tensor<16xf32>, tensor<8xf32>
 }
 
 // Derived functions are counted instead of estimated. Here J and diag J cost

@@ -177,7 +177,6 @@ struct ModelFacts {
   std::optional<double> scale;
   int64_t maxBlock = 0;     // widest dense block of J
   int64_t blockSquares = 0; // sum of block sizes squared
-  int64_t blockCubes = 0;   // sum of block sizes cubed
   int64_t fFlops = 0, jacFlops = 0, diagFlops = 0;
   bool fCounted = false, jacCounted = false, diagCounted = false;
 };
@@ -213,12 +212,10 @@ static ModelFacts gatherFacts(ModelOp model) {
       double n = s.getType().getNumElements();
       m.maxBlock = std::max(m.maxBlock, int64_t(n));
       m.blockSquares = capped(double(m.blockSquares) + n * n);
-      m.blockCubes = capped(double(m.blockCubes) + n * n * n);
     }
   } else if (m.jacobian == kJacDense || m.jacobian == kJacGathered) {
     m.maxBlock = d;
     m.blockSquares = capped(double(d) * d);
-    m.blockCubes = capped(double(d) * d * d);
   }
 
   // f: the outlined step when there is one, the model body otherwise.
@@ -258,25 +255,16 @@ static ModelFacts gatherFacts(ModelOp model) {
   return m;
 }
 
-/// Per step and iteration. A_t has `a` elements in Newton's scan (by the
-/// structure of J); the scan's combine (A2, b2) o (A1, b1) = (A2 A1,
-/// A2 b1 + b2) costs 2 D^3 + 2 D^2 for dense blocks, 3 D for diagonal ones,
-/// D for an identity (a prefix sum).
+/// Per step and iteration. Newton's kernels keep A_t as a dense D x D
+/// matrix whatever the structure of J (ScanElement.cpp: AKind::Dense), so
+/// its scan's combine (A2, b2) o (A1, b1) = (A2 A1, A2 b1 + b2) costs
+/// 2 D^3 + 2 D^2 and b_t = f - A x costs 2 D^2 on every model.
 static SolverCosts estimateCosts(const ModelFacts &m) {
   int64_t d = m.stateDim, fb = m.floatBytes, u = m.inputBytes;
-  int64_t a = 0, combine = 0, linearise = 0; // Newton's A_t, combine, b_t
-  if (m.jacobian == kJacIdentity) {
-    combine = d;
-    linearise = d;
-  } else if (m.jacobian == kJacDiagonal) {
-    a = d;
-    combine = 3 * d;
-    linearise = 2 * d;
-  } else if (m.jacobian != kJacZero) {
-    a = m.blockSquares;
-    combine = capped(2.0 * m.blockCubes + 2.0 * m.blockSquares);
-    linearise = 2 * m.blockSquares;
-  }
+  // Newton's A_t, combine and b_t.
+  int64_t a = capped(double(d) * double(d));
+  int64_t combine = capped(2.0 * double(d) * d * d + 2.0 * double(d) * d);
+  int64_t linearise = capped(2.0 * double(d) * d);
 
   SolverCosts c;
   // Every iteration reads x_{t-1} and x_t of the current iterate and u_t and
@@ -346,12 +334,20 @@ static const PolicyRule kPolicy[] = {
      "Picard (A_t = I) needs few iterations at O(D) per step"},
     {[](const PolicyInput &in) {
        return isJac(in, kJacBlockDiagonal) &&
-              in.model.maxBlock <= maxNewtonDim(in.target);
+              in.model.stateDim <= maxNewtonDim(in.target);
      },
      kNewton,
-     "the Jacobian is block-diagonal with blocks of at most {4} <= {2} on "
-     "{3}, so Newton's per-block dense scan is affordable and converges in "
-     "few iterations"},
+     "the Jacobian is block-diagonal (blocks of at most {4}) and D = {0} "
+     "<= {2} on {3}, so Newton's dense O(D^3) scan is affordable and "
+     "converges in few iterations"},
+    {[](const PolicyInput &in) {
+       return isJac(in, kJacBlockDiagonal) &&
+              in.model.maxBlock <= maxNewtonDim(in.target);
+     },
+     kQuasiNewton,
+     "the Jacobian is block-diagonal (blocks of at most {4}), but Newton's "
+     "scan is dense and D = {0} > {2} on {3}, so quasi-Newton (A_t = diag "
+     "J, O(D) per step) replaces it"},
     {[](const PolicyInput &in) {
        return in.model.stateDim <= maxNewtonDim(in.target);
      },
