@@ -506,9 +506,9 @@ public:
   using OpAdaptor = typename OpConversionPattern<OpT>::OpAdaptor;
 
   ContractionLowering(const TypeConverter &converter, MLIRContext *context,
-                      bool foldTransposes)
+                      bool foldTransposes, bool productsByRows)
       : OpConversionPattern<OpT>(converter, context),
-        foldTransposes(foldTransposes) {}
+        foldTransposes(foldTransposes), productsByRows(productsByRows) {}
 
   LogicalResult
   matchAndRewrite(OpT op, OpAdaptor adaptor,
@@ -531,6 +531,15 @@ public:
     int64_t depth = lhsType.getShape().back();
     Type elementType = lhsType.getElementType();
     auto resultType = cast<MemRefType>(result->getType());
+    auto rhsType = cast<MemRefType>(rhs.getType());
+    auto func = op->template getParentOfType<func::FuncOp>();
+    if (productsByRows && !transposed && lhsOuter > 0 &&
+        rhsType.getRank() > 1 && func && !func->hasAttr("lds.cooperative") &&
+        !func->hasAttr("lds.lanes")) {
+      emitProductByRows(rewriter, op.getLoc(), lhs, rhs, *result);
+      rewriter.replaceOp(op, *result);
+      return success();
+    }
     forEachIndex(
         rewriter, op.getLoc(), resultType.getShape(),
         [&](OpBuilder &b, Location loc, ValueRange ivs) {
@@ -561,7 +570,58 @@ public:
   }
 
 private:
+  /// A matrix-matrix product as rows of updates: result = 0, then for each
+  /// row i and each k, result[i, :] += lhs[i, k] * rhs[k, :]. The inner loop
+  /// runs along contiguous rows of rhs and the result (vectorisable without
+  /// reassociation), where one dot product per element reads rhs by
+  /// columns. Each element still sums its products from 0 in the order of
+  /// k, as a dot product would.
+  static void emitProductByRows(OpBuilder &b, Location loc, Value lhs,
+                                Value rhs, Value result) {
+    auto lhsType = cast<MemRefType>(lhs.getType());
+    auto rhsType = cast<MemRefType>(rhs.getType());
+    auto resultType = cast<MemRefType>(result.getType());
+    Type elementType = resultType.getElementType();
+    forEachIndex(b, loc, resultType.getShape(),
+                 [&](OpBuilder &zb, Location zloc, ValueRange ivs) {
+                   Value zero = floatConstant(zb, zloc, elementType, 0.0);
+                   zb.create<memref::StoreOp>(zloc, zero, result, ivs);
+                 });
+    ArrayRef<int64_t> outer = lhsType.getShape().drop_back();
+    ArrayRef<int64_t> inner = rhsType.getShape().drop_front();
+    int64_t depth = lhsType.getShape().back();
+    forEachIndex(
+        b, loc, outer, [&](OpBuilder &ib, Location iloc, ValueRange rows) {
+          ib.create<scf::ForOp>(
+              iloc, indexConstant(ib, iloc, 0), indexConstant(ib, iloc, depth),
+              indexConstant(ib, iloc, 1), std::nullopt,
+              [&](OpBuilder &kb, Location kloc, Value k, ValueRange) {
+                SmallVector<Value> lhsIndices(rows);
+                lhsIndices.push_back(k);
+                Value l = kb.create<memref::LoadOp>(kloc, lhs, lhsIndices);
+                forEachIndex(
+                    kb, kloc, inner,
+                    [&](OpBuilder &jb, Location jloc, ValueRange columns) {
+                      SmallVector<Value> rhsIndices{k};
+                      llvm::append_range(rhsIndices, columns);
+                      SmallVector<Value> resultIndices(rows);
+                      llvm::append_range(resultIndices, columns);
+                      Value r =
+                          jb.create<memref::LoadOp>(jloc, rhs, rhsIndices);
+                      Value acc = jb.create<memref::LoadOp>(jloc, result,
+                                                            resultIndices);
+                      Value product = jb.create<arith::MulFOp>(jloc, l, r);
+                      Value next = jb.create<arith::AddFOp>(jloc, acc, product);
+                      jb.create<memref::StoreOp>(jloc, next, result,
+                                                 resultIndices);
+                    });
+                kb.create<scf::YieldOp>(kloc);
+              });
+        });
+  }
+
   bool foldTransposes;
+  bool productsByRows;
 };
 } // namespace
 
@@ -835,6 +895,7 @@ public:
 static void populateLowerToLoopsPatterns(const TypeConverter &converter,
                                          ConstantPool &pool,
                                          bool foldTransposes,
+                                         bool productsByRows,
                                          RewritePatternSet &patterns) {
   MLIRContext *context = patterns.getContext();
   for (const ElementwiseRule &rule : kElementwiseRules)
@@ -846,7 +907,7 @@ static void populateLowerToLoopsPatterns(const TypeConverter &converter,
   patterns.add<ConcatLowering, FuncLowering, ReturnLowering>(converter,
                                                              context);
   patterns.add<ContractionLowering<MatmulOp>, ContractionLowering<DotOp>>(
-      converter, context, foldTransposes);
+      converter, context, foldTransposes, productsByRows);
   patterns.add<ConstantLowering>(converter, context, pool);
 }
 
@@ -957,7 +1018,8 @@ struct LDSLowerToLoopsPass
       ConstantPool pool;
       pool.module = module;
       RewritePatternSet patterns(context);
-      populateLowerToLoopsPatterns(converter, pool, foldTransposes, patterns);
+      populateLowerToLoopsPatterns(converter, pool, foldTransposes,
+                                   productsByRows, patterns);
       if (failed(applyPartialConversion(funcs, target, std::move(patterns))))
         return signalPassFailure();
       for (Operation *op : funcs) {

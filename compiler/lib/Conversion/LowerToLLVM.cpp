@@ -74,6 +74,7 @@ void lds::buildLowerToLLVMPipeline(OpPassManager &pm,
   loops.maxAllocaBytes = options.maxAllocaBytes;
   loops.shareBuffersFrom = options.shareBuffersFrom;
   loops.foldTransposes = options.foldTransposes;
+  loops.productsByRows = options.productsByRows;
   loops.fuseLoopsFrom = options.fuseLoopsFrom;
   loops.storeResultsInPlace = options.storeResultsInPlace;
   pm.addPass(createLDSLowerToLoops(loops));
@@ -165,6 +166,10 @@ struct PipelineOptions : public PassPipelineOptions<PipelineOptions> {
       *this, "fold-transposes",
       llvm::cl::desc("Matmuls read the transposes they are fed in place"),
       llvm::cl::init(lds::LowerToLLVMOptions().foldTransposes)};
+  Option<bool> productsByRows{
+      *this, "products-by-rows",
+      llvm::cl::desc("Matrix-matrix products update rows of the result"),
+      llvm::cl::init(lds::LowerToLLVMOptions().productsByRows)};
   Option<int64_t> fuseLoopsFrom{
       *this, "fuse-loops-from",
       llvm::cl::desc("Merge the loop nests of elementwise chains whose "
@@ -208,6 +213,7 @@ void lds::registerLowerToLLVMPipeline() {
         options.maxStackBytes = pipelineOptions.maxStackBytes;
         options.shareBuffersFrom = pipelineOptions.shareBuffersFrom;
         options.foldTransposes = pipelineOptions.foldTransposes;
+        options.productsByRows = pipelineOptions.productsByRows;
         options.fuseLoopsFrom = pipelineOptions.fuseLoopsFrom;
         options.storeResultsInPlace = pipelineOptions.storeResultsInPlace;
         options.cpuFastMath = pipelineOptions.cpuFastMath;

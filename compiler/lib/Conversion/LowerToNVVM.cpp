@@ -24,6 +24,9 @@ void lds::buildLowerToNVVMPipeline(OpPassManager &pm) {
   options.maxAllocaBytes = 0;
   options.maxStackBytes = 0;
   options.foldTransposes = true;
+  // One thread computes a product (or a cooperative block splits it by
+  // elements): a dot product per element keeps the sum in a register.
+  options.productsByRows = false;
   options.shareBuffersFrom = 256;
   // ptxas keeps a fully unrolled loop's buffers in registers up to D = 32
   // (Langevin merged from 32 had three times the local memory); from 64 the

@@ -46,6 +46,10 @@ struct LowerToLLVMOptions {
   /// Fold lds.transpose into the matmuls it feeds (see lds-lower-to-loops):
   /// the GPU pipeline's choice.
   bool foldTransposes = false;
+  /// Matrix-matrix products update rows of the result (see
+  /// lds-lower-to-loops): the CPU's choice. At D = 64 Newton's combine (a
+  /// 64x64 product) ran at about 6 GFLOP/s as a dot product per element.
+  bool productsByRows = true;
   /// Merge the loop nests of elementwise chains whose innermost loop runs at
   /// least this many iterations (see lds-lower-to-loops); 0: never. Below it
   /// LLVM unrolls the separate loops completely and promotes their buffers by
