@@ -23,15 +23,25 @@
 // A chunk's last row takes the carry from phase 2 rather than its own
 // step-by-step value, so the next chunk's start and the stored iterate agree
 // and the stopping test sees exactly the values returned. Work units are
-// (sequence, chunk) pairs, so sequences and chunks run side by side. A
-// sequence that gets s = ceil(threads / n) >= 2 threads (n sequences
-// iterating) is cut into s + 1 chunks of at least kMinChunkSteps steps
-// where that beats one pass (SolverPolicy.h, chunkingPays: not for a
-// Newton whose dense combine costs far more than its element):
-// phase 1 runs chunk 0's sweep beside s - 1 folds, phase 3 the other s
-// sweeps, so an iteration takes about 2 T / (s + 1) step evaluations of
-// time, where s chunks (each folded and swept) would take 2 T / s (on two
-// threads: 2/3 of one thread's time, where two chunks gain nothing).
+// (sequence, chunk) pairs, so sequences and chunks run side by side.
+//
+// A sequence that gets s = ceil(threads / n) >= 2 threads (n sequences
+// iterating) is split in one of two ways, into chunks of at least
+// kMinChunkSteps steps:
+//
+// - Kept elements (a diagonal, identity or absent A, while the memory for
+//   them lasts: kKeptElementsBudget, threads - 1 sequences at most): s
+//   chunks. Phase 1 sweeps chunk 0 beside the others, each of which
+//   evaluates its elements once, keeps them (T rows of A_t and b_t per
+//   sequence) and folds them (the last chunk only keeps them). Phase 3 then
+//   only applies the kept elements and tests: an iteration takes about
+//   T / s element evaluations of time.
+// - Otherwise s + 1 chunks where that beats one pass (SolverPolicy.h,
+//   chunkingPays: not for a Newton whose dense combine costs far more than
+//   its element): phase 1 runs chunk 0's sweep beside s - 1 folds, phase 3
+//   the other s sweeps, evaluating those elements again, so an iteration
+//   takes about 2 T / (s + 1) step evaluations of time.
+//
 // Results depend on that split, not on which thread runs a unit: a given
 // thread count gives the same bits every run.
 //
@@ -66,6 +76,30 @@ int64_t alignTo8(int64_t bytes) { return (bytes + 7) / 8 * 8; }
 /// stopping-test values go to a worker's scratch, this many at a time.
 constexpr int64_t kSweepRows = 256;
 
+/// The most memory the kept elements of split windows may take (each
+/// sequence that has them takes T rows of A_t and b_t: 2 T D values for
+/// quasi-Newton); sequences beyond it evaluate their elements twice.
+constexpr int64_t kKeptElementsBudget = int64_t(1) << 30;
+
+/// An element is kept for phase 3 only if evaluating it costs at least this
+/// many flops (the compiler's flops_per_step of the solver) per value kept:
+/// below, writing and reading the values back costs about as much as
+/// evaluating them again in the compiled sweep. Measured on 2 threads
+/// (docs/BENCHMARKS.md, "Kept elements"): the elementwise model's
+/// quasi-Newton (20 flops a value) and Jacobi (17) were 34-60% slower kept,
+/// ssm's quasi-Newton (63) 5% faster, Langevin's (339) 16% faster.
+constexpr double kKeptMinFlopsPerValue = 64;
+
+/// Whether `s`'s elements are kept for phase 3 when a window is split: a
+/// diagonal, identity or absent A (at most D values a step; Newton's D x D
+/// would cost T D^2) whose element is expensive enough.
+bool keepsElements(const lds_model *m, lds_solver s) {
+  const lds_solver_kernels &k = m->solvers[s];
+  return k.a_kind != LDS_A_DENSE &&
+         k.flops_per_step >=
+             kKeptMinFlopsPerValue * double(k.a_size + m->state_dim);
+}
+
 struct ChunkResult {
   int64_t firstFail; // first row failing the test, T if none
   double resBefore;  // max residual over the chunk's rows before firstFail
@@ -75,6 +109,10 @@ struct ChunkResult {
 struct ItemPlan {
   int64_t chunks;    // K
   int64_t firstUnit; // index of its chunk 0 in units/slots/results
+  // The window's elements (A_t, b_t), row t at elements + t * elementBytes,
+  // kept from phase 1 for phase 3; null: phase 3 evaluates them again.
+  char *elements;
+  int64_t elementBytes;
 };
 
 struct Unit {
@@ -157,6 +195,10 @@ private:
 
   void compose(const SequenceWork &w, const ItemPlan &plan, int64_t k,
                int worker) const;
+  /// compose() that also keeps each element in plan.elements (for phase
+  /// 3); the last chunk's elements are only kept, its map is not needed.
+  void composeAndKeep(const SequenceWork &w, const ItemPlan &plan, int64_t k,
+                      int worker) const;
   void carries(const SequenceWork &w, const ItemPlan &plan) const;
   ChunkResult applyAndTest(const SequenceWork &w, const ItemPlan &plan,
                            int64_t k, int worker) const;
@@ -221,9 +263,11 @@ private:
   Buffer spare;       // [batch][T][D]: the other iterate
   Buffer current;     // uint8_t per sequence: 1 if the iterate is in spare
   Buffer slots;       // unitCapacity * slotBytes
-  Buffer plans;       // ItemPlan per sequence in a call
-  Buffer units;       // Unit per unit
-  Buffer results;     // ChunkResult per unit
+  Buffer kept;        // keptSlots * T * 2 D values: elements of split windows
+  int64_t keptSlots = 0;
+  Buffer plans;   // ItemPlan per sequence in a call
+  Buffer units;   // Unit per unit
+  Buffer results; // ChunkResult per unit
 };
 
 lds_status CpuExecutor::init() {
@@ -282,6 +326,19 @@ lds_status CpuExecutor::prepareIterative(const void *initialGuess) {
                 "lds_solve: out of memory for the iterates (a second copy of "
                 "the states takes %lld bytes)",
                 static_cast<long long>(total));
+  // Kept elements for the sequences whose windows are split: at most
+  // threads - 1 of them get 2 threads or more. Without the memory, phase 3
+  // evaluates the elements again.
+  bool anyKeeps = false;
+  for (int s = LDS_SOLVER_JACOBI; s <= LDS_SOLVER_NEWTON; ++s)
+    anyKeeps |= solverAvailable(m, static_cast<lds_solver>(s)) &&
+                keepsElements(m, static_cast<lds_solver>(s));
+  int64_t perSequence = 2 * p.T * rowBytes;
+  keptSlots = anyKeeps ? std::min<int64_t>(p.batch, p.threads - 1) : 0;
+  keptSlots = std::min(keptSlots, kKeptElementsBudget / perSequence);
+  if (keptSlots > 0 &&
+      !kept.allocateArray(keptSlots, perSequence, /*zero=*/false))
+    keptSlots = 0;
   // The guess goes to `states`; an initial guess that is `states` itself is
   // already in place.
   parallel(p.batch, [&](int64_t b, int) {
@@ -332,6 +389,32 @@ void CpuExecutor::compose(const SequenceWork &w, const ItemPlan &plan,
   }
 }
 
+void CpuExecutor::composeAndKeep(const SequenceWork &w, const ItemPlan &plan,
+                                 int64_t k, int worker) const {
+  const lds_solver_kernels &ks = m->solvers[w.solver];
+  Scratch s = scratch(worker);
+  int64_t slot = plan.firstUnit + k;
+  char *accA = slotA(slot), *accB = slotB(slot);
+  int64_t aBytes = ks.a_size * es;
+  bool last = k + 1 == plan.chunks;
+  int64_t begin = chunkStart(w, plan, k), end = chunkStart(w, plan, k + 1);
+  for (int64_t i = begin; i < end; ++i) {
+    // Chunk 0 is swept in phase 1, so i > front here.
+    char *a = plan.elements + i * plan.elementBytes, *b = a + aBytes;
+    bindInputs(w.seq, i, s.u);
+    ks.element(iterateRow(w.seq, i - 1, false), s.u, p.params, a, b);
+    if (last)
+      continue;
+    if (i == begin) {
+      std::memcpy(accA, a, aBytes);
+      std::memcpy(accB, b, rowBytes);
+      continue;
+    }
+    // The accumulated map runs first, then this step's.
+    ks.combine(a, b, accA, accB, accA, accB);
+  }
+}
+
 void CpuExecutor::carries(const SequenceWork &w, const ItemPlan &plan) const {
   const lds_solver_kernels &ks = m->solvers[w.solver];
   // Chunk 0 was swept in phase 1: its last new row is chunk 1's carry.
@@ -373,6 +456,11 @@ ChunkResult CpuExecutor::applyAndTest(const SequenceWork &w,
       // Causality: the row after a final one is exact in one step.
       bindInputs(w.seq, i, s.u);
       m->step(prevNew, s.u, p.params, out);
+    } else if (i < stepwiseEnd && plan.elements && k > 0) {
+      // Phase 1 kept this row's element.
+      bindInputs(w.seq, i, s.u);
+      const char *a = plan.elements + i * plan.elementBytes;
+      ks.apply(a, a + ks.a_size * es, prevNew, out);
     } else if (i < stepwiseEnd && sweep) {
       if (i >= sweptEnd) {
         bindInputs(w.seq, i, s.u);
@@ -438,14 +526,25 @@ lds_status CpuExecutor::iterate(const SequenceWork *work, int64_t n,
   // rows, where a sequence has share >= 2 threads (the file comment): the
   // total stays below threads + 2 n units.
   int64_t share = (p.threads + n - 1) / n;
-  int64_t numUnits = 0;
+  int64_t numUnits = 0, keptUsed = 0;
   bool anyScan = false;
   for (int64_t j = 0; j < n; ++j) {
     int64_t window = p.T - work[j].front;
-    bool split = share >= 2 && chunkingPays(m, work[j].solver, share);
-    int64_t k = std::max<int64_t>(
-        1, std::min<int64_t>(split ? share + 1 : 1, window / kMinChunkSteps));
-    plan[j] = {k, numUnits};
+    lds_solver solver = work[j].solver;
+    // With its elements kept, a window is cut into `share` chunks: phase 3
+    // only applies them (see the file comment).
+    bool keep = share >= 2 && keptUsed < keptSlots &&
+                keepsElements(m, solver) && window >= 2 * kMinChunkSteps;
+    bool split = keep || (share >= 2 && chunkingPays(m, solver, share));
+    int64_t k =
+        std::max<int64_t>(1, std::min<int64_t>(!split ? 1
+                                               : keep ? share
+                                                      : share + 1,
+                                               window / kMinChunkSteps));
+    char *elements = nullptr;
+    if (keep)
+      elements = kept.data() + keptUsed++ * 2 * p.T * rowBytes;
+    plan[j] = {k, numUnits, elements, (m->solvers[solver].a_size + d) * es};
     for (int64_t c = 0; c < k; ++c)
       unit[numUnits + c] = {j, c};
     numUnits += k;
@@ -460,10 +559,13 @@ lds_status CpuExecutor::iterate(const SequenceWork *work, int64_t n,
     parallel(numUnits, [&](int64_t u, int worker) {
       const Unit &x = unit[u];
       // Chunk 0 is swept now; the last chunk's map is never needed.
+      const ItemPlan &pl = plan[x.item];
       if (x.chunk == 0)
-        result[u] = applyAndTest(work[x.item], plan[x.item], 0, worker);
-      else if (x.chunk + 1 < plan[x.item].chunks)
-        compose(work[x.item], plan[x.item], x.chunk, worker);
+        result[u] = applyAndTest(work[x.item], pl, 0, worker);
+      else if (pl.elements)
+        composeAndKeep(work[x.item], pl, x.chunk, worker);
+      else if (x.chunk + 1 < pl.chunks)
+        compose(work[x.item], pl, x.chunk, worker);
     });
     parallel(n, [&](int64_t j, int) {
       if (plan[j].chunks > 1)

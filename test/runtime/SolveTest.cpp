@@ -673,6 +673,74 @@ TEST(SolveThreads, WindowsSplitOnlyWhereFaster) {
   EXPECT_GT(combinesOn(8), 0);
 }
 
+// Elements evaluated, counted: a split window keeps its elements from
+// phase 1 for phase 3 where A is at most diagonal and the element costs at
+// least 64 flops per value kept, so an iteration evaluates each row's
+// element once (the window's first row is f itself). TanhRNN's own costs
+// (quasi-Newton 195 flops for 6 values) are too cheap for that.
+std::atomic<int64_t> elementCalls{0};
+lds_element_fn countedElement = nullptr;
+void countingElement(const void *x, const void *const *u,
+                     const void *const *params, void *a, void *b) {
+  elementCalls.fetch_add(1, std::memory_order_relaxed);
+  countedElement(x, u, params, a, b);
+}
+
+TEST(SolveThreads, SplitWindowsKeepTheirElements) {
+  auto model = buildModel<TanhRNN, double>();
+  Data<TanhRNN, double> data(20000, 1, 29);
+  std::vector<double> ref = data.sequential<double>();
+  for (lds_solver s : {LDS_SOLVER_QUASI_NEWTON, LDS_SOLVER_PICARD,
+                       LDS_SOLVER_JACOBI, LDS_SOLVER_NEWTON}) {
+    countedElement = model->m.solvers[s].element;
+    model->m.solvers[s].element = &countingElement;
+    double cheap = model->m.solvers[s].flops_per_step;
+    model->m.solvers[s].flops_per_step = 64 * 6;
+    for (int threads : {1, 2, 3, 8}) {
+      SCOPED_TRACE(::testing::Message()
+                   << lds_solver_name(s) << " threads " << threads);
+      lds_options o = options(s, threads);
+      o.max_iters = 1;
+      elementCalls = 0;
+      Result<double> r = solve(model->m, data, o);
+      EXPECT_EQ(r.status, LDS_ERR_NOT_CONVERGED) << r.error;
+      EXPECT_EQ(r.stats.solver, s);
+      if (s != LDS_SOLVER_NEWTON || threads == 1) {
+        EXPECT_EQ(elementCalls.load(), 20000 - 1);
+      } else {
+        // Newton's D x D elements are not kept: split chunks but the
+        // first are folded, then evaluated again.
+        EXPECT_GT(elementCalls.load(), 20000);
+      }
+      // Iterated to convergence (no cost guard), the float64 sequential
+      // answer.
+      double guardFlops = model->m.flops_per_step;
+      model->m.flops_per_step = 0;
+      o.max_iters = 0;
+      tighten<double>(o);
+      r = solve(model->m, data, o);
+      model->m.flops_per_step = guardFlops;
+      ASSERT_EQ(r.status, LDS_OK) << r.error;
+      // (Picard's A = I is far from TanhRNN's J: over 20000 steps its
+      // iterates overflow, and the sequential pass takes over.)
+      if (s != LDS_SOLVER_PICARD)
+        EXPECT_EQ(r.stats.solver, s);
+      EXPECT_LE(relativeError(r.states, ref, 1), 1e-9);
+    }
+    // Too cheap: evaluated again in phase 3.
+    if (s == LDS_SOLVER_QUASI_NEWTON) {
+      model->m.solvers[s].flops_per_step = cheap;
+      lds_options o = options(s, 2);
+      o.max_iters = 1;
+      elementCalls = 0;
+      Result<double> r = solve(model->m, data, o);
+      EXPECT_EQ(r.status, LDS_ERR_NOT_CONVERGED) << r.error;
+      EXPECT_GT(elementCalls.load(), 20000);
+    }
+    model->m.solvers[s].element = countedElement;
+  }
+}
+
 // Sequences whose windows differ (one converges sooner, every window
 // shrinks) are cut into different numbers of chunks in one call: chunk 0
 // swept beside other chunks' folds, single-chunk windows beside scans. Each
