@@ -193,12 +193,11 @@ private:
     return w.front + window * k / plan.chunks;
   }
 
+  /// Phase 1 for chunk k > 0: folds its elements into its slot's map; with
+  /// plan.elements, also keeps each element there for phase 3 (the last
+  /// chunk's are only kept: its map is not needed).
   void compose(const SequenceWork &w, const ItemPlan &plan, int64_t k,
                int worker) const;
-  /// compose() that also keeps each element in plan.elements (for phase
-  /// 3); the last chunk's elements are only kept, its map is not needed.
-  void composeAndKeep(const SequenceWork &w, const ItemPlan &plan, int64_t k,
-                      int worker) const;
   void carries(const SequenceWork &w, const ItemPlan &plan) const;
   ChunkResult applyAndTest(const SequenceWork &w, const ItemPlan &plan,
                            int64_t k, int worker) const;
@@ -364,6 +363,27 @@ void CpuExecutor::compose(const SequenceWork &w, const ItemPlan &plan,
   int64_t slot = plan.firstUnit + k;
   char *accA = slotA(slot), *accB = slotB(slot);
   int64_t begin = chunkStart(w, plan, k), end = chunkStart(w, plan, k + 1);
+  if (plan.elements) {
+    // Kept for phase 3; the last chunk's map is not needed. Chunk 0 is
+    // swept in phase 1, so i > front here.
+    int64_t aBytes = ks.a_size * es;
+    bool last = k + 1 == plan.chunks;
+    for (int64_t i = begin; i < end; ++i) {
+      char *a = plan.elements + i * plan.elementBytes, *b = a + aBytes;
+      bindInputs(w.seq, i, s.u);
+      ks.element(iterateRow(w.seq, i - 1, false), s.u, p.params, a, b);
+      if (last)
+        continue;
+      if (i == begin) {
+        std::memcpy(accA, a, aBytes);
+        std::memcpy(accB, b, rowBytes);
+        continue;
+      }
+      // The accumulated map runs first, then this step's.
+      ks.combine(a, b, accA, accB, accA, accB);
+    }
+    return;
+  }
   if (lds_reduce_fn reduce = m->chunks[w.solver].reduce) {
     // The model's compiled loop over the chunk, the same fold.
     if (begin < end) {
@@ -386,32 +406,6 @@ void CpuExecutor::compose(const SequenceWork &w, const ItemPlan &plan,
     ks.element(guessPrev, s.u, p.params, s.a, s.b);
     // The accumulated map runs first, then this step's.
     ks.combine(s.a, s.b, accA, accB, accA, accB);
-  }
-}
-
-void CpuExecutor::composeAndKeep(const SequenceWork &w, const ItemPlan &plan,
-                                 int64_t k, int worker) const {
-  const lds_solver_kernels &ks = m->solvers[w.solver];
-  Scratch s = scratch(worker);
-  int64_t slot = plan.firstUnit + k;
-  char *accA = slotA(slot), *accB = slotB(slot);
-  int64_t aBytes = ks.a_size * es;
-  bool last = k + 1 == plan.chunks;
-  int64_t begin = chunkStart(w, plan, k), end = chunkStart(w, plan, k + 1);
-  for (int64_t i = begin; i < end; ++i) {
-    // Chunk 0 is swept in phase 1, so i > front here.
-    char *a = plan.elements + i * plan.elementBytes, *b = a + aBytes;
-    bindInputs(w.seq, i, s.u);
-    ks.element(iterateRow(w.seq, i - 1, false), s.u, p.params, a, b);
-    if (last)
-      continue;
-    if (i == begin) {
-      std::memcpy(accA, a, aBytes);
-      std::memcpy(accB, b, rowBytes);
-      continue;
-    }
-    // The accumulated map runs first, then this step's.
-    ks.combine(a, b, accA, accB, accA, accB);
   }
 }
 
@@ -562,9 +556,7 @@ lds_status CpuExecutor::iterate(const SequenceWork *work, int64_t n,
       const ItemPlan &pl = plan[x.item];
       if (x.chunk == 0)
         result[u] = applyAndTest(work[x.item], pl, 0, worker);
-      else if (pl.elements)
-        composeAndKeep(work[x.item], pl, x.chunk, worker);
-      else if (x.chunk + 1 < pl.chunks)
+      else if (pl.elements || x.chunk + 1 < pl.chunks)
         compose(work[x.item], pl, x.chunk, worker);
     });
     parallel(n, [&](int64_t j, int) {

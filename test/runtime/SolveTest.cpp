@@ -650,19 +650,28 @@ void countingCombine(const void *a2, const void *b2, const void *a1,
 // fold = 294, sweep = 240, and on 2 threads 534 / 3 < 240 splits. With f
 // and the element at 1 flop, fold = 73 and sweep = 19: on 2 threads
 // 92 / 3 > 19, one sweep and no combine; on 8 threads 92 / 9 < 19 splits.
+/// How often `counter` is bumped in one iteration of `s` on `threads`
+/// threads (max_iters = 1: the solve ends unconverged, with `s`).
+int64_t callsInOneIteration(const lds_model &m, Data<TanhRNN, double> &data,
+                            lds_solver s, int threads,
+                            std::atomic<int64_t> &counter) {
+  lds_options o = options(s, threads);
+  o.max_iters = 1;
+  counter = 0;
+  Result<double> r = solve(m, data, o);
+  EXPECT_EQ(r.status, LDS_ERR_NOT_CONVERGED) << r.error;
+  EXPECT_EQ(r.stats.solver, s);
+  return counter.load();
+}
+
 TEST(SolveThreads, WindowsSplitOnlyWhereFaster) {
   auto model = buildModel<TanhRNN, double>();
   countedCombine = model->m.solvers[LDS_SOLVER_NEWTON].combine;
   model->m.solvers[LDS_SOLVER_NEWTON].combine = &countingCombine;
   Data<TanhRNN, double> data(20000, 1, 23);
   auto combinesOn = [&](int threads) {
-    lds_options o = options(LDS_SOLVER_NEWTON, threads);
-    o.max_iters = 1;
-    combineCalls = 0;
-    Result<double> r = solve(model->m, data, o);
-    EXPECT_EQ(r.status, LDS_ERR_NOT_CONVERGED) << r.error;
-    EXPECT_EQ(r.stats.solver, LDS_SOLVER_NEWTON);
-    return combineCalls.load();
+    return callsInOneIteration(model->m, data, LDS_SOLVER_NEWTON, threads,
+                               combineCalls);
   };
   EXPECT_EQ(combinesOn(1), 0);
   EXPECT_GT(combinesOn(2), 0);
@@ -699,26 +708,22 @@ TEST(SolveThreads, SplitWindowsKeepTheirElements) {
     for (int threads : {1, 2, 3, 8}) {
       SCOPED_TRACE(::testing::Message()
                    << lds_solver_name(s) << " threads " << threads);
-      lds_options o = options(s, threads);
-      o.max_iters = 1;
-      elementCalls = 0;
-      Result<double> r = solve(model->m, data, o);
-      EXPECT_EQ(r.status, LDS_ERR_NOT_CONVERGED) << r.error;
-      EXPECT_EQ(r.stats.solver, s);
+      int64_t calls =
+          callsInOneIteration(model->m, data, s, threads, elementCalls);
       if (s != LDS_SOLVER_NEWTON || threads == 1) {
-        EXPECT_EQ(elementCalls.load(), 20000 - 1);
+        EXPECT_EQ(calls, 20000 - 1);
       } else {
         // Newton's D x D elements are not kept: split chunks but the
         // first are folded, then evaluated again.
-        EXPECT_GT(elementCalls.load(), 20000);
+        EXPECT_GT(calls, 20000);
       }
       // Iterated to convergence (no cost guard), the float64 sequential
       // answer.
       double guardFlops = model->m.flops_per_step;
       model->m.flops_per_step = 0;
-      o.max_iters = 0;
+      lds_options o = options(s, threads);
       tighten<double>(o);
-      r = solve(model->m, data, o);
+      Result<double> r = solve(model->m, data, o);
       model->m.flops_per_step = guardFlops;
       ASSERT_EQ(r.status, LDS_OK) << r.error;
       // (Picard's A = I is far from TanhRNN's J: over 20000 steps its
@@ -730,12 +735,7 @@ TEST(SolveThreads, SplitWindowsKeepTheirElements) {
     // Too cheap: evaluated again in phase 3.
     if (s == LDS_SOLVER_QUASI_NEWTON) {
       model->m.solvers[s].flops_per_step = cheap;
-      lds_options o = options(s, 2);
-      o.max_iters = 1;
-      elementCalls = 0;
-      Result<double> r = solve(model->m, data, o);
-      EXPECT_EQ(r.status, LDS_ERR_NOT_CONVERGED) << r.error;
-      EXPECT_GT(elementCalls.load(), 20000);
+      EXPECT_GT(callsInOneIteration(model->m, data, s, 2, elementCalls), 20000);
     }
     model->m.solvers[s].element = countedElement;
   }
