@@ -10,7 +10,8 @@
 //           swept (phase 3) instead;
 //   phase 2 (per sequence, serial over chunks): carries c_k = apply(map_k,
 //           c_{k-1}) from chunk 0's last new row;
-//   phase 3 (parallel over chunks but chunk 0): recompute each element and
+//   phase 3 (parallel over chunks but chunk 0): recompute (or, kept from
+//           phase 1 as below, load) each element and
 //           apply it step by step from the chunk's incoming carry, writing
 //           the new iterate, then test each row against the previous
 //           iterate: check(x_t^(i+1), x_t^(i)) (for Newton on an affine f,
@@ -43,7 +44,9 @@
 //   takes about 2 T / (s + 1) step evaluations of time.
 //
 // Results depend on that split, not on which thread runs a unit: a given
-// thread count gives the same bits every run.
+// thread count gives the same bits every run, as long as the memory for
+// kept elements is granted (if its allocation fails, the other split is
+// used, which rounds differently).
 //
 // The current and next iterate alternate per sequence between `states` and
 // one scratch copy of it, so an iteration writes but never copies the
@@ -251,6 +254,7 @@ private:
   int64_t slotBytes = 0;   // composed A, b and carry
   int64_t workerBytes = 0; // one Scratch
   int64_t inputTables = 1; // tables of input pointers in a Scratch
+  bool mayKeep = false;    // a solver this call may run keeps its elements
   int64_t unitCapacity = 0;
   alignas(8) unsigned char tol[16]; // {atol, rtol} in the model's dtype
   // The largest heap block a kernel failed to allocate; 0: none.
@@ -277,16 +281,20 @@ lds_status CpuExecutor::init() {
   rowBytes = d * es;
   // A (Newton's is D x D) only for the solvers this call may run: a
   // sequential solve of a large model needs none.
+  auto mayRun = [&](lds_solver s) {
+    maxA = std::max(maxA, m->solvers[s].a_size);
+    mayKeep |= keepsElements(m, s);
+  };
   if (p.solver == LDS_SOLVER_AUTO) {
     for (int s = LDS_SOLVER_JACOBI; s <= LDS_SOLVER_NEWTON; ++s)
       if (solverAvailable(m, static_cast<lds_solver>(s)))
-        maxA = std::max(maxA, m->solvers[s].a_size);
+        mayRun(static_cast<lds_solver>(s));
   }
   for (lds_solver s = p.solver;
        s != LDS_SOLVER_AUTO && s != LDS_SOLVER_SEQUENTIAL;
        s = fallbackSolver(m, s))
     if (solverAvailable(m, s))
-      maxA = std::max(maxA, m->solvers[s].a_size);
+      mayRun(s);
   writeScalar(tol, p.atol, dtype);
   writeScalar(tol + es, p.rtol, dtype);
 
@@ -328,12 +336,8 @@ lds_status CpuExecutor::prepareIterative(const void *initialGuess) {
   // Kept elements for the sequences whose windows are split: at most
   // threads - 1 of them get 2 threads or more. Without the memory, phase 3
   // evaluates the elements again.
-  bool anyKeeps = false;
-  for (int s = LDS_SOLVER_JACOBI; s <= LDS_SOLVER_NEWTON; ++s)
-    anyKeeps |= solverAvailable(m, static_cast<lds_solver>(s)) &&
-                keepsElements(m, static_cast<lds_solver>(s));
   int64_t perSequence = 2 * p.T * rowBytes;
-  keptSlots = anyKeeps ? std::min<int64_t>(p.batch, p.threads - 1) : 0;
+  keptSlots = mayKeep ? std::min<int64_t>(p.batch, p.threads - 1) : 0;
   keptSlots = std::min(keptSlots, kKeptElementsBudget / perSequence);
   if (keptSlots > 0 &&
       !kept.allocateArray(keptSlots, perSequence, /*zero=*/false))
@@ -527,14 +531,16 @@ lds_status CpuExecutor::iterate(const SequenceWork *work, int64_t n,
     lds_solver solver = work[j].solver;
     // With its elements kept, a window is cut into `share` chunks: phase 3
     // only applies them (see the file comment).
-    bool keep = share >= 2 && keptUsed < keptSlots &&
+    bool keep = share >= 2 && mayKeep && keptUsed < keptSlots &&
                 keepsElements(m, solver) && window >= 2 * kMinChunkSteps;
-    bool split = keep || (share >= 2 && chunkingPays(m, solver, share));
     int64_t k =
-        std::max<int64_t>(1, std::min<int64_t>(!split ? 1
-                                               : keep ? share
-                                                      : share + 1,
+        std::max<int64_t>(1, std::min<int64_t>(share < 2 ? 1
+                                               : keep    ? share
+                                                         : share + 1,
                                                window / kMinChunkSteps));
+    // Without kept elements, split only where that beats one pass.
+    if (!keep && k > 1 && !chunkingPays(m, solver, k))
+      k = 1;
     char *elements = nullptr;
     if (keep)
       elements = kept.data() + keptUsed++ * 2 * p.T * rowBytes;
@@ -571,7 +577,8 @@ lds_status CpuExecutor::iterate(const SequenceWork *work, int64_t n,
   });
   parallel(n, [&](int64_t j, int) {
     const SequenceWork &w = work[j];
-    IterationOutcome o{p.T, false, 0.0, plan[j].chunks};
+    IterationOutcome o{p.T, false, 0.0, plan[j].chunks,
+                       plan[j].elements != nullptr};
     for (int64_t c = 0; c < plan[j].chunks; ++c) {
       const ChunkResult &r = result[plan[j].firstUnit + c];
       o.nonfinite |= r.nonfinite;

@@ -58,6 +58,9 @@ struct IterationOutcome {
   double finalResidual;
   /// Parallel lanes the window was split over (for the cost guard).
   int64_t lanes;
+  /// Phase 3 applied elements kept from phase 1 (CpuExecutor; for the cost
+  /// guard).
+  bool keptElements = false;
 };
 
 class Executor {

@@ -156,7 +156,7 @@ lds_status Driver::iterateAll() {
         q.done = q.converged = true;
       } else if (q.iterations > kCostGuardGraceIterations &&
                  iterationCostsMore(m, w[j].solver, p.T - oldFront, o.lanes,
-                                    q.front - oldFront)) {
+                                    q.front - oldFront, o.keptElements)) {
         ++q.fallbacks;
         q.solver = LDS_SOLVER_SEQUENTIAL;
         sequence[numSequence++] = {w[j].seq, q.front, q.solver};

@@ -111,32 +111,33 @@ StepCosts lds::stepCosts(const lds_model *m, lds_solver s) {
   double element = std::max(iterationFlops - combine, stepFlops);
   c.fold = element + combine;
   c.sweep = element + apply;
+  c.apply = apply;
   return c;
 }
 
 double lds::iterationTime(const lds_model *m, lds_solver s, int64_t window,
-                          int64_t chunks) {
+                          int64_t chunks, bool kept) {
   StepCosts c = stepCosts(m, s);
   if (chunks <= 1)
     return c.sweep * double(window);
-  return (std::max(c.fold, c.sweep) + c.sweep) * double(window) /
-         double(chunks);
+  return (std::max(c.fold, c.sweep) + (kept ? c.apply : c.sweep)) *
+         double(window) / double(chunks);
 }
 
-bool lds::chunkingPays(const lds_model *m, lds_solver s, int64_t threads) {
+bool lds::chunkingPays(const lds_model *m, lds_solver s, int64_t chunks) {
   if (!(stepCosts(m, s).sweep > 0))
     return true;
-  return iterationTime(m, s, 1, threads + 1) < iterationTime(m, s, 1, 1);
+  return iterationTime(m, s, 1, chunks) < iterationTime(m, s, 1, 1);
 }
 
 bool lds::iterationCostsMore(const lds_model *m, lds_solver s, int64_t window,
-                             int64_t lanes, int64_t finalised) {
+                             int64_t lanes, int64_t finalised, bool kept) {
   // LDS_COST_GUARD=0 (a testing aid): iterate to convergence, so tests can
   // count a solver's iterations.
   const char *guard = std::getenv("LDS_COST_GUARD");
   if (guard && std::strcmp(guard, "0") == 0)
     return false;
-  double iterationCost = iterationTime(m, s, window, lanes);
+  double iterationCost = iterationTime(m, s, window, lanes, kept);
   if (!(iterationCost > 0) || lanes < 1)
     return false;
   return iterationCost > m->flops_per_step * double(finalised);

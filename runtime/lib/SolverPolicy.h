@@ -71,12 +71,14 @@ lds_solver resolveAutoSolver(const lds_model *m, lds_solver requested,
 /// safest, quasi-Newton safer than Newton.
 int solverSafety(lds_solver s);
 
-/// Flops per step of an iteration's two passes over a chunk: `fold`
-/// evaluates the element and composes it into the chunk's map (phase 1),
-/// `sweep` evaluates it and applies it to the carry (phase 3). Both zero
-/// when the compiler gave no cost.
+/// Flops per step of an iteration's passes over a chunk: `fold` evaluates
+/// the element and composes it into the chunk's map (phase 1), `sweep`
+/// evaluates it and applies it to the carry (phase 3), `apply` only applies
+/// a kept element (phase 3 with kept elements, CpuExecutor.cpp). All zero
+/// when the compiler gave no cost. (The stopping test and the residual's
+/// step of f in phase 3 are not counted.)
 struct StepCosts {
-  double fold = 0, sweep = 0;
+  double fold = 0, sweep = 0, apply = 0;
 };
 
 /// The solver's costs per step: the element is the compiler's
@@ -92,24 +94,26 @@ StepCosts stepCosts(const lds_model *m, lds_solver s);
 /// Flops of time one iteration of `s` over `window` steps takes as `chunks`
 /// chunks on parallel lanes: a sweep of the window for one chunk, else
 /// (max(fold, sweep) + sweep) * window / chunks (phase 1 folds chunks
-/// beside chunk 0's sweep, phase 3 sweeps the rest). 0 when the compiler
-/// gave no cost.
+/// beside chunk 0's sweep, phase 3 sweeps the rest), or with `kept`
+/// elements (max(fold, sweep) + apply) * window / chunks. 0 when the
+/// compiler gave no cost.
 double iterationTime(const lds_model *m, lds_solver s, int64_t window,
-                     int64_t chunks);
+                     int64_t chunks, bool kept = false);
 
-/// Whether CpuExecutor should split a sequence's window over `threads` >= 2
-/// threads (threads + 1 chunks) rather than sweep it on one: false when
-/// folding costs so much more than sweeping (Newton's dense combine against
-/// its apply: 2 D^3 against 2 D^2) that the split takes longer. True when
-/// the compiler gave no cost.
-bool chunkingPays(const lds_model *m, lds_solver s, int64_t threads);
+/// Whether CpuExecutor should split a sequence's window into `chunks` >= 2
+/// chunks, evaluating the elements again in phase 3, rather than sweep it
+/// whole: false when folding costs so much more than sweeping (Newton's
+/// dense combine against its apply: 2 D^3 against 2 D^2) that the split
+/// takes longer, and for 2 chunks (chunk 1, the last, is swept after chunk
+/// 0 then). True when the compiler gave no cost.
+bool chunkingPays(const lds_model *m, lds_solver s, int64_t chunks);
 
 /// The cost guard: true if an iteration of `s` over `window` steps split
-/// into `lanes` parallel chunks (iterationTime) costs more than evaluating
-/// the `finalised` steps it finalised sequentially. False when the compiler
-/// gave no cost.
+/// into `lanes` parallel chunks, with `kept` elements or not
+/// (iterationTime), costs more than evaluating the `finalised` steps it
+/// finalised sequentially. False when the compiler gave no cost.
 bool iterationCostsMore(const lds_model *m, lds_solver s, int64_t window,
-                        int64_t lanes, int64_t finalised);
+                        int64_t lanes, int64_t finalised, bool kept = false);
 
 } // namespace lds
 

@@ -41,20 +41,13 @@ func.func @mat_vec(%a: tensor<2x3xf32>, %v: tensor<3xf32>) -> tensor<2xf32> {
   return %0 : tensor<2xf32>
 }
 
-// So do products in functions split over a GPU block (lds.cooperative: a
-// loop that reads what it writes would run in one thread) and in the lanes'
-// step functions (lds.lanes).
+// So do products in functions split over a GPU block (lds.cooperative:
+// lds-distribute-over-block would run a loop that reads what it writes in
+// one thread).
 // CHECK-LABEL: func.func @cooperative(
-// CHECK:         scf.for {{.*}} iter_args
-// CHECK-LABEL: func.func @lanes(
 // CHECK:         scf.for {{.*}} iter_args
 func.func @cooperative(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>)
     -> tensor<2x4xf32> attributes {lds.cooperative} {
-  %0 = lds.matmul %a, %b : tensor<2x3xf32>, tensor<3x4xf32> -> tensor<2x4xf32>
-  return %0 : tensor<2x4xf32>
-}
-func.func @lanes(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>)
-    -> tensor<2x4xf32> attributes {lds.lanes = 8 : i64} {
   %0 = lds.matmul %a, %b : tensor<2x3xf32>, tensor<3x4xf32> -> tensor<2x4xf32>
   return %0 : tensor<2x4xf32>
 }

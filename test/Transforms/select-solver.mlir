@@ -31,7 +31,7 @@
 
 // S5: lds.model @s5 attributes
 // S5-SAME: lds.solver = "newton"
-// S5-SAME: lds.solver_reason = "f is affine in the state, so Newton's linearisation is exact and one scan solves the recursion"
+// S5-SAME: lds.solver_reason = "f is affine in the state and D = 5 <= 32 on cuda, so Newton's linearisation is exact and one dense scan solves the recursion"
 
 // LANGEVIN: lds.model @langevin attributes
 // LANGEVIN-SAME: lds.solver = "picard"
@@ -75,10 +75,27 @@ lds.model @identity {
   yield %0 : tensor<4xf32>
 }
 
+// Affine but beyond the Newton limit on CUDA (D = 40 > 32): one dense scan
+// would cost O(D^3) a step, so the later rules apply (quasi-Newton).
+// CHECK-LABEL: lds.model @affine40 attributes
+// CHECK-SAME: lds.affine
+// CUDA-SAME: lds.solver = "quasi-newton"
+// CUDA-SAME: lds.solver_reason = "the Jacobian is dense with D = 40 (largest dense block 40 > 32 on cuda)
+// CPU-SAME: lds.solver = "newton"
+// CPU-SAME: lds.solver_reason = "f is affine in the state and D = 40 <= 64 on cpu
+lds.model @affine40 {
+  %x = state "x" : tensor<40xf32>
+  %u = input "u" : tensor<40xf32>
+  %W = param "W" : tensor<40x40xf32>
+  %0 = matmul %W, %x : tensor<40x40xf32>, tensor<40xf32> -> tensor<40xf32>
+  %1 = add %0, %u : tensor<40xf32>
+  yield %1 : tensor<40xf32>
+}
+
 // Affine wins over identity-plus-small-scale: Newton is exact in one scan.
 // CHECK-LABEL: lds.model @gauss attributes
 // CHECK-SAME: lds.solver = "newton"
-// CHECK-SAME: lds.solver_reason = "f is affine in the state, so Newton's linearisation is exact and one scan solves the recursion"
+// CHECK-SAME: lds.solver_reason = "f is affine in the state and D = 4 <= {{32 on cuda|64 on cpu}}, so Newton's linearisation is exact and one dense scan solves the recursion"
 lds.model @gauss {
   %x = state "x" : tensor<4xf32>
   %m = param "m" : tensor<4xf32>

@@ -7,7 +7,9 @@
 //
 // Every tensor value becomes one stack buffer (memref.alloca) that the op
 // defining it fills with a loop nest; SSA semantics make each buffer
-// write-once, so no op ever needs to copy its operands defensively. Tensor
+// write-once (a matrix-matrix product with products-by-rows zeroes its own
+// fresh buffer and then accumulates into it), so no op ever needs to copy
+// its operands defensively. Tensor
 // results become trailing out-parameters that are filled by a copy just before
 // returning, which keeps an out-parameter that aliases an input correct.
 //
@@ -534,8 +536,7 @@ public:
     auto rhsType = cast<MemRefType>(rhs.getType());
     auto func = op->template getParentOfType<func::FuncOp>();
     if (productsByRows && !transposed && lhsOuter > 0 &&
-        rhsType.getRank() > 1 && func && !func->hasAttr("lds.cooperative") &&
-        !func->hasAttr("lds.lanes")) {
+        rhsType.getRank() > 1 && func && !func->hasAttr("lds.cooperative")) {
       emitProductByRows(rewriter, op.getLoc(), lhs, rhs, *result);
       rewriter.replaceOp(op, *result);
       return success();

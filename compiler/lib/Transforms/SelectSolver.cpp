@@ -319,9 +319,12 @@ static const PolicyRule kPolicy[] = {
      kQuasiNewton,
      "f is affine in the state with a diagonal Jacobian, so quasi-Newton "
      "(A_t = diag J = J) is exact: one scan at O(D) per step"},
-    {[](const PolicyInput &in) { return in.model.affine; }, kNewton,
-     "f is affine in the state, so Newton's linearisation is exact and one "
-     "scan solves the recursion"},
+    {[](const PolicyInput &in) {
+       return in.model.affine && in.model.stateDim <= maxNewtonDim(in.target);
+     },
+     kNewton,
+     "f is affine in the state and D = {0} <= {2} on {3}, so Newton's "
+     "linearisation is exact and one dense scan solves the recursion"},
     {[](const PolicyInput &in) { return isJac(in, kJacDiagonal); },
      kQuasiNewton,
      "the Jacobian is diagonal, so quasi-Newton (A_t = diag J) is Newton at "

@@ -110,8 +110,8 @@ def LDSLowerToLoops : Pass<"lds-lower-to-loops", "mlir::ModuleOp"> {
            "choice: less local memory; on the CPU the copy keeps the "
            "contraction contiguous and vectorisable)">,
     Option<"productsByRows", "products-by-rows", "bool", /*default=*/"false",
-           "A matrix-matrix product (not in an lds.cooperative or lds.lanes "
-           "function, not of a folded transpose) zeroes its result, then "
+           "A matrix-matrix product (not in an lds.cooperative function, not "
+           "of a folded transpose) zeroes its result, then "
            "adds lhs[i, k] * rhs[k, :] to each row i for k in order: the "
            "inner loop runs along rows (the CPU pipeline's choice: a dot "
            "product per element read rhs by columns)">,
