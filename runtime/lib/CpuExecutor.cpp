@@ -531,7 +531,7 @@ lds_status CpuExecutor::iterate(const SequenceWork *work, int64_t n,
     lds_solver solver = work[j].solver;
     // With its elements kept, a window is cut into `share` chunks: phase 3
     // only applies them (see the file comment).
-    bool keep = share >= 2 && mayKeep && keptUsed < keptSlots &&
+    bool keep = share >= 2 && keptUsed < keptSlots &&
                 keepsElements(m, solver) && window >= 2 * kMinChunkSteps;
     int64_t k =
         std::max<int64_t>(1, std::min<int64_t>(share < 2 ? 1

@@ -254,9 +254,7 @@ int main(int argc, char **argv) {
       llvm::errs() << "lds-compile: error: " << err << "\n";
       return false;
     }
-    emitHeader(infos,
-               inputFile == "-" ? llvm::StringRef(kStdinName)
-                                : llvm::sys::path::filename(inputFile),
+    emitHeader(infos, sourceDisplayName(llvm::sys::path::filename(inputFile)),
                file->os());
     return keep(*file, path);
   };
