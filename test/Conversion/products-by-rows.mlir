@@ -8,9 +8,9 @@
 // CHECK-LABEL: func.func @product(
 // CHECK-SAME:      %[[A:.*]]: memref<2x3xf32>, %[[B:.*]]: memref<3x4xf32>
 // CHECK:         %[[C:.*]] = memref.alloca() : memref<2x4xf32>
+// CHECK:         %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
 // CHECK:         scf.for %[[ZI:.*]] =
 // CHECK-NEXT:      scf.for %[[ZJ:.*]] =
-// CHECK-NEXT:        %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
 // CHECK-NEXT:        memref.store %[[ZERO]], %[[C]][%[[ZI]], %[[ZJ]]]
 // CHECK:         scf.for %[[I:.*]] =
 // CHECK:           scf.for %[[K:.*]] =

@@ -124,6 +124,14 @@ forEachIndex(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
   scf::buildLoopNest(b, loc, bounds.lbs, bounds.ubs, bounds.steps, body);
 }
 
+/// Stores `value` into every element of `buffer`.
+static void fillBuffer(OpBuilder &b, Location loc, Value buffer, Value value) {
+  forEachIndex(b, loc, cast<MemRefType>(buffer.getType()).getShape(),
+               [&](OpBuilder &fb, Location floc, ValueRange ivs) {
+                 fb.create<memref::StoreOp>(floc, value, buffer, ivs);
+               });
+}
+
 /// Folds `combine(acc, element)` over every element of `buffer` starting from
 /// `init`, in row-major order, and returns the final accumulator.
 static Value
@@ -581,13 +589,8 @@ private:
                                 Value rhs, Value result) {
     auto lhsType = cast<MemRefType>(lhs.getType());
     auto rhsType = cast<MemRefType>(rhs.getType());
-    auto resultType = cast<MemRefType>(result.getType());
-    Type elementType = resultType.getElementType();
-    forEachIndex(b, loc, resultType.getShape(),
-                 [&](OpBuilder &zb, Location zloc, ValueRange ivs) {
-                   Value zero = floatConstant(zb, zloc, elementType, 0.0);
-                   zb.create<memref::StoreOp>(zloc, zero, result, ivs);
-                 });
+    Type elementType = cast<MemRefType>(result.getType()).getElementType();
+    fillBuffer(b, loc, result, floatConstant(b, loc, elementType, 0.0));
     ArrayRef<int64_t> outer = lhsType.getShape().drop_back();
     ArrayRef<int64_t> inner = rhsType.getShape().drop_front();
     int64_t depth = lhsType.getShape().back();
@@ -756,12 +759,9 @@ public:
 
     if (value.isSplat()) {
       Value buffer = rewriter.create<memref::AllocaOp>(loc, type);
-      Value element = rewriter.create<arith::ConstantOp>(
-          loc, value.getSplatValue<TypedAttr>());
-      forEachIndex(rewriter, loc, type.getShape(),
-                   [&](OpBuilder &b, Location bloc, ValueRange ivs) {
-                     b.create<memref::StoreOp>(bloc, element, buffer, ivs);
-                   });
+      fillBuffer(rewriter, loc, buffer,
+                 rewriter.create<arith::ConstantOp>(
+                     loc, value.getSplatValue<TypedAttr>()));
       rewriter.replaceOp(op, buffer);
       return success();
     }
